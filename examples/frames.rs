@@ -1,0 +1,34 @@
+//! Prints the engine's per-frame output for a WAV file (tuning aid):
+//! `cargo run --release --example frames -- FILE [AGENT_CHANNEL]`.
+
+use std::path::PathBuf;
+
+use callcoach::analysis::FrameOutput;
+use callcoach::config::Profile;
+use callcoach::pipeline::{AnalyseOptions, analyse_file};
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = PathBuf::from(args.next().unwrap_or_default());
+    let agent_channel = args.next().and_then(|a| a.parse().ok());
+    let mut frames = Vec::new();
+    analyse_file(
+        &path,
+        &Profile::default(),
+        &AnalyseOptions { agent_channel },
+        Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
+    )?;
+    println!("t_s,agent_level_db,agent_active,agent_f0_hz,customer_level_db,customer_active");
+    for f in frames {
+        println!(
+            "{:.2},{:.1},{},{:.1},{:.1},{}",
+            f.t_s,
+            f.agent_level_db,
+            u8::from(f.agent_active),
+            f.agent_f0_hz,
+            f.customer_level_db,
+            u8::from(f.customer_active)
+        );
+    }
+    Ok(())
+}

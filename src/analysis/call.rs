@@ -1,0 +1,724 @@
+//! The streaming call analyzer: one [`FrontEnd`] and [`Tracker`] per party, and the
+//! call-level logic on top: turns, reply gaps, overlaps, silences, pace and F0 statistics.
+
+use crate::config::Profile;
+
+use super::channel::{FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput};
+use super::report::*;
+use super::score::score_call;
+use super::settings::*;
+
+/// Where the parties are in the input's channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelMap {
+    /// Interleaved channels in the input.
+    pub channels: usize,
+    /// Channel carrying the agent (the one voice of a mono file).
+    pub agent: usize,
+    /// Channel carrying the customer; `None` for a mono file.
+    pub customer: Option<usize>,
+}
+
+impl ChannelMap {
+    /// Mono (`channels == 1`): one voice. Two or more channels: the agent on
+    /// `agent_channel`, the customer on the first other channel of 0 and 1.
+    pub fn new(channels: usize, agent_channel: usize) -> Result<Self, String> {
+        if channels == 0 {
+            return Err("no channels".into());
+        }
+        if channels == 1 {
+            return Ok(Self {
+                channels,
+                agent: 0,
+                customer: None,
+            });
+        }
+        if agent_channel >= channels {
+            return Err(format!(
+                "agent channel {agent_channel} does not exist in a {channels}-channel file"
+            ));
+        }
+        let customer = if agent_channel == 0 { 1 } else { 0 };
+        Ok(Self {
+            channels,
+            agent: agent_channel,
+            customer: Some(customer),
+        })
+    }
+
+    /// Whether the file has one voice channel only.
+    pub fn is_mono(&self) -> bool {
+        self.customer.is_none()
+    }
+}
+
+/// Index of the agent's tracker.
+const AGENT: usize = 0;
+/// Index of the customer's tracker.
+const CUSTOMER: usize = 1;
+
+/// Something the analyzer decided, for live displays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A party started speaking (confirmed).
+    SpeechStarted {
+        /// Who.
+        speaker: Speaker,
+        /// Start, s.
+        t: f64,
+    },
+    /// A party stopped speaking.
+    SpeechEnded(Segment),
+    /// A reply gap is complete.
+    ReplyGap(ReplyGap),
+    /// An agent turn ended, with its rate.
+    AgentTurnEnded(PaceSpan),
+    /// The agent changed pace.
+    PaceChange(PaceChange),
+    /// A party started while the other was speaking.
+    Overlap {
+        /// Who started.
+        speaker: Speaker,
+        /// When, s.
+        t: f64,
+    },
+    /// A long silence ended.
+    LongSilence(Silence),
+}
+
+/// An event and the stream time at which the analyzer decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedEvent {
+    /// Stream time of the decision, s (audio received when it was made).
+    pub decided_at_s: f64,
+    /// The event.
+    pub event: Event,
+}
+
+/// Per-frame output for pitch tracks and timelines.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameOutput {
+    /// Frame time, s.
+    pub t_s: f64,
+    /// Agent F0, Hz; 0 when unvoiced.
+    pub agent_f0_hz: f32,
+    /// Agent level, dBFS.
+    pub agent_level_db: f32,
+    /// Agent speech activity.
+    pub agent_active: bool,
+    /// Customer F0, Hz; 0 when unvoiced or mono.
+    pub customer_f0_hz: f32,
+    /// Customer level, dBFS (`-120` for mono).
+    pub customer_level_db: f32,
+    /// Customer speech activity.
+    pub customer_active: bool,
+}
+
+/// F0 histogram with 0.1 Hz bins: medians without keeping every frame.
+#[derive(Debug, Clone)]
+struct F0Stats {
+    bins: Vec<u32>,
+    voiced: u64,
+    in_band: u64,
+}
+
+const F0_BIN_HZ: f64 = 0.1;
+const F0_HIST_MIN_HZ: f64 = 40.0;
+const F0_HIST_MAX_HZ: f64 = 600.0;
+
+impl F0Stats {
+    fn new() -> Self {
+        Self {
+            bins: vec![0; ((F0_HIST_MAX_HZ - F0_HIST_MIN_HZ) / F0_BIN_HZ) as usize],
+            voiced: 0,
+            in_band: 0,
+        }
+    }
+
+    fn add(&mut self, f0_hz: f32, band_hz: [f64; 2]) {
+        let f = f64::from(f0_hz);
+        let bin = ((f - F0_HIST_MIN_HZ) / F0_BIN_HZ).floor();
+        if bin >= 0.0 {
+            if let Some(b) = self.bins.get_mut(bin as usize) {
+                *b += 1;
+            }
+        }
+        self.voiced += 1;
+        if band_hz[0] <= f && f <= band_hz[1] {
+            self.in_band += 1;
+        }
+    }
+
+    fn median_hz(&self) -> Option<f64> {
+        let total: u64 = self.bins.iter().map(|&b| u64::from(b)).sum();
+        if total == 0 {
+            return None;
+        }
+        let half = total.div_ceil(2);
+        let mut seen = 0u64;
+        for (i, &b) in self.bins.iter().enumerate() {
+            seen += u64::from(b);
+            if seen >= half {
+                return Some(F0_HIST_MIN_HZ + (i as f64 + 0.5) * F0_BIN_HZ);
+            }
+        }
+        None
+    }
+
+    fn frac_in_band(&self) -> Option<f64> {
+        (self.voiced > 0).then(|| self.in_band as f64 / self.voiced as f64)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    party: usize,
+    start_frame: u64,
+    end_frame: u64,
+    speech_frames: u64,
+    syllables: u32,
+}
+
+/// Streaming analysis of one call. Feed interleaved samples in chunks of any size with
+/// [`CallAnalyzer::push_interleaved`], then call [`CallAnalyzer::finish`]. The result
+/// does not depend on the chunking.
+#[derive(Debug)]
+pub struct CallAnalyzer {
+    map: ChannelMap,
+    input_rate_hz: u32,
+    profile: Profile,
+    fronts: Vec<FrontEnd>,
+    trackers: Vec<Tracker>,
+    /// Measures of the current frame per party, until every party has one.
+    measures: Vec<Option<FrameMeasure>>,
+    /// Recent levels per party, ring of [`ECHO_LOOKBACK_FRAMES`].
+    recent_levels: Vec<[f32; ECHO_LOOKBACK_FRAMES]>,
+    frame: u64,
+    input_frames: u64,
+    f0: Vec<F0Stats>,
+    talk_frames: Vec<u64>,
+    segments: Vec<Segment>,
+    turns: Vec<Turn>,
+    last_turn_of: [Option<usize>; 2],
+    pending_gap: Option<(usize, usize)>,
+    reply_gaps: Vec<ReplyGap>,
+    overlaps: u32,
+    last_speech_end: Option<u64>,
+    long_silences: Vec<Silence>,
+    last_pace: Option<f64>,
+    events: Vec<TimedEvent>,
+    emit_events: bool,
+    frames_out: Option<Vec<FrameOutput>>,
+}
+
+fn frame_start_s(frame: u64) -> f64 {
+    frame as f64 * HOP_S - HOP_S / 2.0
+}
+
+fn frame_end_s(frame: u64) -> f64 {
+    frame as f64 * HOP_S + HOP_S / 2.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+impl CallAnalyzer {
+    /// An analyzer for a call at `input_rate_hz` (8000–48000) with the given channels.
+    pub fn new(input_rate_hz: u32, map: ChannelMap, profile: Profile) -> Self {
+        let parties = if map.is_mono() { 1 } else { 2 };
+        Self {
+            map,
+            input_rate_hz,
+            profile,
+            fronts: (0..parties).map(|_| FrontEnd::new(input_rate_hz)).collect(),
+            trackers: (0..parties).map(|_| Tracker::new()).collect(),
+            measures: vec![None; parties],
+            recent_levels: vec![[-120.0; ECHO_LOOKBACK_FRAMES]; parties],
+            frame: 0,
+            input_frames: 0,
+            f0: (0..parties).map(|_| F0Stats::new()).collect(),
+            talk_frames: vec![0; parties],
+            segments: Vec::new(),
+            turns: Vec::new(),
+            last_turn_of: [None, None],
+            pending_gap: None,
+            reply_gaps: Vec::new(),
+            overlaps: 0,
+            last_speech_end: None,
+            long_silences: Vec::new(),
+            last_pace: None,
+            events: Vec::new(),
+            emit_events: false,
+            frames_out: None,
+        }
+    }
+
+    /// Keeps every frame's F0 and activity for [`CallAnalyzer::drain_frames`].
+    pub fn with_frame_output(mut self) -> Self {
+        self.frames_out = Some(Vec::new());
+        self
+    }
+
+    /// Queues events for [`CallAnalyzer::drain_events`].
+    pub fn with_events(mut self) -> Self {
+        self.emit_events = true;
+        self
+    }
+
+    /// Stream time received so far, s.
+    pub fn stream_time_s(&self) -> f64 {
+        self.input_frames as f64 / f64::from(self.input_rate_hz)
+    }
+
+    /// Moves the frames decided so far into `out` (only with frame output enabled).
+    pub fn drain_frames(&mut self, out: &mut Vec<FrameOutput>) {
+        if let Some(frames) = &mut self.frames_out {
+            out.append(frames);
+        }
+    }
+
+    /// Moves the events decided so far into `out` (only with events enabled).
+    pub fn drain_events(&mut self, out: &mut Vec<TimedEvent>) {
+        out.append(&mut self.events);
+    }
+
+    /// Feeds interleaved samples (`channels` per frame, any count; a trailing partial
+    /// frame is not allowed and is ignored).
+    pub fn push_interleaved(&mut self, samples: &[f32]) {
+        let channels = self.map.channels;
+        for frame in samples.chunks_exact(channels) {
+            self.input_frames += 1;
+            let mut slots = [self.map.agent, self.map.customer.unwrap_or(0)];
+            if self.map.is_mono() {
+                slots[1] = usize::MAX;
+            }
+            for party in 0..self.fronts.len() {
+                let sample = frame.get(slots[party]).copied().unwrap_or(0.0);
+                let measures = &mut self.measures;
+                self.fronts[party].push(sample, &mut |m| measures[party] = Some(m));
+            }
+            if self.measures.iter().all(Option::is_some) {
+                self.step_frame();
+            }
+        }
+    }
+
+    fn step_frame(&mut self) {
+        let parties = self.fronts.len();
+        let mut outputs = [TrackerOutput::default(); 2];
+        let slot = (self.frame % ECHO_LOOKBACK_FRAMES as u64) as usize;
+        // Levels first, so the echo rule sees both channels of this frame.
+        let mut levels = [-120.0f32; 2];
+        for p in 0..parties {
+            if let Some(m) = &self.measures[p] {
+                levels[p] = m.level_db;
+                self.recent_levels[p][slot] = m.level_db;
+            }
+        }
+        for p in 0..parties {
+            let Some(m) = self.measures[p].take() else {
+                continue;
+            };
+            let other_peak = (parties == 2).then(|| {
+                self.recent_levels[1 - p]
+                    .iter()
+                    .copied()
+                    .fold(f32::NEG_INFINITY, f32::max)
+            });
+            outputs[p] = self.trackers[p].step(&m, other_peak);
+        }
+        self.frame += 1;
+        self.handle_outputs(&outputs[..parties]);
+    }
+
+    fn handle_outputs(&mut self, outputs: &[TrackerOutput]) {
+        let band = self.profile.pitch.band_hz;
+        // Frame statistics.
+        let mut frame_out = FrameOutput {
+            t_s: 0.0,
+            agent_f0_hz: 0.0,
+            agent_level_db: -120.0,
+            agent_active: false,
+            customer_f0_hz: 0.0,
+            customer_level_db: -120.0,
+            customer_active: false,
+        };
+        let mut decided = None;
+        for (p, out) in outputs.iter().enumerate() {
+            if let Some(d) = out.decision {
+                decided = Some(d.frame);
+                if d.f0_hz > 0.0 {
+                    self.f0[p].add(d.f0_hz, band);
+                }
+                if p == AGENT {
+                    frame_out.agent_f0_hz = d.f0_hz;
+                    frame_out.agent_level_db = d.level_db;
+                    frame_out.agent_active = d.active;
+                } else {
+                    frame_out.customer_f0_hz = d.f0_hz;
+                    frame_out.customer_level_db = d.level_db;
+                    frame_out.customer_active = d.active;
+                }
+            }
+        }
+        if let (Some(frame), Some(frames)) = (decided, &mut self.frames_out) {
+            frame_out.t_s = frame as f64 * HOP_S;
+            frames.push(frame_out);
+        }
+        // Syllables belong to the agent turn they fall in.
+        if let Some(peak) = outputs.get(AGENT).and_then(|o| o.syllable) {
+            if let Some(turn) = self.turns.iter_mut().rev().find(|t| {
+                t.party == AGENT && t.start_frame <= peak && peak <= t.end_frame + 2
+            }) {
+                turn.syllables += 1;
+            } else if let Some(i) = self.last_turn_of[AGENT] {
+                if let Some(turn) = self.turns.get_mut(i) {
+                    if peak >= turn.start_frame {
+                        turn.syllables += 1;
+                    }
+                }
+            }
+        }
+        // Segment events in time order: opens at their start, closes at their end.
+        let mut seg_events: [(u64, usize, Option<SegmentFrames>); 4] = [(u64::MAX, 0, None); 4];
+        let mut n = 0;
+        for (p, out) in outputs.iter().enumerate() {
+            if let Some(s) = out.segment_closed {
+                seg_events[n] = (s.end, p, Some(s));
+                n += 1;
+            }
+            if let Some(start) = out.segment_opened {
+                seg_events[n] = (start, p, None);
+                n += 1;
+            }
+        }
+        let seg_events = &mut seg_events[..n];
+        seg_events.sort_by_key(|e| (e.0, e.2.is_none()));
+        for &(t, p, closed) in seg_events.iter() {
+            match closed {
+                Some(seg) => self.segment_closed(p, seg),
+                None => self.segment_opened(p, t),
+            }
+        }
+    }
+
+    fn speaker(&self, party: usize) -> Speaker {
+        if self.map.is_mono() {
+            Speaker::Mixed
+        } else if party == AGENT {
+            Speaker::Agent
+        } else {
+            Speaker::Customer
+        }
+    }
+
+    fn push_event(&mut self, event: Event) {
+        if self.emit_events {
+            let decided_at_s = self.stream_time_s();
+            self.events.push(TimedEvent {
+                decided_at_s,
+                event,
+            });
+        }
+    }
+
+    fn segment_opened(&mut self, party: usize, start: u64) {
+        let speaker = self.speaker(party);
+        self.push_event(Event::SpeechStarted {
+            speaker,
+            t: round3(frame_start_s(start)),
+        });
+        let others_speaking = self
+            .trackers
+            .iter()
+            .enumerate()
+            .any(|(q, t)| q != party && t.speaking());
+        if others_speaking {
+            self.overlaps += 1;
+            self.push_event(Event::Overlap {
+                speaker,
+                t: round3(frame_start_s(start)),
+            });
+        } else if let Some(last_end) = self.last_speech_end {
+            let silence_s = frame_start_s(start) - frame_end_s(last_end);
+            if start > last_end && silence_s >= self.profile.talk.long_silence_s {
+                let s = Silence {
+                    start: round3(frame_end_s(last_end)),
+                    end: round3(frame_start_s(start)),
+                };
+                self.long_silences.push(s);
+                self.push_event(Event::LongSilence(s));
+            }
+        }
+        // Turns.
+        let same_turn = match self.turns.last() {
+            Some(last) if self.map.is_mono() => {
+                frame_start_s(start) - frame_end_s(last.end_frame) < MONO_STRETCH_PAUSE_S
+            }
+            Some(last) => last.party == party,
+            None => false,
+        };
+        if same_turn {
+            return;
+        }
+        if let Some(prev) = self.turns.len().checked_sub(1) {
+            self.turn_finished(prev);
+        }
+        self.turns.push(Turn {
+            party,
+            start_frame: start,
+            end_frame: start,
+            speech_frames: 0,
+            syllables: 0,
+        });
+        let index = self.turns.len() - 1;
+        if !self.map.is_mono() && party == AGENT {
+            if let Some(prev) = index.checked_sub(1) {
+                if self.turns[prev].party == CUSTOMER {
+                    self.pending_gap = Some((prev, index));
+                    self.try_finish_gap();
+                }
+            }
+        }
+        self.last_turn_of[party.min(1)] = Some(index);
+    }
+
+    fn segment_closed(&mut self, party: usize, seg: SegmentFrames) {
+        let speaker = self.speaker(party);
+        let segment = Segment {
+            speaker,
+            start: round3(frame_start_s(seg.start)),
+            end: round3(frame_end_s(seg.end)),
+        };
+        self.segments.push(segment);
+        let frames = seg.end - seg.start + 1;
+        self.talk_frames[party] += frames;
+        self.last_speech_end = Some(self.last_speech_end.map_or(seg.end, |e| e.max(seg.end)));
+        if let Some(i) = self.last_turn_of[party.min(1)] {
+            if let Some(turn) = self.turns.get_mut(i) {
+                turn.end_frame = turn.end_frame.max(seg.end);
+                turn.speech_frames += frames;
+            }
+        }
+        self.push_event(Event::SpeechEnded(segment));
+        self.try_finish_gap();
+    }
+
+    fn try_finish_gap(&mut self) {
+        let Some((cust, agent)) = self.pending_gap else {
+            return;
+        };
+        if self.trackers.get(CUSTOMER).is_some_and(Tracker::speaking) {
+            return;
+        }
+        self.pending_gap = None;
+        let (Some(c), Some(a)) = (self.turns.get(cust), self.turns.get(agent)) else {
+            return;
+        };
+        let customer_end = frame_end_s(c.end_frame);
+        let agent_start = frame_start_s(a.start_frame);
+        let gap_s = round3(agent_start - customer_end);
+        let gap = ReplyGap {
+            customer_end: round3(customer_end),
+            agent_start: round3(agent_start),
+            gap_s,
+            verdict: Verdict::classify(gap_s, self.profile.reply.window_s),
+        };
+        self.reply_gaps.push(gap);
+        self.push_event(Event::ReplyGap(gap));
+    }
+
+    /// Called when turn `index` can take no more segments (mono: its stretch ended).
+    fn turn_finished(&mut self, index: usize) {
+        let Some(turn) = self.turns.get(index).copied() else {
+            return;
+        };
+        if turn.party != AGENT {
+            return;
+        }
+        let Some(span) = pace_span(&turn) else {
+            return;
+        };
+        self.push_event(Event::AgentTurnEnded(span));
+        if let Some(from) = self.last_pace {
+            if is_pace_change(from, span.syllables_per_s, self.profile.pace.change_threshold) {
+                self.push_event(Event::PaceChange(PaceChange {
+                    t: span.start,
+                    from,
+                    to: span.syllables_per_s,
+                }));
+            }
+        }
+        self.last_pace = Some(span.syllables_per_s);
+    }
+
+    /// Ends the stream and returns the call's report.
+    pub fn finish(mut self) -> CallReport {
+        self.flush();
+        self.report()
+    }
+
+    /// Ends the stream and returns the report and the frames not yet drained.
+    pub fn finish_with_frames(mut self) -> (CallReport, Vec<FrameOutput>) {
+        self.flush();
+        let frames = self.frames_out.take().unwrap_or_default();
+        (self.report(), frames)
+    }
+
+    fn flush(&mut self) {
+        let parties = self.fronts.len();
+        let mut tails: Vec<Vec<FrameMeasure>> = vec![Vec::new(); parties];
+        for (p, front) in self.fronts.iter_mut().enumerate() {
+            let tail = &mut tails[p];
+            front.finish(&mut |m| tail.push(m));
+        }
+        let tail_len = tails.iter().map(Vec::len).min().unwrap_or(0);
+        for i in 0..tail_len {
+            for p in 0..parties {
+                self.measures[p] = tails[p].get(i).copied();
+            }
+            self.step_frame();
+        }
+        // Drain the trackers' delay lines in lockstep.
+        let mut flushed: Vec<Vec<TrackerOutput>> = vec![Vec::new(); parties];
+        for (p, tracker) in self.trackers.iter_mut().enumerate() {
+            let sink = &mut flushed[p];
+            tracker.finish(|o| sink.push(o));
+        }
+        let flush_len = flushed.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..flush_len {
+            let outs: Vec<TrackerOutput> = (0..parties)
+                .map(|p| flushed[p].get(i).copied().unwrap_or_default())
+                .collect();
+            self.handle_outputs(&outs);
+        }
+        self.try_finish_gap();
+        if let Some(last) = self.turns.len().checked_sub(1) {
+            self.turn_finished(last);
+        }
+    }
+
+    fn report(self) -> CallReport {
+        let duration_s = self.input_frames as f64 / f64::from(self.input_rate_hz);
+        let mono = self.map.is_mono();
+        let mut segments = self.segments;
+        segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let speaker = |party: usize| {
+            if mono {
+                Speaker::Mixed
+            } else if party == AGENT {
+                Speaker::Agent
+            } else {
+                Speaker::Customer
+            }
+        };
+        let turns: Vec<Segment> = self
+            .turns
+            .iter()
+            .map(|t| Segment {
+                speaker: speaker(t.party),
+                start: round3(frame_start_s(t.start_frame)),
+                end: round3(frame_end_s(t.end_frame)),
+            })
+            .collect();
+        let pace: Vec<PaceSpan> = self
+            .turns
+            .iter()
+            .filter(|t| t.party == AGENT)
+            .filter_map(pace_span)
+            .collect();
+        let pace_changes: Vec<PaceChange> = pace
+            .windows(2)
+            .filter(|w| {
+                is_pace_change(
+                    w[0].syllables_per_s,
+                    w[1].syllables_per_s,
+                    self.profile.pace.change_threshold,
+                )
+            })
+            .map(|w| PaceChange {
+                t: w[1].start,
+                from: w[0].syllables_per_s,
+                to: w[1].syllables_per_s,
+            })
+            .collect();
+        let agent_talk_s = self.talk_frames[AGENT] as f64 * HOP_S;
+        let total_syllables: u32 = pace.iter().map(|p| p.syllables).sum();
+        let total_speech: f64 = pace.iter().map(|p| p.speech_s).sum();
+        let longest_monologue_s = self
+            .turns
+            .iter()
+            .filter(|t| t.party == AGENT)
+            .map(|t| frame_end_s(t.end_frame) - frame_start_s(t.start_frame))
+            .fold(0.0, f64::max);
+        let agent = AgentReport {
+            talk_s: round3(agent_talk_s),
+            voiced_s: round3(self.f0[AGENT].voiced as f64 * HOP_S),
+            median_f0_hz: self.f0[AGENT].median_hz().map(|f| (f * 10.0).round() / 10.0),
+            band_hz: self.profile.pitch.band_hz,
+            frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(|f| round3(f)),
+            syllables_per_s: (total_speech > 0.0)
+                .then(|| round3(f64::from(total_syllables) / total_speech)),
+            pace_changes_per_45s: (agent_talk_s > 0.0)
+                .then(|| round3(pace_changes.len() as f64 * 45.0 / agent_talk_s)),
+            pace,
+            pace_changes,
+        };
+        let customer = (!mono).then(|| CustomerReport {
+            talk_s: round3(self.talk_frames[CUSTOMER] as f64 * HOP_S),
+            median_f0_hz: self.f0[CUSTOMER].median_hz().map(|f| (f * 10.0).round() / 10.0),
+        });
+        let mut notes = Vec::new();
+        if mono {
+            notes.push(
+                "mono recording: both voices share one channel, so they are analysed as one \
+                 voice; reply gaps need agent and customer on separate channels and are not \
+                 reported"
+                    .to_string(),
+            );
+        }
+        let mut reply_gaps = self.reply_gaps;
+        reply_gaps.sort_by(|a, b| a.agent_start.total_cmp(&b.agent_start));
+        let mut report = CallReport {
+            duration_s: round3(duration_s),
+            layout: if mono { "mono" } else { "stereo" }.to_string(),
+            agent,
+            customer,
+            segments,
+            turns,
+            reply_gaps,
+            reply_gaps_measured: !mono,
+            overlaps: self.overlaps,
+            long_silences: self.long_silences,
+            longest_monologue_s: round3(longest_monologue_s),
+            score: Score {
+                total: 100,
+                deductions: Vec::new(),
+                not_scored: Vec::new(),
+            },
+            notes,
+        };
+        report.score = score_call(&report, &self.profile);
+        report
+    }
+}
+
+fn pace_span(turn: &Turn) -> Option<PaceSpan> {
+    if turn.speech_frames == 0 {
+        return None;
+    }
+    let speech_s = turn.speech_frames as f64 * HOP_S;
+    Some(PaceSpan {
+        start: round3(frame_start_s(turn.start_frame)),
+        end: round3(frame_end_s(turn.end_frame)),
+        syllables_per_s: round3(f64::from(turn.syllables) / speech_s),
+        syllables: turn.syllables,
+        speech_s: round3(speech_s),
+    })
+}
+
+/// A change of at least `threshold` of the earlier rate.
+pub fn is_pace_change(from: f64, to: f64, threshold: f64) -> bool {
+    from > 0.0 && (to - from).abs() >= threshold * from
+}

@@ -1,0 +1,410 @@
+//! Per-channel analysis: converts the stream to the analysis rate, cuts it into frames,
+//! measures level and pitch candidates, and turns them into activity, voicing and F0
+//! decisions, speech segments and syllable nuclei.
+
+use crate::dsp::biquad::Biquad;
+use crate::dsp::power_to_db;
+use crate::dsp::resample::Resampler;
+use crate::dsp::yin::{Yin, YinFrame};
+
+use super::settings::*;
+
+/// What the front end measured on one frame.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeasure {
+    /// Level of the analysis band over [`LEVEL_WINDOW_LENGTH`], dBFS.
+    pub level_db: f32,
+    /// Pitch candidates (empty when the frame was too quiet to be worth it).
+    pub yin: YinFrame,
+}
+
+/// Streaming front end of one channel: resampling, band-pass, framing, level and YIN.
+#[derive(Debug)]
+pub struct FrontEnd {
+    resampler: Resampler,
+    highpass: [Biquad; 2],
+    /// Last [`FRAME_LENGTH`] analysis-rate samples plus up to one hop of new ones.
+    buffer: Vec<f32>,
+    /// Analysis-rate samples received.
+    received: u64,
+    /// Frames emitted.
+    frames: u64,
+    yin: Yin,
+}
+
+/// Frame `k` is centred on analysis sample `k * HOP_LENGTH`; its pitch frame spans
+/// `[centre - FRAME_LENGTH / 2, centre + FRAME_LENGTH - FRAME_LENGTH / 2)`.
+const CENTRE_OFFSET: usize = FRAME_LENGTH / 2;
+
+impl FrontEnd {
+    /// A front end for a channel recorded at `input_rate_hz`.
+    pub fn new(input_rate_hz: u32) -> Self {
+        // Pre-fill with zeros so frame 0 (centred on sample 0) sees silence before it.
+        let mut buffer = Vec::with_capacity(FRAME_LENGTH + HOP_LENGTH + 1);
+        buffer.resize(CENTRE_OFFSET, 0.0);
+        Self {
+            resampler: Resampler::new(input_rate_hz, ANALYSIS_RATE_HZ),
+            highpass: [
+                Biquad::highpass(BAND_HIGHPASS_HZ, f64::from(ANALYSIS_RATE_HZ)),
+                Biquad::highpass(BAND_HIGHPASS_HZ, f64::from(ANALYSIS_RATE_HZ)),
+            ],
+            buffer,
+            received: 0,
+            frames: 0,
+            yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD),
+        }
+    }
+
+    /// Analysis-rate samples received so far.
+    pub fn samples_received(&self) -> u64 {
+        self.received
+    }
+
+    /// Feeds one input sample; calls `on_frame` for each frame completed.
+    #[inline]
+    pub fn push(&mut self, sample: f32, on_frame: &mut impl FnMut(FrameMeasure)) {
+        let Self {
+            resampler,
+            highpass,
+            buffer,
+            received,
+            frames,
+            yin,
+        } = self;
+        resampler.push(sample, |x| {
+            let stage1 = highpass[0].process(x);
+            let y = highpass[1].process(stage1);
+            buffer.push(y);
+            *received += 1;
+            if buffer.len() == FRAME_LENGTH {
+                on_frame(measure(yin, buffer));
+                *frames += 1;
+                buffer.drain(..HOP_LENGTH);
+            }
+        });
+    }
+
+    /// Flushes the frames whose centre lies inside the received audio by padding with
+    /// silence; call once at the end of the stream.
+    pub fn finish(&mut self, on_frame: &mut impl FnMut(FrameMeasure)) {
+        let total_frames = self.received.div_ceil(HOP_LENGTH as u64);
+        while self.frames < total_frames {
+            while self.buffer.len() < FRAME_LENGTH {
+                self.buffer.push(0.0);
+            }
+            on_frame(measure(&mut self.yin, &self.buffer));
+            self.frames += 1;
+            self.buffer.drain(..HOP_LENGTH);
+        }
+    }
+}
+
+fn measure(yin: &mut Yin, frame: &[f32]) -> FrameMeasure {
+    let start = CENTRE_OFFSET.saturating_sub(LEVEL_WINDOW_LENGTH / 2);
+    let level_slice = frame.get(start..start + LEVEL_WINDOW_LENGTH).unwrap_or(&[]);
+    let mean_square = level_slice
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        / LEVEL_WINDOW_LENGTH as f64;
+    let level_db = power_to_db(mean_square);
+    let yin = if level_db > ABSOLUTE_SILENCE_DBFS {
+        yin.analyse(frame)
+    } else {
+        YinFrame::default()
+    };
+    FrameMeasure { level_db, yin }
+}
+
+/// A finished stretch of speech on one channel, in frames (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentFrames {
+    /// First active frame.
+    pub start: u64,
+    /// Last active frame.
+    pub end: u64,
+}
+
+/// Decisions about one frame, available [`DECISION_DELAY_FRAMES`] after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameDecision {
+    /// Frame index.
+    pub frame: u64,
+    /// Level, dBFS.
+    pub level_db: f32,
+    /// Speech activity.
+    pub active: bool,
+    /// F0 in Hz, 0 when unvoiced.
+    pub f0_hz: f32,
+}
+
+/// What the tracker reports after each frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrackerOutput {
+    /// The decided frame (if the delay line is full).
+    pub decision: Option<FrameDecision>,
+    /// A segment was confirmed as speech, starting at this frame.
+    pub segment_opened: Option<u64>,
+    /// A segment ended.
+    pub segment_closed: Option<SegmentFrames>,
+    /// A syllable nucleus was found at this frame.
+    pub syllable: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Pending {
+    level_db: f32,
+    raw_active: bool,
+    f0_hz: f32,
+}
+
+/// Turns frame measures into decisions. Pure state machine over frames.
+#[derive(Debug)]
+pub struct Tracker {
+    frame: u64,
+    floor_db: Option<f32>,
+    prev_f0_hz: f32,
+    /// Ring of the last [`F0_MEDIAN_FRAMES`] pending frames.
+    ring: [Pending; F0_MEDIAN_FRAMES],
+    /// Segmenter.
+    seg_start: Option<u64>,
+    seg_last_active: u64,
+    seg_active_frames: usize,
+    seg_confirmed: bool,
+    /// Syllable peak picker.
+    syl_rising: bool,
+    syl_extreme_db: f32,
+    syl_peak_frame: u64,
+    syl_peak_voiced: bool,
+    syl_started: bool,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tracker {
+    /// A tracker at frame 0.
+    pub fn new() -> Self {
+        Self {
+            frame: 0,
+            floor_db: None,
+            prev_f0_hz: 0.0,
+            ring: [Pending::default(); F0_MEDIAN_FRAMES],
+            seg_start: None,
+            seg_last_active: 0,
+            seg_active_frames: 0,
+            seg_confirmed: false,
+            syl_rising: false,
+            syl_extreme_db: 0.0,
+            syl_peak_frame: 0,
+            syl_peak_voiced: false,
+            syl_started: false,
+        }
+    }
+
+    /// Whether a confirmed segment is open (speech is going on).
+    pub fn speaking(&self) -> bool {
+        self.seg_confirmed
+    }
+
+    /// Current noise floor estimate, dBFS.
+    pub fn floor_db(&self) -> f32 {
+        self.floor_db.unwrap_or(ABSOLUTE_SILENCE_DBFS)
+    }
+
+    /// Processes the next frame. `other_recent_peak_db` is the highest level of the other
+    /// party's channel over the last [`ECHO_LOOKBACK_FRAMES`] (None in a mono call).
+    pub fn step(&mut self, m: &FrameMeasure, other_recent_peak_db: Option<f32>) -> TrackerOutput {
+        let level = m.level_db;
+        // Quantile tracking: the floor settles where NOISE_QUANTILE() of the frames lie
+        // below it, which is the middle of the noise for typical shares of speech. Fast
+        // during the first frames, so short files get a floor from their first pause.
+        let step = if self.frame < FLOOR_FAST_FRAMES {
+            FLOOR_STEP_DB() * 8.0
+        } else {
+            FLOOR_STEP_DB()
+        };
+        let floor = match self.floor_db {
+            None => level,
+            Some(f) if level > f => f + step * NOISE_QUANTILE(),
+            Some(f) => f - step * (1.0 - NOISE_QUANTILE()),
+        };
+        self.floor_db = Some(floor);
+        let snr = level - floor;
+        let echo = other_recent_peak_db.is_some_and(|p| level < p - ECHO_MARGIN_DB());
+        let loud_enough = level > ABSOLUTE_SILENCE_DBFS && !echo;
+
+        let best = m.yin.candidates().first().copied();
+        // Loud frames may be less periodic and still voiced (F0 moving inside the
+        // window, breathy voice); quiet ones must be clearly periodic, which keeps hum and
+        // babble in pauses unvoiced.
+        let loudness = ((snr - VOICING_MIN_SNR_DB()) / (VOICING_LOUD_SNR_DB() - VOICING_MIN_SNR_DB()))
+            .clamp(0.0, 1.0);
+        let max_cmndf = VOICING_MAX_CMNDF() + loudness * (VOICING_MAX_CMNDF_LOUD() - VOICING_MAX_CMNDF());
+        let voiced = loud_enough
+            && snr > VOICING_MIN_SNR_DB()
+            && best.is_some_and(|c| c.cmndf < max_cmndf);
+        let f0_hz = if voiced { self.choose_f0(&m.yin) } else { 0.0 };
+        self.prev_f0_hz = f0_hz;
+        let raw_active = loud_enough && snr > ACTIVITY_SNR_DB();
+
+        let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
+        self.ring[slot] = Pending {
+            level_db: level,
+            raw_active,
+            f0_hz,
+        };
+        self.frame += 1;
+
+        let mut out = TrackerOutput::default();
+        let half = (F0_MEDIAN_FRAMES / 2) as u64;
+        if self.frame > half {
+            let decided = self.frame - 1 - half;
+            let decision = self.decide(decided);
+            self.segment(&decision, &mut out);
+            self.syllable(&decision, &mut out);
+            out.decision = Some(decision);
+        }
+        out
+    }
+
+    /// Decides the frames still in the delay line at the end of the stream.
+    pub fn finish(&mut self, mut emit: impl FnMut(TrackerOutput)) {
+        let half = (F0_MEDIAN_FRAMES / 2) as u64;
+        let first = self.frame.saturating_sub(half);
+        for decided in first..self.frame {
+            let mut out = TrackerOutput::default();
+            let decision = self.decide(decided);
+            self.segment(&decision, &mut out);
+            self.syllable(&decision, &mut out);
+            out.decision = Some(decision);
+            emit(out);
+        }
+        let mut out = TrackerOutput::default();
+        self.close_segment(&mut out);
+        emit(out);
+    }
+
+    /// Picks the candidate period closest to the previous frame's F0 when it is nearly
+    /// as periodic as YIN's choice, which avoids octave jumps inside a voiced stretch.
+    fn choose_f0(&self, yin: &YinFrame) -> f32 {
+        let cands = yin.candidates();
+        let Some(first) = cands.first() else {
+            return 0.0;
+        };
+        let mut chosen = *first;
+        if self.prev_f0_hz > 0.0 {
+            let prev_lag = ANALYSIS_RATE_HZ as f32 / self.prev_f0_hz;
+            let distance = |lag: f32| (lag / prev_lag).ln().abs();
+            if distance(chosen.lag) > 0.3 {
+                for c in &cands[1..] {
+                    if distance(c.lag) < 0.15 && c.cmndf < chosen.cmndf + 0.15 {
+                        chosen = *c;
+                        break;
+                    }
+                }
+            }
+        }
+        ANALYSIS_RATE_HZ as f32 / chosen.lag
+    }
+
+    /// Final decision for frame `decided`: median-smoothed F0 over its neighbours that
+    /// exist; the median is taken over voiced neighbours only, and only when the frame
+    /// itself is voiced.
+    fn decide(&self, decided: u64) -> FrameDecision {
+        let slot = (decided % F0_MEDIAN_FRAMES as u64) as usize;
+        let centre = self.ring[slot];
+        let mut f0_hz = 0.0;
+        if centre.f0_hz > 0.0 {
+            let half = (F0_MEDIAN_FRAMES / 2) as u64;
+            let mut values = [0.0f32; F0_MEDIAN_FRAMES];
+            let mut n = 0;
+            let lo = decided.saturating_sub(half);
+            let hi = (decided + half).min(self.frame - 1);
+            for k in lo..=hi {
+                let p = self.ring[(k % F0_MEDIAN_FRAMES as u64) as usize];
+                if p.f0_hz > 0.0 {
+                    values[n] = p.f0_hz;
+                    n += 1;
+                }
+            }
+            let values = &mut values[..n];
+            values.sort_by(f32::total_cmp);
+            f0_hz = values[n / 2];
+        }
+        FrameDecision {
+            frame: decided,
+            level_db: centre.level_db,
+            active: centre.raw_active,
+            f0_hz,
+        }
+    }
+
+    fn segment(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
+        if d.active {
+            if self.seg_start.is_none() {
+                self.seg_start = Some(d.frame);
+                self.seg_active_frames = 0;
+                self.seg_confirmed = false;
+            }
+            self.seg_last_active = d.frame;
+            self.seg_active_frames += 1;
+            if !self.seg_confirmed && self.seg_active_frames >= MIN_SPEECH_FRAMES {
+                self.seg_confirmed = true;
+                out.segment_opened = self.seg_start;
+            }
+        } else if self.seg_start.is_some()
+            && d.frame - self.seg_last_active >= MIN_PAUSE_FRAMES as u64
+        {
+            self.close_segment(out);
+        }
+    }
+
+    fn close_segment(&mut self, out: &mut TrackerOutput) {
+        if let Some(start) = self.seg_start.take() {
+            if self.seg_confirmed {
+                out.segment_closed = Some(SegmentFrames {
+                    start,
+                    end: self.seg_last_active,
+                });
+            }
+            self.seg_confirmed = false;
+            self.seg_active_frames = 0;
+        }
+    }
+
+    /// Hysteresis peak picker on the level: a peak counts when the level has fallen
+    /// [`SYLLABLE_DIP_DB()`] below it and it rose that much from the previous dip.
+    fn syllable(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
+        let level = d.level_db;
+        if !self.syl_started {
+            self.syl_started = true;
+            self.syl_rising = false;
+            self.syl_extreme_db = level;
+            return;
+        }
+        if self.syl_rising {
+            if level > self.syl_extreme_db {
+                self.syl_extreme_db = level;
+                self.syl_peak_frame = d.frame;
+                self.syl_peak_voiced = d.f0_hz > 0.0 && d.active;
+            } else if level < self.syl_extreme_db - SYLLABLE_DIP_DB() {
+                if self.syl_peak_voiced {
+                    out.syllable = Some(self.syl_peak_frame);
+                }
+                self.syl_rising = false;
+                self.syl_extreme_db = level;
+            }
+        } else if level < self.syl_extreme_db {
+            self.syl_extreme_db = level;
+        } else if level > self.syl_extreme_db + SYLLABLE_DIP_DB() {
+            self.syl_rising = true;
+            self.syl_extreme_db = level;
+            self.syl_peak_frame = d.frame;
+            self.syl_peak_voiced = d.f0_hz > 0.0 && d.active;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The per-call result. Field names are a public interface (`calls.jsonl`): add fields,
+//! never rename them.
+
+use serde::{Deserialize, Serialize};
+
+/// Who spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    /// The agent (the coached party).
+    Agent,
+    /// The customer.
+    Customer,
+    /// A mono mix: speech of either party, who is not known.
+    Mixed,
+}
+
+/// A stretch of continuous speech, seconds from the start of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Who spoke.
+    pub speaker: Speaker,
+    /// Start, s.
+    pub start: f64,
+    /// End, s.
+    pub end: f64,
+}
+
+/// Verdict on a reply gap against the profile's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The agent started before the customer finished.
+    Overlap,
+    /// Shorter than the window.
+    Early,
+    /// Inside the window (inclusive).
+    InWindow,
+    /// Longer than the window.
+    Late,
+}
+
+impl Verdict {
+    /// Classifies `gap_s` against `[min, max]` (inclusive).
+    pub fn classify(gap_s: f64, window_s: [f64; 2]) -> Self {
+        if gap_s < 0.0 {
+            Self::Overlap
+        } else if gap_s < window_s[0] {
+            Self::Early
+        } else if gap_s <= window_s[1] {
+            Self::InWindow
+        } else {
+            Self::Late
+        }
+    }
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Overlap => "overlap",
+            Self::Early => "early",
+            Self::InWindow => "in_window",
+            Self::Late => "late",
+        }
+    }
+}
+
+/// The interval from the end of a customer turn to the start of the agent's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReplyGap {
+    /// End of the customer's turn, s.
+    pub customer_end: f64,
+    /// Start of the agent's turn, s.
+    pub agent_start: f64,
+    /// `agent_start - customer_end`, s; negative for overlap.
+    pub gap_s: f64,
+    /// Verdict against the reply window.
+    pub verdict: Verdict,
+}
+
+/// Speaking rate over one agent turn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PaceSpan {
+    /// Turn start, s.
+    pub start: f64,
+    /// Turn end, s.
+    pub end: f64,
+    /// Syllable nuclei per second of speech in the turn.
+    pub syllables_per_s: f64,
+    /// Syllable nuclei counted.
+    pub syllables: u32,
+    /// Seconds of speech in the turn (sum of its segments).
+    pub speech_s: f64,
+}
+
+/// A change of speaking rate between consecutive agent turns.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PaceChange {
+    /// Start of the later turn, s.
+    pub t: f64,
+    /// Rate before, syllables/s.
+    pub from: f64,
+    /// Rate after, syllables/s.
+    pub to: f64,
+}
+
+/// A stretch with nobody speaking.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    /// Start, s.
+    pub start: f64,
+    /// End, s.
+    pub end: f64,
+}
+
+/// The agent's (or, in a mono file, the one voice's) measures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentReport {
+    /// Seconds of speech.
+    pub talk_s: f64,
+    /// Seconds of voiced speech.
+    pub voiced_s: f64,
+    /// Median F0 over voiced frames, Hz (null without voiced speech).
+    pub median_f0_hz: Option<f64>,
+    /// The calming band used, Hz.
+    pub band_hz: [f64; 2],
+    /// Share of voiced time with F0 inside the band (inclusive), 0–1.
+    pub frac_voiced_in_band: Option<f64>,
+    /// Syllables per second of speech over all agent turns.
+    pub syllables_per_s: Option<f64>,
+    /// Rate per turn.
+    pub pace: Vec<PaceSpan>,
+    /// Pace changes.
+    pub pace_changes: Vec<PaceChange>,
+    /// Pace changes per 45 s of agent talk.
+    pub pace_changes_per_45s: Option<f64>,
+}
+
+/// The customer's measures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerReport {
+    /// Seconds of speech.
+    pub talk_s: f64,
+    /// Median F0 over voiced frames, Hz.
+    pub median_f0_hz: Option<f64>,
+}
+
+/// One deduction from the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deduction {
+    /// Rule name: `pitch`, `reply_gap`, `pace`, `overlaps`, `long_silence`, `monologue`.
+    pub rule: String,
+    /// Points taken off.
+    pub points: f64,
+    /// Why, in words with the measured values.
+    pub why: String,
+}
+
+/// The 0–100 score with its deductions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// 100 minus the deductions, rounded, at least 0.
+    pub total: u32,
+    /// What was taken off and why.
+    pub deductions: Vec<Deduction>,
+    /// Rules that could not be judged on this call, and why.
+    pub not_scored: Vec<Deduction>,
+}
+
+/// Everything measured on one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallReport {
+    /// Seconds of audio analysed.
+    pub duration_s: f64,
+    /// `stereo` (agent and customer on separate channels) or `mono`.
+    pub layout: String,
+    /// Agent (or one-voice) measures.
+    pub agent: AgentReport,
+    /// Customer measures (null for mono).
+    pub customer: Option<CustomerReport>,
+    /// Speech segments, sorted by start.
+    pub segments: Vec<Segment>,
+    /// Turns, sorted by start.
+    pub turns: Vec<Segment>,
+    /// Reply gaps, sorted by time.
+    pub reply_gaps: Vec<ReplyGap>,
+    /// Whether reply gaps could be measured (needs two channels).
+    pub reply_gaps_measured: bool,
+    /// Times either party started speaking while the other was speaking.
+    pub overlaps: u32,
+    /// Silences of at least the profile's length.
+    pub long_silences: Vec<Silence>,
+    /// Longest agent turn, s.
+    pub longest_monologue_s: f64,
+    /// Score against the profile.
+    pub score: Score,
+    /// Remarks on what could not be measured and why.
+    pub notes: Vec<String>,
+}

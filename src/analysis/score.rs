@@ -1,0 +1,164 @@
+//! The 0–100 call score: each rule of the profile takes off up to its weight, in
+//! proportion to how far the call missed the target, and says why.
+
+use crate::config::Profile;
+
+use super::report::{CallReport, Deduction, Score, Verdict};
+
+fn pct(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Scores `report` against `profile`.
+pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
+    let w = &profile.score;
+    let mut deductions = Vec::new();
+    let mut not_scored = Vec::new();
+    let mut deduct = |rule: &str, points: f64, why: String| {
+        let points = round1(points);
+        if points > 0.0 {
+            deductions.push(Deduction {
+                rule: rule.into(),
+                points,
+                why,
+            });
+        }
+    };
+    let skip = |rule: &str, why: &str| Deduction {
+        rule: rule.into(),
+        points: 0.0,
+        why: why.into(),
+    };
+
+    // Pitch band.
+    let [lo, hi] = profile.pitch.band_hz;
+    match report.agent.frac_voiced_in_band {
+        Some(frac) if profile.pitch.target_in_band > 0.0 => {
+            let target = profile.pitch.target_in_band;
+            if frac < target {
+                deduct(
+                    "pitch",
+                    w.pitch * (target - frac) / target,
+                    format!(
+                        "{} of the agent's voiced time was in the {lo:.0}-{hi:.0} Hz band \
+                         (target {}); median F0 {:.0} Hz",
+                        pct(frac),
+                        pct(target),
+                        report.agent.median_f0_hz.unwrap_or(0.0)
+                    ),
+                );
+            }
+        }
+        Some(_) => {}
+        None => not_scored.push(skip("pitch", "no voiced agent speech")),
+    }
+
+    // Reply gaps.
+    if !report.reply_gaps_measured {
+        not_scored.push(skip(
+            "reply_gap",
+            "mono recording: reply gaps need two channels",
+        ));
+    } else if report.reply_gaps.is_empty() {
+        not_scored.push(skip("reply_gap", "no customer turn was answered by the agent"));
+    } else {
+        let n = report.reply_gaps.len();
+        let in_window = report
+            .reply_gaps
+            .iter()
+            .filter(|g| g.verdict == Verdict::InWindow)
+            .count();
+        let frac = in_window as f64 / n as f64;
+        let target = profile.reply.target_in_window;
+        if frac < target && target > 0.0 {
+            let count = |v: Verdict| report.reply_gaps.iter().filter(|g| g.verdict == v).count();
+            let [wlo, whi] = profile.reply.window_s;
+            deduct(
+                "reply_gap",
+                w.reply_gap * (target - frac) / target,
+                format!(
+                    "{in_window} of {n} replies came {wlo}-{whi} s after the customer \
+                     (target {}); {} overlapping, {} early, {} late",
+                    pct(target),
+                    count(Verdict::Overlap),
+                    count(Verdict::Early),
+                    count(Verdict::Late)
+                ),
+            );
+        }
+    }
+
+    // Pace changes.
+    const MIN_TALK_FOR_PACE_S: f64 = 20.0;
+    match report.agent.pace_changes_per_45s {
+        Some(rate) if report.agent.talk_s >= MIN_TALK_FOR_PACE_S => {
+            let [clo, chi] = profile.pace.changes_per_45s;
+            let miss = if rate < clo && clo > 0.0 {
+                (clo - rate) / clo
+            } else if rate > chi && chi > 0.0 {
+                ((rate - chi) / chi).min(1.0)
+            } else {
+                0.0
+            };
+            deduct(
+                "pace",
+                w.pace * miss,
+                format!("{rate:.1} pace changes per 45 s of agent talk (target {clo}-{chi})"),
+            );
+        }
+        _ => not_scored.push(skip(
+            "pace",
+            "less than 20 s of agent talk: too little to judge pace changes",
+        )),
+    }
+
+    // Overlaps.
+    let excess = report.overlaps.saturating_sub(profile.talk.max_overlaps);
+    if excess > 0 {
+        deduct(
+            "overlaps",
+            w.overlaps * (f64::from(excess) / 5.0).min(1.0),
+            format!(
+                "{} overlaps (both talking at once), {} tolerated",
+                report.overlaps, profile.talk.max_overlaps
+            ),
+        );
+    }
+
+    // Long silences.
+    let silences = report.long_silences.len();
+    if silences > 0 {
+        deduct(
+            "long_silence",
+            w.long_silence * (silences as f64 / 3.0).min(1.0),
+            format!(
+                "{silences} silence(s) of {} s or more",
+                profile.talk.long_silence_s
+            ),
+        );
+    }
+
+    // Monologue.
+    let max = profile.talk.max_monologue_s;
+    if report.longest_monologue_s > max {
+        deduct(
+            "monologue",
+            w.monologue * ((report.longest_monologue_s - max) / max).min(1.0),
+            format!(
+                "longest agent turn {:.0} s (limit {max:.0} s)",
+                report.longest_monologue_s
+            ),
+        );
+    }
+
+    let total_off: f64 = deductions.iter().map(|d| d.points).sum();
+    Score {
+        total: (100.0 - total_off).round().clamp(0.0, 100.0) as u32,
+        deductions,
+        not_scored,
+    }
+}

@@ -1,0 +1,71 @@
+//! Fixed analysis settings: the engine's frame grid and detector parameters. These are
+//! properties of the measurement, not coaching targets, so they are not in the profile.
+
+/// Every channel is converted to this rate before analysis, so the same voice gives the
+/// same numbers whatever rate it was recorded at.
+pub const ANALYSIS_RATE_HZ: u32 = 8000;
+/// Frame hop: 10 ms.
+pub const HOP_LENGTH: usize = 80;
+/// Frame hop in seconds.
+pub const HOP_S: f64 = HOP_LENGTH as f64 / ANALYSIS_RATE_HZ as f64;
+/// Lowest F0 searched.
+pub const FMIN_HZ: f64 = 60.0;
+/// Highest F0 searched.
+pub const FMAX_HZ: f64 = 400.0;
+/// YIN integration window in samples (30 ms).
+pub const PITCH_WINDOW_LENGTH: usize = 240;
+/// Longest lag searched, from [`FMIN_HZ`].
+pub const MAX_LAG: usize = (ANALYSIS_RATE_HZ as f64 / FMIN_HZ) as usize + 1;
+/// Shortest lag searched, from [`FMAX_HZ`].
+pub const MIN_LAG: usize = (ANALYSIS_RATE_HZ as f64 / FMAX_HZ) as usize;
+/// Samples of context kept per channel: one pitch frame.
+pub const FRAME_LENGTH: usize = PITCH_WINDOW_LENGTH + MAX_LAG;
+/// Level is measured over this many samples centred on the frame time (20 ms).
+pub const LEVEL_WINDOW_LENGTH: usize = 160;
+/// High-pass corner of the analysis band; removes mains hum and its first harmonics.
+pub const BAND_HIGHPASS_HZ: f64 = 250.0;
+/// YIN absolute threshold.
+pub const YIN_THRESHOLD: f32 = 0.2;
+/// A frame is voiced when its best normalised difference is below this.
+#[allow(non_snake_case)]
+pub fn VOICING_MAX_CMNDF() -> f32 { std::env::var("CC_VOICING_MAX_CMNDF").ok().and_then(|v| v.parse().ok()).unwrap_or(0.3) }
+#[allow(non_snake_case)]
+pub fn VOICING_MAX_CMNDF_LOUD() -> f32 { std::env::var("CC_VOICING_MAX_CMNDF_LOUD").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5) }
+#[allow(non_snake_case)]
+pub fn VOICING_LOUD_SNR_DB() -> f32 { std::env::var("CC_VOICING_LOUD_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(25.0) }
+/// Voiced frames must be at least this far above the noise floor.
+#[allow(non_snake_case)]
+pub fn VOICING_MIN_SNR_DB() -> f32 { std::env::var("CC_VOICING_MIN_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(6.0) }
+/// Speech activity needs the level this far above the noise floor.
+#[allow(non_snake_case)]
+pub fn ACTIVITY_SNR_DB() -> f32 { std::env::var("CC_ACTIVITY_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(9.0) }
+/// Step of the noise-floor quantile tracker, dB per frame.
+#[allow(non_snake_case)]
+pub fn FLOOR_STEP_DB() -> f32 { std::env::var("CC_FLOOR_STEP_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(0.1) }
+/// Share of frames the noise floor settles above.
+#[allow(non_snake_case)]
+pub fn NOISE_QUANTILE() -> f32 { std::env::var("CC_NOISE_QUANTILE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25) }
+/// Frames at the start during which the floor moves eight times faster.
+pub const FLOOR_FAST_FRAMES: u64 = 50;
+/// Levels below this never count as speech.
+pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
+/// In a two-channel call, a frame whose level is this far below the other channel's
+/// recent peak is taken as echo of the other party, not speech.
+#[allow(non_snake_case)]
+pub fn ECHO_MARGIN_DB() -> f32 { std::env::var("CC_ECHO_MARGIN_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(12.0) }
+/// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
+pub const ECHO_LOOKBACK_FRAMES: usize = 16;
+/// A pause of at least this many frames ends a speech segment.
+pub const MIN_PAUSE_FRAMES: usize = 25;
+/// A segment needs this many active frames to count (shorter bursts are clicks).
+pub const MIN_SPEECH_FRAMES: usize = 8;
+/// Median smoothing span of the F0 track (odd).
+pub const F0_MEDIAN_FRAMES: usize = 5;
+/// A syllable nucleus is an energy peak at least this far above the dips on both sides.
+#[allow(non_snake_case)]
+pub fn SYLLABLE_DIP_DB() -> f32 { std::env::var("CC_SYLLABLE_DIP_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0) }
+/// In a mono recording, a pause this long separates stretches of talk.
+pub const MONO_STRETCH_PAUSE_S: f64 = 1.0;
+/// Decision delay of the engine in frames: a frame's activity and pitch are final this
+/// many frames after its time.
+pub const DECISION_DELAY_FRAMES: usize = F0_MEDIAN_FRAMES / 2 + 1;

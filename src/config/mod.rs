@@ -1,0 +1,324 @@
+//! The coaching profile: targets a call is scored against, loaded from TOML and
+//! validated once so that the analysis never meets a bad value.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in profile, with comments, as printed by `callcoach profile`.
+pub const DEFAULT_PROFILE_TOML: &str = include_str!("default_profile.toml");
+
+/// A problem with a profile file, naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("{path}: cannot read profile: {source}")]
+    Read {
+        /// Profile path.
+        path: String,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or had an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// Profile path.
+        path: String,
+        /// The parser's message, which names the key and the line.
+        message: String,
+    },
+    /// A key had a value outside its allowed range.
+    #[error("{path}: `{key}` {problem}")]
+    Invalid {
+        /// Profile path.
+        path: String,
+        /// Dotted key, e.g. `pitch.band_hz`.
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// Pitch targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PitchTargets {
+    /// Calming band `[low, high]` in Hz, inclusive.
+    pub band_hz: [f64; 2],
+    /// Wanted share of voiced time inside the band, 0–1.
+    pub target_in_band: f64,
+}
+
+/// Reply-gap targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplyTargets {
+    /// Reply window `[min, max]` in seconds.
+    pub window_s: [f64; 2],
+    /// Wanted share of gaps inside the window, 0–1.
+    pub target_in_window: f64,
+}
+
+/// Pace targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaceTargets {
+    /// Relative rate change that counts as a pace change (0.15 = 15 %).
+    pub change_threshold: f64,
+    /// Wanted pace changes per 45 s of agent talk, `[min, max]`.
+    pub changes_per_45s: [f64; 2],
+}
+
+/// Talk-time limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TalkTargets {
+    /// Silence of at least this many seconds is a long silence.
+    pub long_silence_s: f64,
+    /// Agent turns longer than this many seconds are monologues.
+    pub max_monologue_s: f64,
+    /// Overlaps tolerated before deductions.
+    pub max_overlaps: u32,
+}
+
+/// Points each rule can deduct from 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoreWeights {
+    /// Pitch band rule.
+    pub pitch: f64,
+    /// Reply-gap rule.
+    pub reply_gap: f64,
+    /// Pace-change rule.
+    pub pace: f64,
+    /// Overlap rule.
+    pub overlaps: f64,
+    /// Long-silence rule.
+    pub long_silence: f64,
+    /// Monologue rule.
+    pub monologue: f64,
+}
+
+/// A coaching profile. Build with [`Profile::default`] or [`Profile::from_toml`]; both
+/// return validated values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Profile {
+    /// Channel of a stereo file that carries the agent.
+    pub agent_channel: usize,
+    /// Pitch targets.
+    pub pitch: PitchTargets,
+    /// Reply-gap targets.
+    pub reply: ReplyTargets,
+    /// Pace targets.
+    pub pace: PaceTargets,
+    /// Talk-time limits.
+    pub talk: TalkTargets,
+    /// Score weights.
+    pub score: ScoreWeights,
+}
+
+impl Default for PitchTargets {
+    fn default() -> Self {
+        Self {
+            band_hz: [100.0, 120.0],
+            target_in_band: 0.6,
+        }
+    }
+}
+
+impl Default for ReplyTargets {
+    fn default() -> Self {
+        Self {
+            window_s: [0.8, 1.2],
+            target_in_window: 0.75,
+        }
+    }
+}
+
+impl Default for PaceTargets {
+    fn default() -> Self {
+        Self {
+            change_threshold: 0.15,
+            changes_per_45s: [3.0, 4.0],
+        }
+    }
+}
+
+impl Default for TalkTargets {
+    fn default() -> Self {
+        Self {
+            long_silence_s: 5.0,
+            max_monologue_s: 60.0,
+            max_overlaps: 2,
+        }
+    }
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        Self {
+            pitch: 25.0,
+            reply_gap: 30.0,
+            pace: 15.0,
+            overlaps: 10.0,
+            long_silence: 10.0,
+            monologue: 10.0,
+        }
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self {
+            agent_channel: 0,
+            pitch: PitchTargets::default(),
+            reply: ReplyTargets::default(),
+            pace: PaceTargets::default(),
+            talk: TalkTargets::default(),
+            score: ScoreWeights::default(),
+        }
+    }
+}
+
+impl Profile {
+    /// Reads and validates a profile file.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates profile text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ProfileError> {
+        let profile: Profile = toml::from_str(text).map_err(|e| ProfileError::Parse {
+            path: origin.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        profile.validate(origin)?;
+        Ok(profile)
+    }
+
+    /// Checks every value's range; the error names the key.
+    pub fn validate(&self, origin: &str) -> Result<(), ProfileError> {
+        let bad = |key: &'static str, problem: String| {
+            Err(ProfileError::Invalid {
+                path: origin.to_string(),
+                key,
+                problem,
+            })
+        };
+        let [lo, hi] = self.pitch.band_hz;
+        if !(lo.is_finite() && hi.is_finite() && 40.0 <= lo && lo < hi && hi <= 600.0) {
+            return bad(
+                "pitch.band_hz",
+                format!("must be [low, high] with 40 <= low < high <= 600 Hz, got [{lo}, {hi}]"),
+            );
+        }
+        for (key, v) in [
+            ("pitch.target_in_band", self.pitch.target_in_band),
+            ("reply.target_in_window", self.reply.target_in_window),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(key, format!("must be between 0 and 1, got {v}"));
+            }
+        }
+        let [wlo, whi] = self.reply.window_s;
+        if !(wlo.is_finite() && whi.is_finite() && 0.0 <= wlo && wlo < whi && whi <= 30.0) {
+            return bad(
+                "reply.window_s",
+                format!("must be [min, max] with 0 <= min < max <= 30 s, got [{wlo}, {whi}]"),
+            );
+        }
+        let t = self.pace.change_threshold;
+        if !(t > 0.0 && t < 1.0) {
+            return bad(
+                "pace.change_threshold",
+                format!("must be between 0 and 1 (exclusive), got {t}"),
+            );
+        }
+        let [clo, chi] = self.pace.changes_per_45s;
+        if !(clo.is_finite() && chi.is_finite() && 0.0 <= clo && clo <= chi) {
+            return bad(
+                "pace.changes_per_45s",
+                format!("must be [min, max] with 0 <= min <= max, got [{clo}, {chi}]"),
+            );
+        }
+        for (key, v) in [
+            ("talk.long_silence_s", self.talk.long_silence_s),
+            ("talk.max_monologue_s", self.talk.max_monologue_s),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return bad(key, format!("must be a positive number of seconds, got {v}"));
+            }
+        }
+        for (key, v) in [
+            ("score.pitch", self.score.pitch),
+            ("score.reply_gap", self.score.reply_gap),
+            ("score.pace", self.score.pace),
+            ("score.overlaps", self.score.overlaps),
+            ("score.long_silence", self.score.long_silence),
+            ("score.monologue", self.score.monologue),
+        ] {
+            if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+                return bad(key, format!("must be between 0 and 100 points, got {v}"));
+            }
+        }
+        if self.agent_channel > 7 {
+            return bad(
+                "agent_channel",
+                format!("must be a channel index 0-7, got {}", self.agent_channel),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_file_equals_built_in_defaults() {
+        let parsed = Profile::from_toml(DEFAULT_PROFILE_TOML, "default").unwrap();
+        assert_eq!(parsed, Profile::default());
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let p = Profile::from_toml("[pitch]\nband_hz = [190, 230]\n", "p.toml").unwrap();
+        assert_eq!(p.pitch.band_hz, [190.0, 230.0]);
+        assert_eq!(p.reply, ReplyTargets::default());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Profile::from_toml("[pitch]\nband = [190, 230]\n", "agent7.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("agent7.toml: "), "{msg}");
+        assert!(msg.contains("unknown field `band`"), "{msg}");
+        let e = Profile::from_toml("colour = 1\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `colour`"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (text, key) in [
+            ("[pitch]\nband_hz = [130, 120]", "`pitch.band_hz`"),
+            ("[reply]\nwindow_s = [1.5, 1.2]", "`reply.window_s`"),
+            ("[pace]\nchange_threshold = 1.5", "`pace.change_threshold`"),
+            ("[talk]\nlong_silence_s = -1", "`talk.long_silence_s`"),
+            ("[score]\npitch = 150", "`score.pitch`"),
+            ("agent_channel = 9", "`agent_channel`"),
+        ] {
+            let msg = Profile::from_toml(text, "p.toml").unwrap_err().to_string();
+            assert!(msg.contains(key), "{text}: {msg}");
+        }
+        let msg = Profile::from_toml("[pitch]\nband_hz = \"low\"", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("band_hz"), "{msg}");
+    }
+}

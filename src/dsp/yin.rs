@@ -1,0 +1,279 @@
+//! YIN fundamental-frequency estimation (de Cheveigné & Kawahara, 2002) with the
+//! difference function computed through a real FFT planned once.
+//!
+//! The `pitch-detection` crate's YIN gives the same kind of answer but plans its FFT on
+//! every call (about a dozen allocations per frame) and is not `Send`; this estimator
+//! allocates only in [`Yin::new`]. `benches/pitch.rs` measures both.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex32;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+/// Most local minima of the normalised difference kept as pitch candidates per frame.
+pub const MAX_CANDIDATES: usize = 4;
+
+/// One candidate period: lag in samples (sub-sample) and its normalised difference
+/// (0 = perfectly periodic, about 1 = aperiodic).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Candidate {
+    /// Period in samples, refined by parabolic interpolation.
+    pub lag: f32,
+    /// Cumulative-mean-normalised difference at that lag.
+    pub cmndf: f32,
+}
+
+/// The candidates of one frame, best YIN choice first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YinFrame {
+    /// Candidates; `count` of them are valid.
+    pub candidates: [Candidate; MAX_CANDIDATES],
+    /// Number of valid candidates.
+    pub count: usize,
+}
+
+impl YinFrame {
+    /// The valid candidates.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates[..self.count.min(MAX_CANDIDATES)]
+    }
+}
+
+/// A YIN estimator for frames of `window_len + max_lag` samples.
+pub struct Yin {
+    window_len: usize,
+    min_lag: usize,
+    max_lag: usize,
+    threshold: f32,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+    time_a: Vec<f32>,
+    time_b: Vec<f32>,
+    spec_a: Vec<Complex32>,
+    spec_b: Vec<Complex32>,
+    scratch_fwd: Vec<Complex32>,
+    scratch_inv: Vec<Complex32>,
+    prefix_energy: Vec<f64>,
+    cmndf: Vec<f32>,
+}
+
+impl std::fmt::Debug for Yin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Yin")
+            .field("window_len", &self.window_len)
+            .field("min_lag", &self.min_lag)
+            .field("max_lag", &self.max_lag)
+            .finish()
+    }
+}
+
+impl Yin {
+    /// `window_len`: integration window in samples; lags searched are
+    /// `min_lag..=max_lag` samples; `threshold`: YIN's absolute threshold.
+    pub fn new(window_len: usize, min_lag: usize, max_lag: usize, threshold: f32) -> Self {
+        let fft_len = (window_len + max_lag + 1).next_power_of_two();
+        let mut planner = RealFftPlanner::<f32>::new();
+        let forward = planner.plan_fft_forward(fft_len);
+        let inverse = planner.plan_fft_inverse(fft_len);
+        let scratch_fwd = forward.make_scratch_vec();
+        let scratch_inv = inverse.make_scratch_vec();
+        Self {
+            window_len,
+            min_lag: min_lag.max(2),
+            max_lag,
+            threshold,
+            time_a: forward.make_input_vec(),
+            time_b: forward.make_input_vec(),
+            spec_a: forward.make_output_vec(),
+            spec_b: forward.make_output_vec(),
+            forward,
+            inverse,
+            scratch_fwd,
+            scratch_inv,
+            prefix_energy: vec![0.0; window_len + max_lag + 1],
+            cmndf: vec![1.0; max_lag + 2],
+        }
+    }
+
+    /// Samples one frame must hold.
+    pub fn frame_len(&self) -> usize {
+        self.window_len + self.max_lag
+    }
+
+    /// Analyses `frame` (exactly [`Yin::frame_len`] samples; shorter frames give no
+    /// candidates) and returns its candidate periods. Never allocates.
+    pub fn analyse(&mut self, frame: &[f32]) -> YinFrame {
+        let mut out = YinFrame::default();
+        let n = self.frame_len();
+        if frame.len() < n {
+            return out;
+        }
+        let frame = &frame[..n];
+        let w = self.window_len;
+
+        // r(tau) = sum_{j<w} x_j x_{j+tau} via conj(FFT(x[..w])) * FFT(x).
+        self.time_a.fill(0.0);
+        self.time_a[..w].copy_from_slice(&frame[..w]);
+        self.time_b.fill(0.0);
+        self.time_b[..n].copy_from_slice(frame);
+        if self
+            .forward
+            .process_with_scratch(&mut self.time_a, &mut self.spec_a, &mut self.scratch_fwd)
+            .is_err()
+            || self
+                .forward
+                .process_with_scratch(&mut self.time_b, &mut self.spec_b, &mut self.scratch_fwd)
+                .is_err()
+        {
+            return out;
+        }
+        for (a, b) in self.spec_a.iter_mut().zip(&self.spec_b) {
+            *a = a.conj() * b;
+        }
+        // The inverse needs purely real DC and Nyquist bins.
+        if let Some(first) = self.spec_a.first_mut() {
+            first.im = 0.0;
+        }
+        if let Some(last) = self.spec_a.last_mut() {
+            last.im = 0.0;
+        }
+        if self
+            .inverse
+            .process_with_scratch(&mut self.spec_a, &mut self.time_a, &mut self.scratch_inv)
+            .is_err()
+        {
+            return out;
+        }
+        let scale = 1.0 / self.time_a.len() as f64;
+
+        self.prefix_energy[0] = 0.0;
+        for (i, &x) in frame.iter().enumerate() {
+            self.prefix_energy[i + 1] = self.prefix_energy[i] + f64::from(x) * f64::from(x);
+        }
+        let energy0 = self.prefix_energy[w];
+        if energy0 <= 1e-12 {
+            return out;
+        }
+
+        // Cumulative-mean-normalised difference.
+        self.cmndf[0] = 1.0;
+        let mut running = 0.0f64;
+        for tau in 1..=self.max_lag {
+            let energy_tau = self.prefix_energy[tau + w] - self.prefix_energy[tau];
+            let r = f64::from(self.time_a[tau]) * scale;
+            let d = (energy0 + energy_tau - 2.0 * r).max(0.0);
+            running += d;
+            self.cmndf[tau] = if running > 0.0 {
+                (d * tau as f64 / running) as f32
+            } else {
+                1.0
+            };
+        }
+
+        // Scan the local minima of the search range: keep YIN's choice (the first one
+        // under the threshold) and the most periodic others.
+        let mut first_under: Option<Candidate> = None;
+        let mut best = [Candidate {
+            lag: 0.0,
+            cmndf: f32::INFINITY,
+        }; MAX_CANDIDATES];
+        for tau in self.min_lag..self.max_lag {
+            let c = self.cmndf[tau];
+            if !(c <= self.cmndf[tau - 1] && c < self.cmndf[tau + 1]) {
+                continue;
+            }
+            let candidate = Candidate {
+                lag: self.refine(tau),
+                cmndf: c,
+            };
+            if first_under.is_none() && c < self.threshold {
+                first_under = Some(candidate);
+            }
+            if let Some(worst) = best.last_mut() {
+                if c < worst.cmndf {
+                    *worst = candidate;
+                    best.sort_by(|a, b| a.cmndf.total_cmp(&b.cmndf));
+                }
+            }
+        }
+        let valid = best.iter().filter(|c| c.cmndf.is_finite()).count();
+        if valid == 0 {
+            return out;
+        }
+        let chosen = first_under.unwrap_or(best[0]);
+        out.candidates[0] = chosen;
+        let mut n = 1;
+        for c in &best[..valid] {
+            if n < MAX_CANDIDATES && c.lag != chosen.lag {
+                out.candidates[n] = *c;
+                n += 1;
+            }
+        }
+        out.count = n;
+        out
+    }
+
+    /// Parabolic interpolation of the minimum around integer lag `tau`.
+    fn refine(&self, tau: usize) -> f32 {
+        let (a, b, c) = (self.cmndf[tau - 1], self.cmndf[tau], self.cmndf[tau + 1]);
+        let denom = a - 2.0 * b + c;
+        if denom.abs() < 1e-9 {
+            return tau as f32;
+        }
+        let shift = (0.5 * (a - c) / denom).clamp(-0.5, 0.5);
+        tau as f32 + shift
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    fn harmonic_frame(f0_hz: f64, rate_hz: f64, len: usize, first_harmonic: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| {
+                let t = i as f64 / rate_hz;
+                (first_harmonic..first_harmonic + 6)
+                    .map(|h| (2.0 * PI * f0_hz * h as f64 * t + h as f64).sin() / h as f64)
+                    .sum::<f64>() as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_f0_of_harmonic_tones_across_the_range() {
+        let mut yin = Yin::new(256, 20, 134, 0.15);
+        for f0 in [62.0, 85.0, 100.0, 110.0, 120.0, 180.0, 250.0, 390.0] {
+            let frame = harmonic_frame(f0, 8000.0, yin.frame_len(), 1);
+            let est = 8000.0 / f64::from(yin.analyse(&frame).candidates()[0].lag);
+            assert!((est - f0).abs() / f0 < 0.01, "{f0} Hz estimated as {est}");
+        }
+    }
+
+    #[test]
+    fn finds_missing_fundamental_like_a_telephone_band() {
+        // Harmonics 3..8 only, as when a 300 Hz band edge removes a low fundamental.
+        let mut yin = Yin::new(256, 20, 134, 0.15);
+        for f0 in [85.0, 105.0, 118.0] {
+            let frame = harmonic_frame(f0, 8000.0, yin.frame_len(), 3);
+            let est = 8000.0 / f64::from(yin.analyse(&frame).candidates()[0].lag);
+            assert!((est - f0).abs() / f0 < 0.01, "{f0} Hz estimated as {est}");
+        }
+    }
+
+    #[test]
+    fn silence_gives_no_candidates_and_noise_is_aperiodic() {
+        let mut yin = Yin::new(256, 20, 134, 0.15);
+        assert_eq!(yin.analyse(&vec![0.0; yin.frame_len()]).count, 0);
+        let mut state = 12345u32;
+        let noise: Vec<f32> = (0..yin.frame_len())
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect();
+        let frame = yin.analyse(&noise);
+        assert!(frame.candidates()[0].cmndf > 0.5, "{:?}", frame.candidates());
+    }
+}

@@ -1,0 +1,529 @@
+//! `callcoach eval`: accuracy of the engine on a labelled corpus in the format of
+//! `corpus/FORMAT.md` (pitch files with exact F0 tracks, two-party calls with exact
+//! segments, turns, reply gaps and pace).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::analysis::settings::HOP_S;
+use crate::analysis::{CallReport, FrameOutput, Verdict};
+use crate::config::Profile;
+use crate::pipeline::{AnalyseOptions, analyse_file};
+
+/// The band the corpus labels use for `frac_voiced_in_100_120`.
+const LABEL_BAND_HZ: [f64; 2] = [100.0, 120.0];
+/// A detected reply gap matches a true one when both ends are this close, s.
+const GAP_MATCH_S: f64 = 0.5;
+/// A detected pace change matches a true one this close, s.
+const PACE_CHANGE_MATCH_S: f64 = 2.0;
+/// Pitch errors above this share of the true F0 are gross.
+const GROSS_ERROR: f64 = 0.2;
+
+#[derive(Debug, Deserialize)]
+struct PitchLabel {
+    kind: String,
+    #[serde(default)]
+    noise: Option<String>,
+    #[serde(default)]
+    median_f0_hz: Option<f64>,
+    #[serde(default)]
+    frac_voiced_in_100_120: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GapLabel {
+    customer_end: f64,
+    agent_start: f64,
+    gap_s: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct PaceLabel {
+    start: f64,
+    end: f64,
+    syllables_per_s: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct PaceChangeLabel {
+    t: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct AgentLabel {
+    #[serde(default)]
+    median_f0_hz: Option<f64>,
+    #[serde(default)]
+    frac_voiced_in_100_120: Option<f64>,
+    #[serde(default)]
+    pace: Vec<PaceLabel>,
+    #[serde(default)]
+    pace_changes: Vec<PaceChangeLabel>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Channels {
+    agent: usize,
+}
+
+#[derive(Debug, Deserialize)]
+struct CallLabel {
+    kind: String,
+    layout: String,
+    #[serde(default)]
+    channels: Option<Channels>,
+    #[serde(default)]
+    reply_gaps: Vec<GapLabel>,
+    agent: AgentLabel,
+}
+
+/// Errors of one pitch file.
+#[derive(Debug, Clone, Default)]
+pub struct PitchFileResult {
+    /// File name.
+    pub name: String,
+    /// Label frames voiced in both.
+    pub both_voiced: usize,
+    /// Of those, gross errors.
+    pub gross: usize,
+    /// Cents error of the non-gross frames.
+    pub cents: Vec<f64>,
+    /// Label frames.
+    pub frames: usize,
+    /// Voicing decisions that differ.
+    pub voicing_errors: usize,
+    /// Label-unvoiced frames.
+    pub unvoiced_frames: usize,
+    /// Label-unvoiced frames we called voiced.
+    pub unvoiced_called_voiced: usize,
+    /// Whether the file has mains hum.
+    pub hum: bool,
+    /// |median F0 error| as a share of the true median.
+    pub median_f0_error: Option<f64>,
+    /// |in-band fraction error| in percentage points.
+    pub in_band_error_pp: Option<f64>,
+}
+
+/// Results of one call.
+#[derive(Debug, Clone, Default)]
+pub struct CallResult {
+    /// File name.
+    pub name: String,
+    /// Whether it is a mono mix.
+    pub mono: bool,
+    /// True reply gaps.
+    pub true_gaps: usize,
+    /// Detected reply gaps.
+    pub detected_gaps: usize,
+    /// Matched pairs' gap errors, s.
+    pub gap_errors_s: Vec<f64>,
+    /// True gaps whose detected verdict matches the true verdict.
+    pub verdicts_right: usize,
+    /// Pace errors per true agent turn, share of the true rate.
+    pub pace_errors: Vec<f64>,
+    /// True pace changes, detected ones, and matches.
+    pub pace_changes: (usize, usize, usize),
+    /// |median F0 error| as a share of the true median.
+    pub median_f0_error: Option<f64>,
+    /// |in-band fraction error| in percentage points.
+    pub in_band_error_pp: Option<f64>,
+}
+
+/// Everything `eval` measured.
+#[derive(Debug, Clone, Default)]
+pub struct EvalResult {
+    /// Per pitch file.
+    pub pitch: Vec<PitchFileResult>,
+    /// Per call.
+    pub calls: Vec<CallResult>,
+}
+
+/// Aggregated metrics.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Gross pitch error, % of frames voiced in both.
+    pub gpe_pct: f64,
+    /// Mean absolute fine error, cents.
+    pub fine_cents: f64,
+    /// Voicing decision error, % of all frames.
+    pub vde_pct: f64,
+    /// Median over files of the median-F0 error, %.
+    pub median_f0_error_pct: f64,
+    /// In-band fraction error, pp: median and p90 over pitch files and stereo calls.
+    pub in_band_error_pp: (f64, f64),
+    /// Label-unvoiced frames of hum files reported as voiced, %.
+    pub hum_pause_voiced_pct: f64,
+    /// Reply-gap recall and precision over stereo calls, %.
+    pub gap_recall_pct: f64,
+    /// Reply-gap precision, %.
+    pub gap_precision_pct: f64,
+    /// Gap error p50 and p95, ms.
+    pub gap_error_ms: (f64, f64),
+    /// Verdicts right of all true gaps in stereo calls, %.
+    pub verdict_pct: f64,
+    /// Median agent pace error, %.
+    pub pace_error_pct: f64,
+    /// Pace-change F1.
+    pub pace_change_f1: f64,
+    /// True gaps in mono calls, which are not measured by design.
+    pub mono_gaps: usize,
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = p / 100.0 * (v.len() - 1) as f64;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    v[lo] + (v[hi] - v[lo]) * (rank - lo as f64)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: bad label file", path.display()))
+}
+
+fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let mut parts = line.split(',');
+        let (Some(t), Some(f)) = (parts.next(), parts.next()) else {
+            anyhow::bail!("{}:{}: expected time_s,f0_hz", path.display(), i + 1);
+        };
+        rows.push((
+            t.trim().parse().with_context(|| format!("{}:{}", path.display(), i + 1))?,
+            f.trim().parse().with_context(|| format!("{}:{}", path.display(), i + 1))?,
+        ));
+    }
+    Ok(rows)
+}
+
+fn analyse(path: &Path, agent_channel: usize) -> Result<(CallReport, Vec<FrameOutput>)> {
+    let mut frames = Vec::new();
+    let mut profile = Profile::default();
+    profile.pitch.band_hz = LABEL_BAND_HZ;
+    let options = AnalyseOptions {
+        agent_channel: Some(agent_channel),
+    };
+    let analysed = analyse_file(
+        path,
+        &profile,
+        &options,
+        Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
+    )?;
+    Ok((analysed.report, frames))
+}
+
+/// Compares a frame track with label rows.
+fn compare_pitch(result: &mut PitchFileResult, frames: &[FrameOutput], truth: &[(f64, f64)]) {
+    for &(t, f_true) in truth {
+        let k = (t / HOP_S).round() as usize;
+        let f_est = frames.get(k).map_or(0.0, |f| f64::from(f.agent_f0_hz));
+        result.frames += 1;
+        let (v_true, v_est) = (f_true > 0.0, f_est > 0.0);
+        if v_true != v_est {
+            result.voicing_errors += 1;
+        }
+        if !v_true {
+            result.unvoiced_frames += 1;
+            if v_est {
+                result.unvoiced_called_voiced += 1;
+            }
+        }
+        if v_true && v_est {
+            result.both_voiced += 1;
+            if (f_est - f_true).abs() > GROSS_ERROR * f_true {
+                result.gross += 1;
+            } else {
+                result.cents.push((1200.0 * (f_est / f_true).log2()).abs());
+            }
+        }
+    }
+}
+
+/// Runs the engine on every labelled file under `corpus` (`pitch/` and `calls/`).
+pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
+    let mut result = EvalResult::default();
+    for wav in wavs_in(&corpus.join("pitch"))? {
+        let label: PitchLabel = read_json(&wav.with_extension("json"))?;
+        if label.kind != "pitch" {
+            continue;
+        }
+        let truth = read_f0_csv(&wav.with_extension("f0.csv"))?;
+        let (report, frames) = analyse(&wav, 0)?;
+        let mut r = PitchFileResult {
+            name: file_name(&wav),
+            hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
+            ..Default::default()
+        };
+        compare_pitch(&mut r, &frames, &truth);
+        r.median_f0_error = relative_error(report.agent.median_f0_hz, label.median_f0_hz);
+        r.in_band_error_pp = pp_error(
+            report.agent.frac_voiced_in_band,
+            label.frac_voiced_in_100_120,
+        );
+        result.pitch.push(r);
+    }
+    for wav in wavs_in(&corpus.join("calls"))? {
+        let label: CallLabel = read_json(&wav.with_extension("json"))?;
+        if label.kind != "call" {
+            continue;
+        }
+        let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
+        let (report, _) = analyse(&wav, agent_channel)?;
+        result.calls.push(compare_call(&wav, &label, &report));
+    }
+    Ok(result)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn relative_error(est: Option<f64>, truth: Option<f64>) -> Option<f64> {
+    match (est, truth) {
+        (Some(e), Some(t)) if t > 0.0 => Some((e - t).abs() / t),
+        (None, Some(_)) => Some(1.0),
+        _ => None,
+    }
+}
+
+fn pp_error(est: Option<f64>, truth: Option<f64>) -> Option<f64> {
+    truth.map(|t| (est.unwrap_or(0.0) - t).abs() * 100.0)
+}
+
+fn compare_call(wav: &Path, label: &CallLabel, report: &CallReport) -> CallResult {
+    let window = Profile::default().reply.window_s;
+    let mut r = CallResult {
+        name: file_name(wav),
+        mono: label.layout == "mono",
+        true_gaps: label.reply_gaps.len(),
+        detected_gaps: report.reply_gaps.len(),
+        median_f0_error: relative_error(report.agent.median_f0_hz, label.agent.median_f0_hz),
+        in_band_error_pp: pp_error(
+            report.agent.frac_voiced_in_band,
+            label.agent.frac_voiced_in_100_120,
+        ),
+        ..Default::default()
+    };
+    // Reply gaps: greedy one-to-one matching by closeness.
+    let mut used = vec![false; report.reply_gaps.len()];
+    for g in &label.reply_gaps {
+        let best = report
+            .reply_gaps
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                !used[*i]
+                    && (d.customer_end - g.customer_end).abs() <= GAP_MATCH_S
+                    && (d.agent_start - g.agent_start).abs() <= GAP_MATCH_S
+            })
+            .min_by(|a, b| {
+                let da = (a.1.agent_start - g.agent_start).abs();
+                let db = (b.1.agent_start - g.agent_start).abs();
+                da.total_cmp(&db)
+            });
+        if let Some((i, d)) = best {
+            used[i] = true;
+            r.gap_errors_s.push((d.gap_s - g.gap_s).abs());
+            if d.verdict == Verdict::classify(g.gap_s, window) {
+                r.verdicts_right += 1;
+            }
+        }
+    }
+    // Pace per true agent turn: the detected span overlapping it most.
+    for p in &label.agent.pace {
+        let best = report
+            .agent
+            .pace
+            .iter()
+            .map(|d| (d, (d.end.min(p.end) - d.start.max(p.start)).max(0.0)))
+            .filter(|(_, overlap)| *overlap > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let err = best.map_or(1.0, |(d, _)| {
+            (d.syllables_per_s - p.syllables_per_s).abs() / p.syllables_per_s
+        });
+        r.pace_errors.push(err);
+    }
+    let mut used = vec![false; report.agent.pace_changes.len()];
+    let mut matched = 0;
+    for c in &label.agent.pace_changes {
+        if let Some(i) = report
+            .agent
+            .pace_changes
+            .iter()
+            .enumerate()
+            .position(|(i, d)| !used[i] && (d.t - c.t).abs() <= PACE_CHANGE_MATCH_S)
+        {
+            used[i] = true;
+            matched += 1;
+        }
+    }
+    r.pace_changes = (
+        label.agent.pace_changes.len(),
+        report.agent.pace_changes.len(),
+        matched,
+    );
+    r
+}
+
+impl EvalResult {
+    /// Aggregates the per-file results.
+    pub fn summary(&self) -> Summary {
+        let sum = |f: &dyn Fn(&PitchFileResult) -> usize| self.pitch.iter().map(f).sum::<usize>();
+        let both = sum(&|p| p.both_voiced).max(1);
+        let frames = sum(&|p| p.frames).max(1);
+        let cents: Vec<f64> = self.pitch.iter().flat_map(|p| p.cents.clone()).collect();
+        let hum_unvoiced: usize = self
+            .pitch
+            .iter()
+            .filter(|p| p.hum)
+            .map(|p| p.unvoiced_frames)
+            .sum();
+        let hum_false: usize = self
+            .pitch
+            .iter()
+            .filter(|p| p.hum)
+            .map(|p| p.unvoiced_called_voiced)
+            .sum();
+        let stereo: Vec<&CallResult> = self.calls.iter().filter(|c| !c.mono).collect();
+        let true_gaps: usize = stereo.iter().map(|c| c.true_gaps).sum();
+        let detected: usize = stereo.iter().map(|c| c.detected_gaps).sum();
+        let matched: usize = stereo.iter().map(|c| c.gap_errors_s.len()).sum();
+        let gap_errors_ms: Vec<f64> = stereo
+            .iter()
+            .flat_map(|c| c.gap_errors_s.iter().map(|e| e * 1000.0))
+            .collect();
+        let right: usize = stereo.iter().map(|c| c.verdicts_right).sum();
+        let pace: Vec<f64> = stereo
+            .iter()
+            .flat_map(|c| c.pace_errors.iter().map(|e| e * 100.0))
+            .collect();
+        let (t, d, m) = stereo.iter().fold((0, 0, 0), |acc, c| {
+            (
+                acc.0 + c.pace_changes.0,
+                acc.1 + c.pace_changes.1,
+                acc.2 + c.pace_changes.2,
+            )
+        });
+        let f1 = if t + d == 0 {
+            1.0
+        } else {
+            2.0 * m as f64 / (t + d) as f64
+        };
+        let median_errors: Vec<f64> = self
+            .pitch
+            .iter()
+            .filter_map(|p| p.median_f0_error)
+            .chain(stereo.iter().filter_map(|c| c.median_f0_error))
+            .map(|e| e * 100.0)
+            .collect();
+        let band_errors: Vec<f64> = self
+            .pitch
+            .iter()
+            .filter_map(|p| p.in_band_error_pp)
+            .chain(stereo.iter().filter_map(|c| c.in_band_error_pp))
+            .collect();
+        Summary {
+            gpe_pct: 100.0 * sum(&|p| p.gross) as f64 / both as f64,
+            fine_cents: cents.iter().sum::<f64>() / cents.len().max(1) as f64,
+            vde_pct: 100.0 * sum(&|p| p.voicing_errors) as f64 / frames as f64,
+            median_f0_error_pct: percentile(&median_errors, 50.0),
+            in_band_error_pp: (
+                percentile(&band_errors, 50.0),
+                percentile(&band_errors, 90.0),
+            ),
+            hum_pause_voiced_pct: 100.0 * hum_false as f64 / hum_unvoiced.max(1) as f64,
+            gap_recall_pct: 100.0 * matched as f64 / true_gaps.max(1) as f64,
+            gap_precision_pct: 100.0 * matched as f64 / detected.max(1) as f64,
+            gap_error_ms: (
+                percentile(&gap_errors_ms, 50.0),
+                percentile(&gap_errors_ms, 95.0),
+            ),
+            verdict_pct: 100.0 * right as f64 / true_gaps.max(1) as f64,
+            pace_error_pct: percentile(&pace, 50.0),
+            pace_change_f1: f1,
+            mono_gaps: self
+                .calls
+                .iter()
+                .filter(|c| c.mono)
+                .map(|c| c.true_gaps)
+                .sum(),
+        }
+    }
+}
+
+impl Summary {
+    /// The table `callcoach eval` prints.
+    pub fn table(&self, result: &EvalResult) -> String {
+        let stereo = result.calls.iter().filter(|c| !c.mono).count();
+        let rows = [
+            ("pitch GPE %", format!("{:.2}", self.gpe_pct)),
+            ("pitch fine error (cents, mean)", format!("{:.1}", self.fine_cents)),
+            ("VDE %", format!("{:.2}", self.vde_pct)),
+            ("median-F0 error %, median", format!("{:.2}", self.median_f0_error_pct)),
+            (
+                "in-band fraction error pp, median / p90",
+                format!("{:.2} / {:.2}", self.in_band_error_pp.0, self.in_band_error_pp.1),
+            ),
+            ("hum-file pauses reported voiced %", format!("{:.2}", self.hum_pause_voiced_pct)),
+            (
+                "reply-gap recall / precision %",
+                format!("{:.1} / {:.1}", self.gap_recall_pct, self.gap_precision_pct),
+            ),
+            (
+                "reply-gap error ms, p50 / p95",
+                format!("{:.0} / {:.0}", self.gap_error_ms.0, self.gap_error_ms.1),
+            ),
+            ("verdict right, of all true gaps %", format!("{:.1}", self.verdict_pct)),
+            ("agent pace error %, median", format!("{:.1}", self.pace_error_pct)),
+            ("pace-change F1", format!("{:.2}", self.pace_change_f1)),
+        ];
+        let mut out = format!(
+            "callcoach eval: {} pitch files, {} calls ({} stereo)\n",
+            result.pitch.len(),
+            result.calls.len(),
+            stereo
+        );
+        out.push_str(&format!("{:<42} {}\n", "metric", "value"));
+        for (name, value) in rows {
+            out.push_str(&format!("{name:<42} {value}\n"));
+        }
+        if self.mono_gaps > 0 {
+            out.push_str(&format!(
+                "note: reply-gap, verdict and pace rows cover stereo calls; the {} reply gaps \
+                 of mono calls are not measured (one channel cannot tell who speaks)\n",
+                self.mono_gaps
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,12 @@
+//! callcoach: measures the voice codes of call-centre coaching (pitch band, reply gaps,
+//! pace changes, talk time) from call audio. One engine ([`analysis`]) serves the batch
+//! scorer, the live app and the review view.
+
+pub mod analysis;
+pub mod audio;
+pub mod config;
+pub mod dsp;
+pub mod batch;
+pub mod eval;
+pub mod pipeline;
+pub mod text;
