@@ -184,8 +184,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{}: bad label file", path.display()))
 }
 
@@ -208,8 +208,8 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut parts = line.split(',');
@@ -217,8 +217,12 @@ fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
             anyhow::bail!("{}:{}: expected time_s,f0_hz", path.display(), i + 1);
         };
         rows.push((
-            t.trim().parse().with_context(|| format!("{}:{}", path.display(), i + 1))?,
-            f.trim().parse().with_context(|| format!("{}:{}", path.display(), i + 1))?,
+            t.trim()
+                .parse()
+                .with_context(|| format!("{}:{}", path.display(), i + 1))?,
+            f.trim()
+                .parse()
+                .with_context(|| format!("{}:{}", path.display(), i + 1))?,
         ));
     }
     Ok(rows)
@@ -487,14 +491,26 @@ impl Summary {
         let stereo = result.calls.iter().filter(|c| !c.mono).count();
         let rows = [
             ("pitch GPE %", format!("{:.2}", self.gpe_pct)),
-            ("pitch fine error (cents, mean)", format!("{:.1}", self.fine_cents)),
+            (
+                "pitch fine error (cents, mean)",
+                format!("{:.1}", self.fine_cents),
+            ),
             ("VDE %", format!("{:.2}", self.vde_pct)),
-            ("median-F0 error %, median", format!("{:.2}", self.median_f0_error_pct)),
+            (
+                "median-F0 error %, median",
+                format!("{:.2}", self.median_f0_error_pct),
+            ),
             (
                 "in-band fraction error pp, median / p90",
-                format!("{:.2} / {:.2}", self.in_band_error_pp.0, self.in_band_error_pp.1),
+                format!(
+                    "{:.2} / {:.2}",
+                    self.in_band_error_pp.0, self.in_band_error_pp.1
+                ),
             ),
-            ("hum-file pauses reported voiced %", format!("{:.2}", self.hum_pause_voiced_pct)),
+            (
+                "hum-file pauses reported voiced %",
+                format!("{:.2}", self.hum_pause_voiced_pct),
+            ),
             (
                 "reply-gap recall / precision %",
                 format!("{:.1} / {:.1}", self.gap_recall_pct, self.gap_precision_pct),
@@ -503,8 +519,14 @@ impl Summary {
                 "reply-gap error ms, p50 / p95",
                 format!("{:.0} / {:.0}", self.gap_error_ms.0, self.gap_error_ms.1),
             ),
-            ("verdict right, of all true gaps %", format!("{:.1}", self.verdict_pct)),
-            ("agent pace error %, median", format!("{:.1}", self.pace_error_pct)),
+            (
+                "verdict right, of all true gaps %",
+                format!("{:.1}", self.verdict_pct),
+            ),
+            (
+                "agent pace error %, median",
+                format!("{:.1}", self.pace_error_pct),
+            ),
             ("pace-change F1", format!("{:.2}", self.pace_change_f1)),
         ];
         let mut out = format!(

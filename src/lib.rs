@@ -4,9 +4,9 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod batch;
 pub mod config;
 pub mod dsp;
-pub mod batch;
 pub mod eval;
 pub mod pipeline;
 pub mod text;

@@ -313,7 +313,10 @@ impl CallAnalyzer {
         for p in 0..parties {
             if let Some(m) = &self.measures[p] {
                 levels[p] = m.level_db;
-                self.recent_levels[p][slot] = m.level_db;
+                // Only speech of a party can echo into the other's channel; its
+                // background noise (babble in the agent's room) cannot.
+                let speech = m.level_db > self.trackers[p].floor_db() + ACTIVITY_SNR_DB;
+                self.recent_levels[p][slot] = if speech { m.level_db } else { -120.0 };
             }
         }
         for p in 0..parties {
@@ -368,9 +371,12 @@ impl CallAnalyzer {
         }
         // Syllables belong to the agent turn they fall in.
         if let Some(peak) = outputs.get(AGENT).and_then(|o| o.syllable) {
-            if let Some(turn) = self.turns.iter_mut().rev().find(|t| {
-                t.party == AGENT && t.start_frame <= peak && peak <= t.end_frame + 2
-            }) {
+            if let Some(turn) = self
+                .turns
+                .iter_mut()
+                .rev()
+                .find(|t| t.party == AGENT && t.start_frame <= peak && peak <= t.end_frame + 2)
+            {
                 turn.syllables += 1;
             } else if let Some(i) = self.last_turn_of[AGENT] {
                 if let Some(turn) = self.turns.get_mut(i) {
@@ -542,7 +548,11 @@ impl CallAnalyzer {
         };
         self.push_event(Event::AgentTurnEnded(span));
         if let Some(from) = self.last_pace {
-            if is_pace_change(from, span.syllables_per_s, self.profile.pace.change_threshold) {
+            if is_pace_change(
+                from,
+                span.syllables_per_s,
+                self.profile.pace.change_threshold,
+            ) {
                 self.push_event(Event::PaceChange(PaceChange {
                     t: span.start,
                     from,
@@ -655,7 +665,9 @@ impl CallAnalyzer {
         let agent = AgentReport {
             talk_s: round3(agent_talk_s),
             voiced_s: round3(self.f0[AGENT].voiced as f64 * HOP_S),
-            median_f0_hz: self.f0[AGENT].median_hz().map(|f| (f * 10.0).round() / 10.0),
+            median_f0_hz: self.f0[AGENT]
+                .median_hz()
+                .map(|f| (f * 10.0).round() / 10.0),
             band_hz: self.profile.pitch.band_hz,
             frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(|f| round3(f)),
             syllables_per_s: (total_speech > 0.0)
@@ -667,7 +679,9 @@ impl CallAnalyzer {
         };
         let customer = (!mono).then(|| CustomerReport {
             talk_s: round3(self.talk_frames[CUSTOMER] as f64 * HOP_S),
-            median_f0_hz: self.f0[CUSTOMER].median_hz().map(|f| (f * 10.0).round() / 10.0),
+            median_f0_hz: self.f0[CUSTOMER]
+                .median_hz()
+                .map(|f| (f * 10.0).round() / 10.0),
         });
         let mut notes = Vec::new();
         if mono {

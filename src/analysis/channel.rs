@@ -219,37 +219,37 @@ impl Tracker {
     /// party's channel over the last [`ECHO_LOOKBACK_FRAMES`] (None in a mono call).
     pub fn step(&mut self, m: &FrameMeasure, other_recent_peak_db: Option<f32>) -> TrackerOutput {
         let level = m.level_db;
-        // Quantile tracking: the floor settles where NOISE_QUANTILE() of the frames lie
+        // Quantile tracking: the floor settles where NOISE_QUANTILE of the frames lie
         // below it, which is the middle of the noise for typical shares of speech. Fast
         // during the first frames, so short files get a floor from their first pause.
         let step = if self.frame < FLOOR_FAST_FRAMES {
-            FLOOR_STEP_DB() * 8.0
+            FLOOR_STEP_DB * 8.0
         } else {
-            FLOOR_STEP_DB()
+            FLOOR_STEP_DB
         };
         let floor = match self.floor_db {
             None => level,
-            Some(f) if level > f => f + step * NOISE_QUANTILE(),
-            Some(f) => f - step * (1.0 - NOISE_QUANTILE()),
+            Some(f) if level > f => f + step * NOISE_QUANTILE,
+            Some(f) => f - step * (1.0 - NOISE_QUANTILE),
         };
         self.floor_db = Some(floor);
+
         let snr = level - floor;
-        let echo = other_recent_peak_db.is_some_and(|p| level < p - ECHO_MARGIN_DB());
+        let echo = other_recent_peak_db.is_some_and(|p| level < p - ECHO_MARGIN_DB);
         let loud_enough = level > ABSOLUTE_SILENCE_DBFS && !echo;
 
         let best = m.yin.candidates().first().copied();
         // Loud frames may be less periodic and still voiced (F0 moving inside the
         // window, breathy voice); quiet ones must be clearly periodic, which keeps hum and
         // babble in pauses unvoiced.
-        let loudness = ((snr - VOICING_MIN_SNR_DB()) / (VOICING_LOUD_SNR_DB() - VOICING_MIN_SNR_DB()))
+        let loudness = ((snr - VOICING_MIN_SNR_DB) / (VOICING_LOUD_SNR_DB - VOICING_MIN_SNR_DB))
             .clamp(0.0, 1.0);
-        let max_cmndf = VOICING_MAX_CMNDF() + loudness * (VOICING_MAX_CMNDF_LOUD() - VOICING_MAX_CMNDF());
-        let voiced = loud_enough
-            && snr > VOICING_MIN_SNR_DB()
-            && best.is_some_and(|c| c.cmndf < max_cmndf);
+        let max_cmndf = VOICING_MAX_CMNDF + loudness * (VOICING_MAX_CMNDF_LOUD - VOICING_MAX_CMNDF);
+        let voiced =
+            loud_enough && snr > VOICING_MIN_SNR_DB && best.is_some_and(|c| c.cmndf < max_cmndf);
         let f0_hz = if voiced { self.choose_f0(&m.yin) } else { 0.0 };
         self.prev_f0_hz = f0_hz;
-        let raw_active = loud_enough && snr > ACTIVITY_SNR_DB();
+        let raw_active = loud_enough && snr > ACTIVITY_SNR_DB;
 
         let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
         self.ring[slot] = Pending {
@@ -377,7 +377,7 @@ impl Tracker {
     }
 
     /// Hysteresis peak picker on the level: a peak counts when the level has fallen
-    /// [`SYLLABLE_DIP_DB()`] below it and it rose that much from the previous dip.
+    /// [`SYLLABLE_DIP_DB`] below it and it rose that much from the previous dip.
     fn syllable(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
         let level = d.level_db;
         if !self.syl_started {
@@ -391,7 +391,7 @@ impl Tracker {
                 self.syl_extreme_db = level;
                 self.syl_peak_frame = d.frame;
                 self.syl_peak_voiced = d.f0_hz > 0.0 && d.active;
-            } else if level < self.syl_extreme_db - SYLLABLE_DIP_DB() {
+            } else if level < self.syl_extreme_db - SYLLABLE_DIP_DB {
                 if self.syl_peak_voiced {
                     out.syllable = Some(self.syl_peak_frame);
                 }
@@ -400,7 +400,7 @@ impl Tracker {
             }
         } else if level < self.syl_extreme_db {
             self.syl_extreme_db = level;
-        } else if level > self.syl_extreme_db + SYLLABLE_DIP_DB() {
+        } else if level > self.syl_extreme_db + SYLLABLE_DIP_DB {
             self.syl_rising = true;
             self.syl_extreme_db = level;
             self.syl_peak_frame = d.frame;

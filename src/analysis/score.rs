@@ -64,7 +64,10 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             "mono recording: reply gaps need two channels",
         ));
     } else if report.reply_gaps.is_empty() {
-        not_scored.push(skip("reply_gap", "no customer turn was answered by the agent"));
+        not_scored.push(skip(
+            "reply_gap",
+            "no customer turn was answered by the agent",
+        ));
     } else {
         let n = report.reply_gaps.len();
         let in_window = report

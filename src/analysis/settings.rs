@@ -27,32 +27,26 @@ pub const BAND_HIGHPASS_HZ: f64 = 250.0;
 /// YIN absolute threshold.
 pub const YIN_THRESHOLD: f32 = 0.2;
 /// A frame is voiced when its best normalised difference is below this.
-#[allow(non_snake_case)]
-pub fn VOICING_MAX_CMNDF() -> f32 { std::env::var("CC_VOICING_MAX_CMNDF").ok().and_then(|v| v.parse().ok()).unwrap_or(0.3) }
-#[allow(non_snake_case)]
-pub fn VOICING_MAX_CMNDF_LOUD() -> f32 { std::env::var("CC_VOICING_MAX_CMNDF_LOUD").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5) }
-#[allow(non_snake_case)]
-pub fn VOICING_LOUD_SNR_DB() -> f32 { std::env::var("CC_VOICING_LOUD_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(25.0) }
+pub const VOICING_MAX_CMNDF: f32 = 0.3;
+/// Loud frames (see [`VOICING_LOUD_SNR_DB`]) are voiced up to this normalised difference.
+pub const VOICING_MAX_CMNDF_LOUD: f32 = 0.5;
+/// Frames this far above the noise floor count as loud for the voicing decision.
+pub const VOICING_LOUD_SNR_DB: f32 = 30.0;
 /// Voiced frames must be at least this far above the noise floor.
-#[allow(non_snake_case)]
-pub fn VOICING_MIN_SNR_DB() -> f32 { std::env::var("CC_VOICING_MIN_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(6.0) }
+pub const VOICING_MIN_SNR_DB: f32 = 6.0;
 /// Speech activity needs the level this far above the noise floor.
-#[allow(non_snake_case)]
-pub fn ACTIVITY_SNR_DB() -> f32 { std::env::var("CC_ACTIVITY_SNR_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(9.0) }
+pub const ACTIVITY_SNR_DB: f32 = 11.0;
 /// Step of the noise-floor quantile tracker, dB per frame.
-#[allow(non_snake_case)]
-pub fn FLOOR_STEP_DB() -> f32 { std::env::var("CC_FLOOR_STEP_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(0.1) }
+pub const FLOOR_STEP_DB: f32 = 0.1;
 /// Share of frames the noise floor settles above.
-#[allow(non_snake_case)]
-pub fn NOISE_QUANTILE() -> f32 { std::env::var("CC_NOISE_QUANTILE").ok().and_then(|v| v.parse().ok()).unwrap_or(0.25) }
+pub const NOISE_QUANTILE: f32 = 0.25;
 /// Frames at the start during which the floor moves eight times faster.
 pub const FLOOR_FAST_FRAMES: u64 = 50;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
 /// recent peak is taken as echo of the other party, not speech.
-#[allow(non_snake_case)]
-pub fn ECHO_MARGIN_DB() -> f32 { std::env::var("CC_ECHO_MARGIN_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(12.0) }
+pub const ECHO_MARGIN_DB: f32 = 12.0;
 /// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
 pub const ECHO_LOOKBACK_FRAMES: usize = 16;
 /// A pause of at least this many frames ends a speech segment.
@@ -62,8 +56,7 @@ pub const MIN_SPEECH_FRAMES: usize = 8;
 /// Median smoothing span of the F0 track (odd).
 pub const F0_MEDIAN_FRAMES: usize = 5;
 /// A syllable nucleus is an energy peak at least this far above the dips on both sides.
-#[allow(non_snake_case)]
-pub fn SYLLABLE_DIP_DB() -> f32 { std::env::var("CC_SYLLABLE_DIP_DB").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0) }
+pub const SYLLABLE_DIP_DB: f32 = 2.0;
 /// In a mono recording, a pause this long separates stretches of talk.
 pub const MONO_STRETCH_PAUSE_S: f64 = 1.0;
 /// Decision delay of the engine in frames: a frame's activity and pitch are final this

@@ -168,7 +168,11 @@ mod tests {
     fn round_trip_all_codes() {
         for b in 0..=255u8 {
             let m = mulaw_to_linear(b);
-            assert_eq!(mulaw_to_linear(linear_to_mulaw(m)), m, "mu-law code {b:#04x}");
+            assert_eq!(
+                mulaw_to_linear(linear_to_mulaw(m)),
+                m,
+                "mu-law code {b:#04x}"
+            );
             let a = alaw_to_linear(b);
             assert_eq!(alaw_to_linear(linear_to_alaw(a)), a, "A-law code {b:#04x}");
         }
@@ -188,7 +192,9 @@ mod tests {
     #[test]
     fn decoded_values_are_monotonic_and_symmetric() {
         for k in 0..127u8 {
-            assert!(mulaw_to_linear(mulaw_code(true, k)) < mulaw_to_linear(mulaw_code(true, k + 1)));
+            assert!(
+                mulaw_to_linear(mulaw_code(true, k)) < mulaw_to_linear(mulaw_code(true, k + 1))
+            );
             assert!(alaw_to_linear(alaw_code(true, k)) < alaw_to_linear(alaw_code(true, k + 1)));
         }
         for k in 0..=127u8 {
@@ -216,8 +222,14 @@ mod tests {
             let a = i32::from(alaw_to_linear(linear_to_alaw(s)));
             assert!(mu >= prev_mu, "mu-law not monotonic at {s}");
             assert!(a >= prev_a, "A-law not monotonic at {s}");
-            assert!(32 * (mu - x).abs() <= x.abs() + 132 + 32, "mu-law error at {s}: {mu}");
-            assert!(32 * (a - x).abs() <= x.abs() + 32 * 9, "A-law error at {s}: {a}");
+            assert!(
+                32 * (mu - x).abs() <= x.abs() + 132 + 32,
+                "mu-law error at {s}: {mu}"
+            );
+            assert!(
+                32 * (a - x).abs() <= x.abs() + 32 * 9,
+                "A-law error at {s}: {a}"
+            );
             prev_mu = mu;
             prev_a = a;
         }

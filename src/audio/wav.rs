@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Chain, Cursor, Read, Take, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Chain, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::g711;
@@ -259,7 +259,34 @@ struct Layout {
 }
 
 /// Input handed to hound: a canonical 44-byte header, then the data chunk.
-type HoundInput = Chain<Cursor<[u8; 44]>, Take<BufReader<File>>>;
+type HoundInput = Chain<Cursor<[u8; 44]>, DataReader>;
+
+/// The data chunk, limited to its expected length. Unlike `Take`, a file
+/// that ends early yields an `UnexpectedEof` error rather than a short read,
+/// so truncation is recognisable behind hound (which reports short reads as
+/// a generic error).
+struct DataReader {
+    inner: BufReader<File>,
+    left: u64,
+}
+
+impl Read for DataReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let limit = usize::try_from(self.left).unwrap_or(usize::MAX);
+        let Some(buf) = buf.get_mut(..limit.min(buf.len())) else {
+            return Ok(0);
+        };
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
+    }
+}
 
 /// Where decoded samples come from.
 enum Source {
@@ -526,7 +553,10 @@ fn hound_reader(
     for field in fields {
         cursor.write_all(field)?;
     }
-    let input = Cursor::new(header).chain(reader.take(u64::from(data_len)));
+    let input = Cursor::new(header).chain(DataReader {
+        inner: reader,
+        left: u64::from(data_len),
+    });
     hound::WavReader::new(input).map_err(hound_problem)
 }
 
@@ -585,7 +615,11 @@ fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Pr
         match magic {
             b"RIFF" => {}
             b"RF64" => return Err(Problem::Unsupported("container: RF64 (64-bit WAV)".into())),
-            b"RIFX" => return Err(Problem::Unsupported("container: RIFX (big-endian WAV)".into())),
+            b"RIFX" => {
+                return Err(Problem::Unsupported(
+                    "container: RIFX (big-endian WAV)".into(),
+                ));
+            }
             _ => return Err(Problem::NotWav("no RIFF/WAVE header".into())),
         }
     } else {
@@ -642,7 +676,10 @@ fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Pr
             }
             let want = size.min(FMT_EXTENSIBLE_LEN);
             let mut bytes = Vec::with_capacity(FMT_EXTENSIBLE_LEN as usize);
-            reader.by_ref().take(u64::from(want)).read_to_end(&mut bytes)?;
+            reader
+                .by_ref()
+                .take(u64::from(want))
+                .read_to_end(&mut bytes)?;
             if bytes.len() < want as usize {
                 return Err(eof_in_header(io::ErrorKind::UnexpectedEof.into()));
             }
@@ -674,7 +711,7 @@ fn tag_name(tag: u16) -> &'static str {
         0x0031 => "GSM 6.10",
         0x0050 => "MPEG",
         0x0055 => "MPEG Layer 3",
-        _ => "not supported",
+        _ => "unrecognized",
     }
 }
 
@@ -724,9 +761,9 @@ fn parse_fmt(bytes: &[u8], chunk_size: u32) -> Result<Format, Problem> {
                 "valid bits per sample={valid} exceeds bits_per_sample={bits}"
             )));
         }
-        (sub_tag, bits, valid)
+        (sub_tag, u32::from(bits), valid)
     } else {
-        (raw_tag, bits.div_ceil(8) * 8, bits)
+        (raw_tag, u32::from(bits).div_ceil(8) * 8, bits)
     };
 
     let encoding = match tag {
@@ -920,4 +957,1089 @@ fn write_g711_inner(
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    // ---------- fixture helpers ----------
+
+    fn dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    fn spec(channels: u16, rate: u32, bits: u16, float: bool) -> hound::WavSpec {
+        hound::WavSpec {
+            channels,
+            sample_rate: rate,
+            bits_per_sample: bits,
+            sample_format: if float {
+                hound::SampleFormat::Float
+            } else {
+                hound::SampleFormat::Int
+            },
+        }
+    }
+
+    fn write_ints(path: &Path, spec: hound::WavSpec, samples: &[i32]) {
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for &s in samples {
+            w.write_sample(s).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    fn write_floats(path: &Path, spec: hound::WavSpec, samples: &[f32]) {
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for &s in samples {
+            w.write_sample(s).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    /// A `fmt` chunk body: the 16-byte WAVEFORMAT fields plus `extra`.
+    fn fmt_body(
+        tag: u16,
+        channels: u16,
+        rate: u32,
+        align: u16,
+        bits: u16,
+        extra: &[u8],
+    ) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&tag.to_le_bytes());
+        b.extend_from_slice(&channels.to_le_bytes());
+        b.extend_from_slice(&rate.to_le_bytes());
+        b.extend_from_slice(&(rate * u32::from(align)).to_le_bytes());
+        b.extend_from_slice(&align.to_le_bytes());
+        b.extend_from_slice(&bits.to_le_bytes());
+        b.extend_from_slice(extra);
+        b
+    }
+
+    /// The 24 extension bytes of WAVE_FORMAT_EXTENSIBLE (cbSize included).
+    fn extensible_ext(valid_bits: u16, sub_tag: u16) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&22u16.to_le_bytes());
+        b.extend_from_slice(&valid_bits.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&sub_tag.to_le_bytes());
+        b.extend_from_slice(&SUBTYPE_GUID_TAIL);
+        b
+    }
+
+    /// A RIFF/WAVE file from chunks, adding pad bytes after odd chunks.
+    fn riff(chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+        let mut body = b"WAVE".to_vec();
+        for (id, data) in chunks {
+            body.extend_from_slice(*id);
+            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            body.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                body.push(0);
+            }
+        }
+        let mut file = b"RIFF".to_vec();
+        file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        file.extend_from_slice(&body);
+        file
+    }
+
+    fn read_all_chunked(path: &Path, chunk: usize) -> (WavInfo, Vec<f32>) {
+        let mut stream = WavStream::open(path).unwrap();
+        let info = stream.info().clone();
+        let channels = usize::from(info.channels);
+        let mut all = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            let n = stream.read_frames(&mut buf, chunk).unwrap();
+            assert_eq!(buf.len(), n * channels);
+            assert!(n <= chunk);
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf);
+        }
+        assert_eq!(all.len() as u64, info.frames * info.channels as u64);
+        (info, all)
+    }
+
+    fn read_all(path: &Path) -> (WavInfo, Vec<f32>) {
+        read_all_chunked(path, 4096)
+    }
+
+    /// Opens and reads to the end, returning the first error.
+    fn try_read_all(path: &Path) -> Result<Vec<f32>, AudioError> {
+        let mut stream = WavStream::open(path)?;
+        let mut all = Vec::new();
+        let mut buf = Vec::new();
+        while stream.read_frames(&mut buf, 333)? > 0 {
+            all.extend_from_slice(&buf);
+        }
+        Ok(all)
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> usize {
+        haystack
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+    }
+
+    fn assert_msg(err: &AudioError, path: &Path, needle: &str) {
+        let msg = err.to_string();
+        let prefix = format!("{}: ", path.display());
+        assert!(
+            msg.starts_with(&prefix),
+            "message {msg:?} lacks path prefix"
+        );
+        assert!(msg.contains(needle), "message {msg:?} lacks {needle:?}");
+        assert_eq!(err.path(), path);
+    }
+
+    fn ramp16(n: usize) -> Vec<i32> {
+        (0..n)
+            .map(|i| ((i as i32 * 2731) % 65536) - 32768)
+            .collect()
+    }
+
+    fn sine16(n: usize, rate: f64) -> Vec<i16> {
+        (0..n)
+            .map(|i| {
+                (30000.0 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate).sin()) as i16
+            })
+            .collect()
+    }
+
+    /// Small deterministic PRNG (xorshift64*).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    // ---------- decoding each encoding ----------
+
+    #[test]
+    fn pcm16_mono_exact_values() {
+        let d = dir();
+        let p = d.path().join("pcm16.wav");
+        let samples = ramp16(1000);
+        write_ints(&p, spec(1, 8000, 16, false), &samples);
+        let (info, got) = read_all(&p);
+        assert_eq!(
+            info,
+            WavInfo {
+                sample_rate: 8000,
+                channels: 1,
+                encoding: Encoding::Pcm16,
+                frames: 1000
+            }
+        );
+        assert!((info.duration_s() - 0.125).abs() < 1e-12);
+        let want: Vec<f32> = samples.iter().map(|&s| s as f32 / 32768.0).collect();
+        assert_eq!(got, want);
+        assert!(got.iter().all(|v| (-1.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn pcm8_exact_values() {
+        let d = dir();
+        let p = d.path().join("pcm8.wav");
+        let samples: Vec<i32> = (-128..128).collect();
+        write_ints(&p, spec(1, 11025, 8, false), &samples);
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Pcm8);
+        assert_eq!(info.frames, 256);
+        let want: Vec<f32> = samples.iter().map(|&s| s as f32 / 128.0).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn pcm24_exact_values() {
+        let d = dir();
+        let p = d.path().join("pcm24.wav");
+        let samples: Vec<i32> = (0..500)
+            .map(|i| (i * 33_331) % (1 << 23) - (1 << 22))
+            .chain([-(1 << 23), (1 << 23) - 1])
+            .collect();
+        write_ints(&p, spec(1, 16000, 24, false), &samples);
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Pcm24);
+        let want: Vec<f32> = samples.iter().map(|&s| s as f32 / 8_388_608.0).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn pcm32_exact_values() {
+        let d = dir();
+        let p = d.path().join("pcm32.wav");
+        let samples = vec![
+            i32::MIN,
+            -1_000_000_000,
+            -1,
+            0,
+            1,
+            65_536,
+            1_000_000_000,
+            i32::MAX,
+        ];
+        write_ints(&p, spec(1, 48000, 32, false), &samples);
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Pcm32);
+        let want: Vec<f32> = samples
+            .iter()
+            .map(|&s| s as f32 / 2_147_483_648.0)
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[0], -1.0);
+        assert!(got.iter().all(|v| (-1.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn float32_exact_values_and_clamping() {
+        let d = dir();
+        let p = d.path().join("f32.wav");
+        let samples = vec![0.0f32, 0.5, -0.25, 1.0, -1.0, 1e-7, 1.5, -3.0];
+        // hound writes float as WAVE_FORMAT_EXTENSIBLE with the float subformat.
+        write_floats(&p, spec(1, 44100, 32, true), &samples);
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Float32);
+        assert_eq!(got, vec![0.0, 0.5, -0.25, 1.0, -1.0, 1e-7, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn plain_float_tag_3_with_16_and_18_byte_fmt() {
+        let d = dir();
+        let values = [0.125f32, -0.75, 0.0, 0.999];
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        for extra in [&[][..], &[0, 0][..]] {
+            let p = d.path().join(format!("float{}.wav", extra.len()));
+            let fmt = fmt_body(3, 2, 22050, 8, 32, extra);
+            fs::write(&p, riff(&[(b"fmt ", &fmt), (b"data", &data)])).unwrap();
+            let (info, got) = read_all(&p);
+            assert_eq!(info.encoding, Encoding::Float32);
+            assert_eq!(info.channels, 2);
+            assert_eq!(info.frames, 2);
+            assert_eq!(got, values);
+        }
+    }
+
+    #[test]
+    fn extensible_pcm16_three_channels() {
+        let d = dir();
+        let p = d.path().join("ext16.wav");
+        // hound switches to WAVE_FORMAT_EXTENSIBLE for more than two channels.
+        let samples: Vec<i32> = (0..300).map(|i| (i % 3) * 1000 + i / 3).collect();
+        write_ints(&p, spec(3, 8000, 16, false), &samples);
+        let bytes = fs::read(&p).unwrap();
+        assert_eq!(&bytes[20..22], &0xFFFEu16.to_le_bytes());
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Pcm16);
+        assert_eq!(info.channels, 3);
+        assert_eq!(info.frames, 100);
+        let want: Vec<f32> = samples.iter().map(|&s| s as f32 / 32768.0).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn extensible_24_in_32_is_left_justified() {
+        let d = dir();
+        let p = d.path().join("ext24in32.wav");
+        let values: [i32; 4] = [-(1 << 23), -1, 1, (1 << 23) - 1];
+        let data: Vec<u8> = values.iter().flat_map(|v| (v << 8).to_le_bytes()).collect();
+        let fmt = fmt_body(0xFFFE, 1, 48000, 4, 32, &extensible_ext(24, 1));
+        fs::write(&p, riff(&[(b"fmt ", &fmt), (b"data", &data)])).unwrap();
+        let (info, got) = read_all(&p);
+        assert_eq!(info.encoding, Encoding::Pcm32);
+        let want: Vec<f32> = values.iter().map(|&v| v as f32 / 8_388_608.0).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn g711_files_decode_to_table_values() {
+        let d = dir();
+        let sine = sine16(2000, 8000.0);
+        for (law, decode, encode) in [
+            (
+                Encoding::MuLaw,
+                g711::mulaw_to_linear as fn(u8) -> i16,
+                g711::linear_to_mulaw as fn(i16) -> u8,
+            ),
+            (Encoding::ALaw, g711::alaw_to_linear, g711::linear_to_alaw),
+        ] {
+            let p = d.path().join(format!("{law}.wav"));
+            write_g711(&p, 8000, 1, law, &sine).unwrap();
+            let bytes = fs::read(&p).unwrap();
+            let tag = if law == Encoding::MuLaw { 7u16 } else { 6 };
+            assert_eq!(&bytes[20..22], &tag.to_le_bytes());
+            let fact = find(&bytes, b"fact");
+            assert_eq!(&bytes[fact + 4..fact + 12], &[4, 0, 0, 0, 0xD0, 0x07, 0, 0]);
+            let (info, got) = read_all(&p);
+            assert_eq!(
+                info,
+                WavInfo {
+                    sample_rate: 8000,
+                    channels: 1,
+                    encoding: law,
+                    frames: 2000
+                }
+            );
+            assert_eq!(
+                law.as_str(),
+                if law == Encoding::MuLaw {
+                    "mulaw"
+                } else {
+                    "alaw"
+                }
+            );
+            let want: Vec<f32> = sine
+                .iter()
+                .map(|&s| f32::from(decode(encode(s))) / 32768.0)
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn g711_every_code_decodes() {
+        let d = dir();
+        let data: Vec<u8> = (0..=255u8).collect();
+        for (tag, decode) in [
+            (7u16, g711::mulaw_to_linear as fn(u8) -> i16),
+            (6, g711::alaw_to_linear),
+        ] {
+            let p = d.path().join(format!("codes{tag}.wav"));
+            let fmt = fmt_body(tag, 1, 8000, 1, 8, &[0, 0]);
+            fs::write(
+                &p,
+                riff(&[
+                    (b"fmt ", &fmt),
+                    (b"fact", &256u32.to_le_bytes()),
+                    (b"data", &data),
+                ]),
+            )
+            .unwrap();
+            let (_, got) = read_all(&p);
+            let want: Vec<f32> = data
+                .iter()
+                .map(|&b| f32::from(decode(b)) / 32768.0)
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn extensible_g711_subformats() {
+        let d = dir();
+        let data: Vec<u8> = vec![0x00, 0x55, 0xD5, 0xFF, 0x80, 0x2A];
+        for (sub, encoding, decode) in [
+            (
+                7u16,
+                Encoding::MuLaw,
+                g711::mulaw_to_linear as fn(u8) -> i16,
+            ),
+            (6, Encoding::ALaw, g711::alaw_to_linear),
+        ] {
+            let p = d.path().join(format!("ext{sub}.wav"));
+            let fmt = fmt_body(0xFFFE, 2, 8000, 2, 8, &extensible_ext(8, sub));
+            fs::write(
+                &p,
+                riff(&[
+                    (b"fmt ", &fmt),
+                    (b"fact", &3u32.to_le_bytes()),
+                    (b"data", &data),
+                ]),
+            )
+            .unwrap();
+            let (info, got) = read_all(&p);
+            assert_eq!(info.encoding, encoding);
+            assert_eq!(info.frames, 3);
+            let want: Vec<f32> = data
+                .iter()
+                .map(|&b| f32::from(decode(b)) / 32768.0)
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn stereo_interleaving_is_preserved() {
+        let d = dir();
+        let left: Vec<i16> = (0..500).map(|i| i * 60).collect();
+        let interleaved: Vec<i16> = left.iter().flat_map(|&l| [l, -l - 1]).collect();
+        let p16 = d.path().join("st16.wav");
+        let ints: Vec<i32> = interleaved.iter().map(|&s| i32::from(s)).collect();
+        write_ints(&p16, spec(2, 8000, 16, false), &ints);
+        let (info, got) = read_all(&p16);
+        assert_eq!((info.channels, info.frames), (2, 500));
+        for (i, frame) in got.chunks(2).enumerate() {
+            assert_eq!(frame[0], f32::from(left[i]) / 32768.0);
+            assert_eq!(frame[1], f32::from(-left[i] - 1) / 32768.0);
+        }
+        let pmu = d.path().join("stmu.wav");
+        write_g711(&pmu, 8000, 2, Encoding::MuLaw, &interleaved).unwrap();
+        let (info, got) = read_all(&pmu);
+        assert_eq!((info.channels, info.frames), (2, 500));
+        for (i, frame) in got.chunks(2).enumerate() {
+            assert!(
+                frame[0] >= 0.0 && frame[1] < 0.0 || i == 0,
+                "frame {i}: {frame:?}"
+            );
+            let l = g711::mulaw_to_linear(g711::linear_to_mulaw(left[i]));
+            let r = g711::mulaw_to_linear(g711::linear_to_mulaw(-left[i] - 1));
+            assert_eq!(frame, [f32::from(l) / 32768.0, f32::from(r) / 32768.0]);
+        }
+    }
+
+    #[test]
+    fn chunk_sizes_give_identical_samples() {
+        let d = dir();
+        let sine = sine16(5003, 8000.0);
+        let ints: Vec<i32> = sine.iter().map(|&s| i32::from(s)).collect();
+        let floats: Vec<f32> = sine.iter().map(|&s| f32::from(s) / 40000.0).collect();
+        let mut files = Vec::new();
+        let p = d.path().join("c16.wav");
+        write_ints(&p, spec(2, 8000, 16, false), &ints[..5002]);
+        files.push(p);
+        let p = d.path().join("c24.wav");
+        write_ints(&p, spec(1, 8000, 24, false), &ints);
+        files.push(p);
+        let p = d.path().join("cf.wav");
+        write_floats(&p, spec(1, 8000, 32, true), &floats);
+        files.push(p);
+        let p = d.path().join("cmu.wav");
+        write_g711(&p, 8000, 1, Encoding::MuLaw, &sine).unwrap();
+        files.push(p);
+        let p = d.path().join("ca.wav");
+        write_g711(&p, 8000, 2, Encoding::ALaw, &sine[..5002]).unwrap();
+        files.push(p);
+        for p in &files {
+            let (_, reference) = read_all_chunked(p, 4096);
+            assert!(!reference.is_empty());
+            for chunk in [1, 7, 4096, usize::MAX] {
+                let (_, got) = read_all_chunked(p, chunk);
+                assert_eq!(got, reference, "{} with chunk {chunk}", p.display());
+            }
+        }
+    }
+
+    #[test]
+    fn read_frames_clears_out_and_zero_max_reads_nothing() {
+        let d = dir();
+        let p = d.path().join("z.wav");
+        write_ints(&p, spec(1, 8000, 16, false), &[1, 2, 3]);
+        let mut s = WavStream::open(&p).unwrap();
+        let mut out = vec![9.0; 10];
+        assert_eq!(s.read_frames(&mut out, 0).unwrap(), 0);
+        assert!(out.is_empty());
+        assert_eq!(s.read_frames(&mut out, 2).unwrap(), 2);
+        assert_eq!(out, [1.0 / 32768.0, 2.0 / 32768.0]);
+        assert_eq!(s.read_frames(&mut out, 2).unwrap(), 1);
+        assert_eq!(s.read_frames(&mut out, 2).unwrap(), 0);
+        assert!(out.is_empty());
+        assert_eq!(s.read_frames(&mut out, 2).unwrap(), 0);
+        assert!(format!("{s:?}").contains("frames_read: 3"));
+    }
+
+    // ---------- header layouts ----------
+
+    #[test]
+    fn streaming_header_reads_to_end_of_file() {
+        let d = dir();
+        let sine = sine16(3001, 8000.0);
+        let ints: Vec<i32> = sine.iter().map(|&s| i32::from(s)).collect();
+        let p16 = d.path().join("s16.wav");
+        write_ints(&p16, spec(1, 8000, 16, false), &ints);
+        let pmu = d.path().join("smu.wav");
+        write_g711(&pmu, 8000, 1, Encoding::MuLaw, &sine).unwrap();
+        for p in [&p16, &pmu] {
+            let (_, reference) = read_all(p);
+            let original = fs::read(p).unwrap();
+            for size in [u32::MAX, 0] {
+                let mut bytes = original.clone();
+                let at = find(&bytes, b"data") + 4;
+                bytes[at..at + 4].copy_from_slice(&size.to_le_bytes());
+                bytes[4..8].copy_from_slice(&size.to_le_bytes());
+                // A recorder killed mid-write: the pad byte (if any) is missing.
+                let data_end = at + 4 + reference.len() * if p == &p16 { 2 } else { 1 };
+                bytes.truncate(data_end);
+                let sp = d.path().join("streaming.wav");
+                fs::write(&sp, &bytes).unwrap();
+                let (info, got) = read_all(&sp);
+                assert_eq!(info.frames, 3001);
+                assert_eq!(got, reference);
+                // A partial trailing frame is dropped.
+                bytes.push(0x42);
+                fs::write(&sp, &bytes).unwrap();
+                let (info, got) = read_all(&sp);
+                let extra = if p == &p16 { 0 } else { 1 };
+                assert_eq!(info.frames, 3001 + extra);
+                assert_eq!(&got[..reference.len()], &reference[..]);
+            }
+        }
+        // Streaming stereo 16-bit with 3 stray bytes: one frame dropped.
+        let ps = d.path().join("st.wav");
+        write_ints(&ps, spec(2, 8000, 16, false), &ints[..3000]);
+        let mut bytes = fs::read(&ps).unwrap();
+        let at = find(&bytes, b"data") + 4;
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        bytes.extend_from_slice(&[1, 2, 3]);
+        fs::write(&ps, &bytes).unwrap();
+        let (info, _) = read_all(&ps);
+        assert_eq!(info.frames, 1500);
+    }
+
+    #[test]
+    fn odd_chunks_with_pad_bytes_and_trailing_chunks() {
+        let d = dir();
+        let pcm: Vec<u8> = [100i16, -200, 300]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let fmt = fmt_body(1, 1, 8000, 2, 16, &[]);
+        let p = d.path().join("odd.wav");
+        // Odd chunk before fmt, odd chunk between fmt and data, chunk after data.
+        fs::write(
+            &p,
+            riff(&[
+                (b"junk", b"abc"),
+                (b"fmt ", &fmt),
+                (b"LIST", b"INFOx"),
+                (b"data", &pcm),
+                (b"LIST", b"trailing-metadata"),
+            ]),
+        )
+        .unwrap();
+        let (info, got) = read_all(&p);
+        assert_eq!(info.frames, 3);
+        assert_eq!(got, [100.0 / 32768.0, -200.0 / 32768.0, 300.0 / 32768.0]);
+
+        // G.711 with an odd-length data chunk, odd LIST before it and a 20-byte fmt.
+        let mu = [0x80u8, 0x00, 0xFF];
+        let fmt = fmt_body(7, 1, 8000, 1, 8, &[2, 0, 0xAA, 0xBB]);
+        let p = d.path().join("oddmu.wav");
+        fs::write(
+            &p,
+            riff(&[
+                (b"fmt ", &fmt),
+                (b"fact", &3u32.to_le_bytes()),
+                (b"LIST", b"x"),
+                (b"data", &mu),
+                (b"id3 ", b"tag"),
+            ]),
+        )
+        .unwrap();
+        let (info, got) = read_all(&p);
+        assert_eq!(info.frames, 3);
+        assert_eq!(got, [32124.0 / 32768.0, -32124.0 / 32768.0, 0.0]);
+    }
+
+    // ---------- errors ----------
+
+    #[test]
+    fn missing_file_is_io_error_with_os_message() {
+        let d = dir();
+        let p = d.path().join("nope.wav");
+        let err = WavStream::open(&p).unwrap_err();
+        assert!(matches!(err, AudioError::Io { .. }), "{err:?}");
+        assert_msg(&err, &p, "No such file or directory");
+        let err = WavStream::open(d.path()).unwrap_err();
+        assert!(matches!(err, AudioError::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn non_riff_is_not_wav() {
+        let d = dir();
+        for (name, bytes) in [
+            ("text.wav", &b"hello, this is not audio at all"[..]),
+            ("empty.wav", &b""[..]),
+            ("short.wav", &b"RIFF"[..]),
+            ("avi.wav", &b"RIFF\x10\0\0\0AVI LIST\0\0\0\0"[..]),
+        ] {
+            let p = d.path().join(name);
+            fs::write(&p, bytes).unwrap();
+            let err = WavStream::open(&p).unwrap_err();
+            assert!(matches!(err, AudioError::NotWav { .. }), "{name}: {err:?}");
+            assert_msg(&err, &p, "not a WAV file");
+        }
+        let p = d.path().join("text.wav");
+        let err = WavStream::open(&p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: not a WAV file (no RIFF/WAVE header)", p.display())
+        );
+    }
+
+    #[test]
+    fn unsupported_encodings_rates_and_channels() {
+        let d = dir();
+        let data = [0u8; 64];
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "mp3",
+                fmt_body(0x55, 1, 8000, 1, 0, &[0, 0]),
+                "unsupported encoding: format tag 0x0055 (MPEG Layer 3)",
+            ),
+            (
+                "adpcm",
+                fmt_body(0x02, 1, 8000, 256, 4, &[0, 0]),
+                "format tag 0x0002 (Microsoft ADPCM)",
+            ),
+            ("float64", fmt_body(3, 1, 8000, 8, 64, &[]), "64-bit float"),
+            (
+                "rate96k",
+                fmt_body(1, 1, 96000, 2, 16, &[]),
+                "unsupported sample rate: 96000 Hz",
+            ),
+            ("rate4k", fmt_body(7, 1, 4000, 1, 8, &[0, 0]), "4000 Hz"),
+            ("rate48001", fmt_body(1, 1, 48001, 2, 16, &[]), "48001 Hz"),
+            (
+                "channels9",
+                fmt_body(1, 9, 8000, 18, 16, &[]),
+                "channel count: 9",
+            ),
+            (
+                "guid",
+                {
+                    let mut ext = extensible_ext(16, 1);
+                    ext[12] = 0x99; // corrupt the GUID tail
+                    fmt_body(0xFFFE, 1, 8000, 2, 16, &ext)
+                },
+                "encoding: WAVE_FORMAT_EXTENSIBLE subformat {00000001-0099-0010-8000-00AA00389B71}",
+            ),
+            (
+                "tag_unknown",
+                fmt_body(0x1234, 1, 8000, 2, 16, &[]),
+                "format tag 0x1234 (unrecognized)",
+            ),
+            (
+                "pcm48",
+                fmt_body(1, 1, 8000, 6, 48, &[]),
+                "48-bit integer PCM",
+            ),
+            (
+                "extmp3",
+                fmt_body(0xFFFE, 1, 8000, 2, 16, &extensible_ext(16, 0x55)),
+                "format tag 0x0055",
+            ),
+        ];
+        for (name, fmt, needle) in cases {
+            let p = d.path().join(format!("{name}.wav"));
+            fs::write(&p, riff(&[(b"fmt ", &fmt), (b"data", &data)])).unwrap();
+            let err = WavStream::open(&p).unwrap_err();
+            assert!(
+                matches!(err, AudioError::Unsupported { .. }),
+                "{name}: {err:?}"
+            );
+            assert_msg(&err, &p, needle);
+        }
+        // Both rate limits are inclusive.
+        for rate in [8000, 48000] {
+            let p = d.path().join(format!("ok{rate}.wav"));
+            fs::write(
+                &p,
+                riff(&[
+                    (b"fmt ", &fmt_body(1, 1, rate, 2, 16, &[])),
+                    (b"data", &data),
+                ]),
+            )
+            .unwrap();
+            assert_eq!(WavStream::open(&p).unwrap().info().sample_rate, rate);
+        }
+    }
+
+    #[test]
+    fn data_larger_than_file_is_truncated() {
+        let d = dir();
+        let p = d.path().join("trunc.wav");
+        write_ints(&p, spec(1, 8000, 16, false), &ramp16(41230));
+        let mut bytes = fs::read(&p).unwrap();
+        let at = find(&bytes, b"data") + 4;
+        bytes[at..at + 4].copy_from_slice(&160_000u32.to_le_bytes());
+        fs::write(&p, &bytes).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: truncated: data chunk declares 80000 frames but the file ends after 41230",
+                p.display()
+            )
+        );
+        // The same for G.711.
+        let pmu = d.path().join("trunc_mu.wav");
+        write_g711(&pmu, 8000, 2, Encoding::ALaw, &[0; 200]).unwrap();
+        let mut bytes = fs::read(&pmu).unwrap();
+        bytes.truncate(bytes.len() - 51);
+        fs::write(&pmu, &bytes).unwrap();
+        let err = WavStream::open(&pmu).unwrap_err();
+        assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
+        assert_msg(
+            &err,
+            &pmu,
+            "data chunk declares 100 frames but the file ends after 74",
+        );
+    }
+
+    #[test]
+    fn file_shrinking_after_open_is_truncated_not_a_panic() {
+        let d = dir();
+        let sine = sine16(100_000, 8000.0);
+        let ints: Vec<i32> = sine.iter().map(|&s| i32::from(s)).collect();
+        let p16 = d.path().join("shrink16.wav");
+        write_ints(&p16, spec(1, 8000, 16, false), &ints);
+        let pmu = d.path().join("shrinkmu.wav");
+        write_g711(&pmu, 8000, 1, Encoding::MuLaw, &sine).unwrap();
+        for p in [&p16, &pmu] {
+            let mut s = WavStream::open(p).unwrap();
+            let data_start = find(&fs::read(p).unwrap(), b"data") as u64 + 8;
+            let bytes_per_frame = if p == &p16 { 2 } else { 1 };
+            fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_len(data_start + 50_000 * bytes_per_frame)
+                .unwrap();
+            let mut out = Vec::new();
+            let err = loop {
+                match s.read_frames(&mut out, 1000) {
+                    Ok(0) => panic!("no error"),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            };
+            assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
+            assert_msg(
+                &err,
+                p,
+                "data chunk declares 100000 frames but the file ends after 50000",
+            );
+        }
+    }
+
+    #[test]
+    fn no_frames_is_empty() {
+        let d = dir();
+        let p = d.path().join("empty16.wav");
+        write_ints(&p, spec(1, 8000, 16, false), &[]);
+        let err = WavStream::open(&p).unwrap_err();
+        assert!(matches!(err, AudioError::Empty { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("{}: empty: no audio frames", p.display())
+        );
+        let pmu = d.path().join("emptymu.wav");
+        write_g711(&pmu, 8000, 1, Encoding::MuLaw, &[]).unwrap();
+        let err = WavStream::open(&pmu).unwrap_err();
+        assert!(matches!(err, AudioError::Empty { .. }), "{err:?}");
+        assert_msg(&err, &pmu, "empty: no audio frames");
+        // One byte of 16-bit audio is not a frame.
+        let p1 = d.path().join("onebyte.wav");
+        fs::write(
+            &p1,
+            riff(&[
+                (b"fmt ", &fmt_body(1, 1, 8000, 2, 16, &[])),
+                (b"data", &[7]),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            WavStream::open(&p1),
+            Err(AudioError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn nan_and_infinity_are_non_finite_with_frame_index() {
+        let d = dir();
+        for (bad, frame) in [
+            (f32::NAN, 1234u64),
+            (f32::INFINITY, 0),
+            (f32::NEG_INFINITY, 2999),
+        ] {
+            let p = d.path().join("nan.wav");
+            let mut samples = vec![0.25f32; 6000];
+            samples[frame as usize * 2 + 1] = bad; // right channel
+            write_floats(&p, spec(2, 8000, 32, true), &samples);
+            let mut s = WavStream::open(&p).unwrap();
+            let mut out = Vec::new();
+            let err = loop {
+                match s.read_frames(&mut out, 100) {
+                    Ok(0) => panic!("no error for {bad}"),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            };
+            match &err {
+                AudioError::NonFinite { frame: f, .. } => assert_eq!(*f, frame),
+                other => panic!("{other:?}"),
+            }
+            assert_msg(
+                &err,
+                &p,
+                &format!("sample is NaN or infinite at frame {frame}"),
+            );
+        }
+    }
+
+    #[test]
+    fn absurd_headers_are_bad_header() {
+        let d = dir();
+        let data = [0u8; 64];
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "ch0",
+                fmt_body(1, 0, 8000, 2, 16, &[]),
+                "header declares absurd sizes (channels=0)",
+            ),
+            ("align", fmt_body(1, 2, 8000, 2, 16, &[]), "block_align=2"),
+            (
+                "align_mu",
+                fmt_body(7, 1, 8000, 2, 8, &[0, 0]),
+                "block_align=2",
+            ),
+            (
+                "bits0",
+                fmt_body(1, 1, 8000, 2, 0, &[]),
+                "bits_per_sample=0",
+            ),
+            (
+                "bits_mu16",
+                fmt_body(7, 1, 8000, 2, 16, &[0, 0]),
+                "bits_per_sample=16 for mulaw",
+            ),
+            (
+                "float16",
+                fmt_body(3, 1, 8000, 2, 16, &[]),
+                "bits_per_sample=16 for IEEE float",
+            ),
+            ("rate0", fmt_body(1, 1, 0, 2, 16, &[]), "sample_rate=0"),
+            (
+                "short_fmt",
+                fmt_body(1, 1, 8000, 2, 16, &[])[..12].to_vec(),
+                "fmt chunk size=12",
+            ),
+            (
+                "ext_short",
+                fmt_body(0xFFFE, 1, 8000, 2, 16, &[0, 0]),
+                "WAVE_FORMAT_EXTENSIBLE needs 40",
+            ),
+            (
+                "ext_valid",
+                fmt_body(0xFFFE, 1, 8000, 2, 16, &extensible_ext(20, 1)),
+                "valid bits",
+            ),
+        ];
+        for (name, fmt, needle) in cases {
+            let p = d.path().join(format!("{name}.wav"));
+            fs::write(&p, riff(&[(b"fmt ", &fmt), (b"data", &data)])).unwrap();
+            let err = WavStream::open(&p).unwrap_err();
+            assert!(
+                matches!(err, AudioError::BadHeader { .. }),
+                "{name}: {err:?}"
+            );
+            assert_msg(&err, &p, needle);
+        }
+    }
+
+    #[test]
+    fn misordered_chunks_are_malformed_or_truncated() {
+        let d = dir();
+        let fmt = fmt_body(1, 1, 8000, 2, 16, &[]);
+        let p = d.path().join("order.wav");
+        fs::write(&p, riff(&[(b"data", &[0; 8]), (b"fmt ", &fmt)])).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert!(matches!(err, AudioError::Malformed { .. }), "{err:?}");
+        assert_msg(&err, &p, "data chunk comes before the fmt chunk");
+        fs::write(
+            &p,
+            riff(&[(b"fmt ", &fmt), (b"fmt ", &fmt), (b"data", &[0; 8])]),
+        )
+        .unwrap();
+        assert!(matches!(
+            WavStream::open(&p),
+            Err(AudioError::Malformed { .. })
+        ));
+        fs::write(&p, riff(&[(b"fmt ", &fmt)])).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert!(matches!(err, AudioError::Truncated { .. }), "{err:?}");
+        assert_msg(&err, &p, "no data chunk");
+        let mut bytes = riff(&[(b"fmt ", &fmt), (b"LIST", &[0; 10])]);
+        bytes.truncate(bytes.len() - 3);
+        fs::write(&p, bytes).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert_msg(
+            &err,
+            &p,
+            "'LIST' chunk declares 10 bytes but the file ends after 7",
+        );
+    }
+
+    #[test]
+    fn write_g711_rejects_bad_arguments() {
+        let d = dir();
+        let p = d.path().join("w.wav");
+        let err = write_g711(&p, 8000, 1, Encoding::Pcm16, &[0]).unwrap_err();
+        assert!(matches!(err, AudioError::Unsupported { .. }), "{err:?}");
+        assert_msg(&err, &p, "pcm16");
+        let err = write_g711(&p, 8000, 0, Encoding::MuLaw, &[0]).unwrap_err();
+        assert!(matches!(err, AudioError::BadHeader { .. }), "{err:?}");
+        let err = write_g711(&p, 8000, 2, Encoding::MuLaw, &[0, 1, 2]).unwrap_err();
+        assert!(matches!(err, AudioError::BadHeader { .. }), "{err:?}");
+        let err = write_g711(&p, 96000, 1, Encoding::ALaw, &[0]).unwrap_err();
+        assert!(matches!(err, AudioError::Unsupported { .. }), "{err:?}");
+        let err = write_g711(
+            &d.path().join("no/such/dir.wav"),
+            8000,
+            1,
+            Encoding::ALaw,
+            &[0],
+        )
+        .unwrap_err();
+        assert!(matches!(err, AudioError::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn encoding_names_and_duration() {
+        let names: Vec<&str> = [
+            Encoding::Pcm8,
+            Encoding::Pcm16,
+            Encoding::Pcm24,
+            Encoding::Pcm32,
+            Encoding::Float32,
+            Encoding::MuLaw,
+            Encoding::ALaw,
+        ]
+        .iter()
+        .map(Encoding::as_str)
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "pcm8", "pcm16", "pcm24", "pcm32", "float32", "mulaw", "alaw"
+            ]
+        );
+        assert_eq!(Encoding::MuLaw.to_string(), "mulaw");
+        let info = WavInfo {
+            sample_rate: 8000,
+            channels: 2,
+            encoding: Encoding::ALaw,
+            frames: 12000,
+        };
+        assert_eq!(info.duration_s(), 1.5);
+    }
+
+    // ---------- robustness ----------
+
+    #[test]
+    fn every_truncation_of_valid_files_errors_cleanly() {
+        let d = dir();
+        let mut sources = Vec::new();
+        let p = d.path().join("v16.wav");
+        write_ints(&p, spec(2, 8000, 16, false), &ramp16(40));
+        sources.push(p);
+        let p = d.path().join("vf.wav");
+        write_floats(&p, spec(1, 8000, 32, true), &[0.5; 15]);
+        sources.push(p);
+        let p = d.path().join("v24.wav");
+        write_ints(&p, spec(1, 8000, 24, false), &[5; 9]);
+        sources.push(p);
+        let p = d.path().join("vmu.wav");
+        write_g711(&p, 8000, 1, Encoding::MuLaw, &sine16(33, 8000.0)).unwrap();
+        sources.push(p);
+        let cut = d.path().join("cut.wav");
+        for src in &sources {
+            let full = fs::read(src).unwrap();
+            let (_, reference) = read_all(src);
+            let data_start = find(&full, b"data") + 8;
+            let data_len =
+                u32::from_le_bytes(full[data_start - 4..data_start].try_into().unwrap()) as usize;
+            for len in 0..=full.len() {
+                fs::write(&cut, &full[..len]).unwrap();
+                let result = try_read_all(&cut);
+                if len < 12 {
+                    assert!(
+                        matches!(result, Err(AudioError::NotWav { .. })),
+                        "len {len}: {result:?}"
+                    );
+                } else if len < data_start + data_len {
+                    assert!(
+                        matches!(result, Err(AudioError::Truncated { .. })),
+                        "len {len}: {result:?}"
+                    );
+                } else {
+                    assert_eq!(result.unwrap(), reference, "len {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_garbage_never_panics() {
+        let d = dir();
+        let p = d.path().join("garbage.wav");
+        let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+        let ids: [&[u8; 4]; 6] = [b"fmt ", b"data", b"fact", b"LIST", b"junk", b"\0\0\0\0"];
+        for round in 0..3000 {
+            let mut bytes = Vec::new();
+            match round % 3 {
+                0 => {
+                    let len = rng.below(200);
+                    bytes.extend((0..len).map(|_| rng.next() as u8));
+                }
+                1 => {
+                    // Plausible chunk structure with random fields.
+                    bytes.extend_from_slice(b"RIFF\xFF\xFF\xFF\xFFWAVE");
+                    for _ in 0..rng.below(5) {
+                        bytes.extend_from_slice(ids[rng.below(6) as usize]);
+                        let size = match rng.below(4) {
+                            0 => u32::MAX,
+                            1 => rng.below(64) as u32,
+                            2 => 16,
+                            _ => rng.next() as u32,
+                        };
+                        bytes.extend_from_slice(&size.to_le_bytes());
+                        let body = rng.below(48);
+                        bytes.extend((0..body).map(|_| rng.next() as u8));
+                    }
+                }
+                _ => {
+                    // A valid header with a few bytes flipped.
+                    let tag = [1u16, 3, 6, 7, 0xFFFE][rng.below(5) as usize];
+                    let ext = extensible_ext(
+                        rng.below(40) as u16,
+                        [1u16, 3, 6, 7][rng.below(4) as usize],
+                    );
+                    let fmt = fmt_body(
+                        tag,
+                        1 + rng.below(3) as u16,
+                        8000,
+                        2,
+                        16,
+                        if tag == 0xFFFE { &ext } else { &[] },
+                    );
+                    let data: Vec<u8> = (0..rng.below(100)).map(|_| rng.next() as u8).collect();
+                    bytes = riff(&[(b"fmt ", &fmt), (b"data", &data)]);
+                    for _ in 0..1 + rng.below(4) {
+                        let at = rng.below(bytes.len() as u64) as usize;
+                        bytes[at] = rng.next() as u8;
+                    }
+                }
+            }
+            fs::write(&p, &bytes).unwrap();
+            if let Err(e) = try_read_all(&p) {
+                assert!(e.to_string().starts_with(&p.display().to_string()));
+            }
+        }
+    }
 }

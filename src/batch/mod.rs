@@ -53,8 +53,8 @@ pub struct BatchOutcome {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
         if meta.is_dir() {
             walk(path, &mut found)?;
         } else {
@@ -179,8 +179,7 @@ fn score_with_track(
     track_path: &Path,
 ) -> Result<crate::pipeline::Analysed> {
     let tmp = track_path.with_extension("csv.partial");
-    let file =
-        File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
     let mut writer = BufWriter::new(file);
     let mut write_error: Option<std::io::Error> = None;
     let header = writer.write_all(b"time_s,f0_hz\n");
@@ -295,7 +294,8 @@ fn open_outputs(dir: &Path, resume: bool) -> Result<(Outputs, HashMap<String, (u
         .with_context(|| format!("{}: cannot write", csv_path.display()))?;
     for r in &kept {
         let line = serde_json::to_string(r).context("cannot encode record")?;
-        writeln!(jsonl, "{line}").with_context(|| format!("{}: cannot write", jsonl_path.display()))?;
+        writeln!(jsonl, "{line}")
+            .with_context(|| format!("{}: cannot write", jsonl_path.display()))?;
         csv.write_record(r.csv_row())
             .with_context(|| format!("{}: cannot write", csv_path.display()))?;
     }
@@ -360,25 +360,28 @@ pub fn run(
         let progress = &progress;
         scope.spawn(move || {
             pool.install(|| {
-                todo.par_iter().enumerate().for_each_with(tx, |tx, (order, &i)| {
-                    let track = options
-                        .pitch_track_dir
-                        .as_ref()
-                        .map(|d| d.join(&track_names[i]));
-                    let record = score_one(&files[i], profile, analyse_options, track.as_deref());
-                    if let Some(r) = &record.report {
-                        audio_ms.fetch_add((r.duration_s * 1000.0) as u64, Ordering::Relaxed);
-                    }
-                    if let Some(bar) = progress {
-                        bar.set_message(format!(
-                            "{:.2} h of audio",
-                            audio_ms.load(Ordering::Relaxed) as f64 / 3.6e6
-                        ));
-                        bar.inc(1);
-                    }
-                    // The receiver only stops early when output failed; then drop work.
-                    let _ = tx.send((order, record));
-                });
+                todo.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (order, &i)| {
+                        let track = options
+                            .pitch_track_dir
+                            .as_ref()
+                            .map(|d| d.join(&track_names[i]));
+                        let record =
+                            score_one(&files[i], profile, analyse_options, track.as_deref());
+                        if let Some(r) = &record.report {
+                            audio_ms.fetch_add((r.duration_s * 1000.0) as u64, Ordering::Relaxed);
+                        }
+                        if let Some(bar) = progress {
+                            bar.set_message(format!(
+                                "{:.2} h of audio",
+                                audio_ms.load(Ordering::Relaxed) as f64 / 3.6e6
+                            ));
+                            bar.inc(1);
+                        }
+                        // The receiver only stops early when output failed; then drop work.
+                        let _ = tx.send((order, record));
+                    });
             });
         });
         // Reorder so output follows path order whatever finishes first.

@@ -251,7 +251,10 @@ impl Profile {
             ("talk.max_monologue_s", self.talk.max_monologue_s),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return bad(key, format!("must be a positive number of seconds, got {v}"));
+                return bad(
+                    key,
+                    format!("must be a positive number of seconds, got {v}"),
+                );
             }
         }
         for (key, v) in [

@@ -19,12 +19,22 @@ pub struct Biquad {
 impl Biquad {
     /// Butterworth-Q high-pass at `cutoff_hz` for a signal sampled at `sample_rate_hz`.
     pub fn highpass(cutoff_hz: f64, sample_rate_hz: f64) -> Self {
-        Self::design(cutoff_hz, sample_rate_hz, std::f64::consts::FRAC_1_SQRT_2, true)
+        Self::design(
+            cutoff_hz,
+            sample_rate_hz,
+            std::f64::consts::FRAC_1_SQRT_2,
+            true,
+        )
     }
 
     /// Butterworth-Q low-pass at `cutoff_hz` for a signal sampled at `sample_rate_hz`.
     pub fn lowpass(cutoff_hz: f64, sample_rate_hz: f64) -> Self {
-        Self::design(cutoff_hz, sample_rate_hz, std::f64::consts::FRAC_1_SQRT_2, false)
+        Self::design(
+            cutoff_hz,
+            sample_rate_hz,
+            std::f64::consts::FRAC_1_SQRT_2,
+            false,
+        )
     }
 
     fn design(cutoff_hz: f64, sample_rate_hz: f64, q: f64, high: bool) -> Self {

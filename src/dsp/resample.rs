@@ -177,9 +177,9 @@ mod tests {
     fn output_length_follows_the_ratio() {
         for from in [11025u32, 16000, 22050, 44100, 48000] {
             let out = convert(&vec![0.0; from as usize], from, 8000);
-            let expected = 8000 - (Resampler::new(from, 8000).delay_input_samples() as f64
-                * 8000.0
-                / f64::from(from)) as usize;
+            let expected = 8000
+                - (Resampler::new(from, 8000).delay_input_samples() as f64 * 8000.0
+                    / f64::from(from)) as usize;
             assert!(
                 (out.len() as i64 - expected as i64).abs() <= 2,
                 "{from}: {} vs {expected}",

@@ -274,6 +274,10 @@ mod tests {
             })
             .collect();
         let frame = yin.analyse(&noise);
-        assert!(frame.candidates()[0].cmndf > 0.5, "{:?}", frame.candidates());
+        assert!(
+            frame.candidates()[0].cmndf > 0.5,
+            "{:?}",
+            frame.candidates()
+        );
     }
 }
