@@ -35,6 +35,9 @@ pub struct Analysed {
     pub report: CallReport,
 }
 
+/// Receives per-frame output as the engine decides it.
+pub type FrameSink<'a> = &'a mut dyn FnMut(&[FrameOutput]);
+
 /// Options for [`analyse_file`].
 #[derive(Debug, Clone, Default)]
 pub struct AnalyseOptions {
@@ -48,7 +51,7 @@ pub fn analyse_file(
     path: &Path,
     profile: &Profile,
     options: &AnalyseOptions,
-    mut on_frames: Option<&mut dyn FnMut(&[FrameOutput])>,
+    mut on_frames: Option<FrameSink<'_>>,
 ) -> Result<Analysed, AnalyseError> {
     let mut stream = WavStream::open(path)?;
     let info = stream.info().clone();

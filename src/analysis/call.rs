@@ -138,10 +138,10 @@ impl F0Stats {
     fn add(&mut self, f0_hz: f32, band_hz: [f64; 2]) {
         let f = f64::from(f0_hz);
         let bin = ((f - F0_HIST_MIN_HZ) / F0_BIN_HZ).floor();
-        if bin >= 0.0 {
-            if let Some(b) = self.bins.get_mut(bin as usize) {
-                *b += 1;
-            }
+        if bin >= 0.0
+            && let Some(b) = self.bins.get_mut(bin as usize)
+        {
+            *b += 1;
         }
         self.voiced += 1;
         if band_hz[0] <= f && f <= band_hz[1] {
@@ -309,17 +309,15 @@ impl CallAnalyzer {
         let mut outputs = [TrackerOutput::default(); 2];
         let slot = (self.frame % ECHO_LOOKBACK_FRAMES as u64) as usize;
         // Levels first, so the echo rule sees both channels of this frame.
-        let mut levels = [-120.0f32; 2];
         for p in 0..parties {
             if let Some(m) = &self.measures[p] {
-                levels[p] = m.level_db;
                 // Only speech of a party can echo into the other's channel; its
                 // background noise (babble in the agent's room) cannot.
                 let speech = m.level_db > self.trackers[p].floor_db() + ACTIVITY_SNR_DB;
                 self.recent_levels[p][slot] = if speech { m.level_db } else { -120.0 };
             }
         }
-        for p in 0..parties {
+        for (p, output) in outputs.iter_mut().enumerate().take(parties) {
             let Some(m) = self.measures[p].take() else {
                 continue;
             };
@@ -329,7 +327,7 @@ impl CallAnalyzer {
                     .copied()
                     .fold(f32::NEG_INFINITY, f32::max)
             });
-            outputs[p] = self.trackers[p].step(&m, other_peak);
+            *output = self.trackers[p].step(&m, other_peak);
         }
         self.frame += 1;
         self.handle_outputs(&outputs[..parties]);
@@ -378,12 +376,11 @@ impl CallAnalyzer {
                 .find(|t| t.party == AGENT && t.start_frame <= peak && peak <= t.end_frame + 2)
             {
                 turn.syllables += 1;
-            } else if let Some(i) = self.last_turn_of[AGENT] {
-                if let Some(turn) = self.turns.get_mut(i) {
-                    if peak >= turn.start_frame {
-                        turn.syllables += 1;
-                    }
-                }
+            } else if let Some(i) = self.last_turn_of[AGENT]
+                && let Some(turn) = self.turns.get_mut(i)
+                && peak >= turn.start_frame
+            {
+                turn.syllables += 1;
             }
         }
         // Segment events in time order: opens at their start, closes at their end.
@@ -479,13 +476,13 @@ impl CallAnalyzer {
             syllables: 0,
         });
         let index = self.turns.len() - 1;
-        if !self.map.is_mono() && party == AGENT {
-            if let Some(prev) = index.checked_sub(1) {
-                if self.turns[prev].party == CUSTOMER {
-                    self.pending_gap = Some((prev, index));
-                    self.try_finish_gap();
-                }
-            }
+        if !self.map.is_mono()
+            && party == AGENT
+            && let Some(prev) = index.checked_sub(1)
+            && self.turns[prev].party == CUSTOMER
+        {
+            self.pending_gap = Some((prev, index));
+            self.try_finish_gap();
         }
         self.last_turn_of[party.min(1)] = Some(index);
     }
@@ -501,11 +498,11 @@ impl CallAnalyzer {
         let frames = seg.end - seg.start + 1;
         self.talk_frames[party] += frames;
         self.last_speech_end = Some(self.last_speech_end.map_or(seg.end, |e| e.max(seg.end)));
-        if let Some(i) = self.last_turn_of[party.min(1)] {
-            if let Some(turn) = self.turns.get_mut(i) {
-                turn.end_frame = turn.end_frame.max(seg.end);
-                turn.speech_frames += frames;
-            }
+        if let Some(i) = self.last_turn_of[party.min(1)]
+            && let Some(turn) = self.turns.get_mut(i)
+        {
+            turn.end_frame = turn.end_frame.max(seg.end);
+            turn.speech_frames += frames;
         }
         self.push_event(Event::SpeechEnded(segment));
         self.try_finish_gap();
@@ -547,18 +544,18 @@ impl CallAnalyzer {
             return;
         };
         self.push_event(Event::AgentTurnEnded(span));
-        if let Some(from) = self.last_pace {
-            if is_pace_change(
+        if let Some(from) = self.last_pace
+            && is_pace_change(
                 from,
                 span.syllables_per_s,
                 self.profile.pace.change_threshold,
-            ) {
-                self.push_event(Event::PaceChange(PaceChange {
-                    t: span.start,
-                    from,
-                    to: span.syllables_per_s,
-                }));
-            }
+            )
+        {
+            self.push_event(Event::PaceChange(PaceChange {
+                t: span.start,
+                from,
+                to: span.syllables_per_s,
+            }));
         }
         self.last_pace = Some(span.syllables_per_s);
     }
@@ -585,8 +582,8 @@ impl CallAnalyzer {
         }
         let tail_len = tails.iter().map(Vec::len).min().unwrap_or(0);
         for i in 0..tail_len {
-            for p in 0..parties {
-                self.measures[p] = tails[p].get(i).copied();
+            for (measure, tail) in self.measures.iter_mut().zip(&tails) {
+                *measure = tail.get(i).copied();
             }
             self.step_frame();
         }
@@ -669,7 +666,7 @@ impl CallAnalyzer {
                 .median_hz()
                 .map(|f| (f * 10.0).round() / 10.0),
             band_hz: self.profile.pitch.band_hz,
-            frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(|f| round3(f)),
+            frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(round3),
             syllables_per_s: (total_speech > 0.0)
                 .then(|| round3(f64::from(total_syllables) / total_speech)),
             pace_changes_per_45s: (agent_talk_s > 0.0)

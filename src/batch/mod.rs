@@ -266,7 +266,10 @@ fn read_complete_lines(path: &Path) -> Result<String> {
     Ok(text)
 }
 
-fn open_outputs(dir: &Path, resume: bool) -> Result<(Outputs, HashMap<String, (u64, u128)>)> {
+/// Size and modification time (ns) of a scored file, by path.
+type DoneFiles = HashMap<String, (u64, u128)>;
+
+fn open_outputs(dir: &Path, resume: bool) -> Result<(Outputs, DoneFiles)> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create output folder", dir.display()))?;
     let jsonl_path = dir.join("calls.jsonl");

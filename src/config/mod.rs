@@ -103,6 +103,7 @@ pub struct ScoreWeights {
 /// return validated values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct Profile {
     /// Channel of a stereo file that carries the agent.
     pub agent_channel: usize,
@@ -164,19 +165,6 @@ impl Default for ScoreWeights {
             overlaps: 10.0,
             long_silence: 10.0,
             monologue: 10.0,
-        }
-    }
-}
-
-impl Default for Profile {
-    fn default() -> Self {
-        Self {
-            agent_channel: 0,
-            pitch: PitchTargets::default(),
-            reply: ReplyTargets::default(),
-            pace: PaceTargets::default(),
-            talk: TalkTargets::default(),
-            score: ScoreWeights::default(),
         }
     }
 }

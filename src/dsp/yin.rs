@@ -189,11 +189,11 @@ impl Yin {
             if first_under.is_none() && c < self.threshold {
                 first_under = Some(candidate);
             }
-            if let Some(worst) = best.last_mut() {
-                if c < worst.cmndf {
-                    *worst = candidate;
-                    best.sort_by(|a, b| a.cmndf.total_cmp(&b.cmndf));
-                }
+            if let Some(worst) = best.last_mut()
+                && c < worst.cmndf
+            {
+                *worst = candidate;
+                best.sort_by(|a, b| a.cmndf.total_cmp(&b.cmndf));
             }
         }
         let valid = best.iter().filter(|c| c.cmndf.is_finite()).count();

@@ -1,0 +1,284 @@
+//! Engine behaviour on synthetic calls with exactly known timing, and chunk invariance
+//! on a real labelled call.
+
+use std::f64::consts::PI;
+use std::path::Path;
+
+use callcoach::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, Speaker, Verdict};
+use callcoach::audio::wav::WavStream;
+use callcoach::config::Profile;
+use rand::{RngExt, SeedableRng};
+
+const RATE: u32 = 8000;
+
+/// A voiced burst: harmonics 3..10 of `f0_hz` (telephone band), with a 4 Hz syllable
+/// envelope, from `start_s` to `end_s`.
+fn add_voice(signal: &mut [f32], f0_hz: f64, start_s: f64, end_s: f64, gain: f64) {
+    let (a, b) = (
+        (start_s * f64::from(RATE)) as usize,
+        (end_s * f64::from(RATE)) as usize,
+    );
+    for (i, x) in signal.iter_mut().enumerate().take(b).skip(a) {
+        let t = i as f64 / f64::from(RATE);
+        let local = t - start_s;
+        let envelope = 0.6 + 0.4 * (2.0 * PI * 4.0 * local).sin();
+        let mut v = 0.0;
+        for h in 3..=10 {
+            v += (2.0 * PI * f0_hz * h as f64 * t).sin() / h as f64;
+        }
+        *x += (gain * envelope * v) as f32;
+    }
+}
+
+fn add_noise(signal: &mut [f32], level: f64, seed: u64) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    for x in signal.iter_mut() {
+        *x += (level * (rng.random::<f64>() * 2.0 - 1.0)) as f32;
+    }
+}
+
+fn interleave(a: &[f32], b: &[f32]) -> Vec<f32> {
+    a.iter().zip(b).flat_map(|(&x, &y)| [x, y]).collect()
+}
+
+fn analyse(samples: &[f32], map: ChannelMap) -> CallReport {
+    let mut analyzer = CallAnalyzer::new(RATE, map, Profile::default());
+    analyzer.push_interleaved(samples);
+    analyzer.finish()
+}
+
+fn stereo() -> ChannelMap {
+    ChannelMap::new(2, 0).expect("stereo map")
+}
+
+#[test]
+fn reply_gaps_have_the_designed_times_and_verdicts() {
+    let seconds = 16.0;
+    let n = (seconds * f64::from(RATE)) as usize;
+    let mut agent = vec![0.0f32; n];
+    let mut customer = vec![0.0f32; n];
+    // customer 1.0-3.0, agent answers at 4.0 (gap 1.0, in window) until 6.0;
+    // customer 7.0-9.0, agent at 9.3 (early); customer 10.5-12.0, agent at 11.7 (overlap).
+    add_voice(&mut customer, 200.0, 1.0, 3.0, 0.2);
+    add_voice(&mut agent, 110.0, 4.0, 6.0, 0.2);
+    add_voice(&mut customer, 200.0, 7.0, 9.0, 0.2);
+    add_voice(&mut agent, 110.0, 9.3, 10.0, 0.2);
+    add_voice(&mut customer, 200.0, 10.5, 12.0, 0.2);
+    add_voice(&mut agent, 110.0, 11.7, 14.0, 0.2);
+    add_noise(&mut agent, 0.001, 1);
+    add_noise(&mut customer, 0.001, 2);
+    let report = analyse(&interleave(&agent, &customer), stereo());
+
+    let gaps: Vec<(f64, Verdict)> = report
+        .reply_gaps
+        .iter()
+        .map(|g| (g.gap_s, g.verdict))
+        .collect();
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    let expected = [
+        (1.0, Verdict::InWindow),
+        (0.3, Verdict::Early),
+        (-0.3, Verdict::Overlap),
+    ];
+    for ((gap, verdict), (want, want_verdict)) in gaps.iter().zip(expected) {
+        assert!((gap - want).abs() <= 0.03, "gap {gap} s, want {want} s");
+        assert_eq!(*verdict, want_verdict);
+    }
+    assert_eq!(report.overlaps, 1);
+    let first = report.reply_gaps[0];
+    assert!((first.customer_end - 3.0).abs() <= 0.02, "{first:?}");
+    assert!((first.agent_start - 4.0).abs() <= 0.02, "{first:?}");
+    // Pitch of the agent: 110 Hz from harmonics 3..10, all inside the default band.
+    let f0 = report.agent.median_f0_hz.expect("agent voiced");
+    assert!((f0 - 110.0).abs() < 1.0, "median F0 {f0}");
+    assert!(report.agent.frac_voiced_in_band.unwrap_or(0.0) > 0.95);
+    let customer_f0 = report
+        .customer
+        .as_ref()
+        .and_then(|c| c.median_f0_hz)
+        .unwrap_or(0.0);
+    assert!(
+        (customer_f0 - 200.0).abs() < 2.0,
+        "customer F0 {customer_f0}"
+    );
+}
+
+#[test]
+fn pause_inside_a_turn_is_not_a_turn_change_and_long_silence_is_found() {
+    let n = 20 * RATE as usize;
+    let mut agent = vec![0.0f32; n];
+    let mut customer = vec![0.0f32; n];
+    add_voice(&mut customer, 210.0, 0.5, 2.0, 0.2);
+    // Agent speaks 3.0-4.0, pauses 0.6 s, continues 4.6-6.0: one turn, two segments.
+    add_voice(&mut agent, 105.0, 3.0, 4.0, 0.2);
+    add_voice(&mut agent, 105.0, 4.6, 6.0, 0.2);
+    // 7 s of silence, then the customer again.
+    add_voice(&mut customer, 210.0, 13.0, 15.0, 0.2);
+    let report = analyse(&interleave(&agent, &customer), stereo());
+    let agent_segments = report
+        .segments
+        .iter()
+        .filter(|s| s.speaker == Speaker::Agent)
+        .count();
+    assert_eq!(agent_segments, 2, "{:?}", report.segments);
+    let speakers: Vec<Speaker> = report.turns.iter().map(|t| t.speaker).collect();
+    assert_eq!(
+        speakers,
+        [Speaker::Customer, Speaker::Agent, Speaker::Customer]
+    );
+    assert_eq!(report.long_silences.len(), 1, "{:?}", report.long_silences);
+    let s = report.long_silences[0];
+    assert!(
+        (s.start - 6.0).abs() < 0.03 && (s.end - 13.0).abs() < 0.03,
+        "{s:?}"
+    );
+    assert!((report.longest_monologue_s - 3.0).abs() < 0.05);
+}
+
+#[test]
+fn far_end_echo_in_the_agent_channel_is_not_agent_speech() {
+    let n = 8 * RATE as usize;
+    let mut customer = vec![0.0f32; n];
+    add_voice(&mut customer, 190.0, 1.0, 4.0, 0.3);
+    // The agent's headset picks up the customer 25 dB down, 60 ms late.
+    let delay = (0.06 * f64::from(RATE)) as usize;
+    let gain = 10f32.powf(-25.0 / 20.0);
+    let mut agent: Vec<f32> = (0..n)
+        .map(|i| {
+            if i >= delay {
+                customer[i - delay] * gain
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    add_noise(&mut agent, 0.0005, 3);
+    let report = analyse(&interleave(&agent, &customer), stereo());
+    assert!(
+        report
+            .segments
+            .iter()
+            .all(|s| s.speaker == Speaker::Customer),
+        "{:?}",
+        report.segments
+    );
+    assert_eq!(report.agent.talk_s, 0.0);
+}
+
+#[test]
+fn mains_hum_in_pauses_is_not_voiced() {
+    // 60 Hz hum with harmonics to the 7th (120 Hz is inside the calming band), speech
+    // only in the middle.
+    for hum_hz in [50.0, 60.0] {
+        let n = 6 * RATE as usize;
+        let mut x: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = i as f64 / f64::from(RATE);
+                (1..=7)
+                    .map(|h| 0.01 * (2.0 * PI * hum_hz * h as f64 * t).sin() / h as f64)
+                    .sum::<f64>() as f32
+            })
+            .collect();
+        add_voice(&mut x, 115.0, 2.0, 4.0, 0.2);
+        let mut analyzer = CallAnalyzer::new(
+            RATE,
+            ChannelMap::new(1, 0).expect("mono"),
+            Profile::default(),
+        )
+        .with_frame_output();
+        analyzer.push_interleaved(&x);
+        let (_, frames) = analyzer.finish_with_frames();
+        let pause_voiced = frames
+            .iter()
+            .filter(|f| (f.t_s < 1.9 || f.t_s > 4.1) && f.agent_f0_hz > 0.0)
+            .count();
+        let speech_voiced = frames
+            .iter()
+            .filter(|f| (2.1..3.9).contains(&f.t_s) && f.agent_f0_hz > 0.0)
+            .count();
+        assert_eq!(pause_voiced, 0, "{hum_hz} Hz hum voiced in pauses");
+        assert!(
+            speech_voiced > 150,
+            "{hum_hz} Hz: speech voiced in {speech_voiced} frames"
+        );
+    }
+}
+
+#[test]
+fn mono_file_says_reply_gaps_need_two_channels() {
+    let n = 6 * RATE as usize;
+    let mut x = vec![0.0f32; n];
+    add_voice(&mut x, 200.0, 0.5, 2.0, 0.2);
+    add_voice(&mut x, 110.0, 3.0, 5.0, 0.2);
+    let report = analyse(&x, ChannelMap::new(1, 0).expect("mono"));
+    assert_eq!(report.layout, "mono");
+    assert!(!report.reply_gaps_measured);
+    assert!(report.reply_gaps.is_empty());
+    assert!(report.customer.is_none());
+    assert!(
+        report.notes.iter().any(|n| n.contains("reply gaps need")),
+        "{:?}",
+        report.notes
+    );
+    assert!(
+        report
+            .score
+            .not_scored
+            .iter()
+            .any(|d| d.rule == "reply_gap")
+    );
+    assert!(report.segments.iter().all(|s| s.speaker == Speaker::Mixed));
+}
+
+fn read_all(path: &Path) -> (u32, usize, Vec<f32>) {
+    let mut stream = WavStream::open(path).expect("corpus file opens");
+    let info = stream.info().clone();
+    let mut all = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("reads") > 0 {
+        all.extend_from_slice(&block);
+    }
+    (info.sample_rate, usize::from(info.channels), all)
+}
+
+fn run_chunked(
+    rate: u32,
+    channels: usize,
+    samples: &[f32],
+    chunk_frames: &mut dyn FnMut() -> usize,
+) -> (CallReport, Vec<FrameOutput>) {
+    let map = ChannelMap::new(channels, 0).expect("map");
+    let mut analyzer = CallAnalyzer::new(rate, map, Profile::default()).with_frame_output();
+    let mut frames = Vec::new();
+    let mut pos = 0;
+    while pos < samples.len() {
+        let end = (pos + chunk_frames() * channels).min(samples.len());
+        analyzer.push_interleaved(&samples[pos..end]);
+        analyzer.drain_frames(&mut frames);
+        pos = end;
+    }
+    let (report, tail) = analyzer.finish_with_frames();
+    frames.extend(tail);
+    (report, frames)
+}
+
+#[test]
+fn results_do_not_depend_on_chunk_size() {
+    // A real stereo call at 16 kHz (resampled inside) and a mu-law one at 8 kHz.
+    for name in ["c004.wav", "c011.wav"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/dev/calls")
+            .join(name);
+        let (rate, channels, samples) = read_all(&path);
+        let (whole, whole_frames) = run_chunked(rate, channels, &samples, &mut || usize::MAX / 4);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let (random, random_frames) =
+            run_chunked(rate, channels, &samples, &mut || rng.random_range(1..3000));
+        let (ones, ones_frames) = run_chunked(rate, channels, &samples, &mut || 1);
+        assert_eq!(whole, random, "{name}: report differs with random chunks");
+        assert_eq!(whole, ones, "{name}: report differs with 1-frame chunks");
+        assert_eq!(whole_frames, random_frames, "{name}: frames differ");
+        assert_eq!(whole_frames, ones_frames, "{name}: frames differ");
+        assert!(!whole.reply_gaps.is_empty(), "{name}: no gaps found");
+    }
+}
