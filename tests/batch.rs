@@ -1,0 +1,301 @@
+//! `callcoach score` end to end: outputs, bad files, exit codes, resume, pitch tracks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use callcoach::batch::{CSV_HEADER, CallRecord};
+
+fn corpus_call(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/dev/calls")
+        .join(name)
+}
+
+fn callcoach(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(args)
+        .output()
+        .expect("callcoach runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A folder with two good calls (one in a subfolder, upper-case extension) and four bad
+/// files.
+fn archive() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+    std::fs::copy(corpus_call("c001.wav"), root.join("a_good.wav")).expect("copy");
+    std::fs::copy(corpus_call("c011.wav"), root.join("sub/b_good.WAV")).expect("copy");
+    std::fs::write(root.join("c_text.wav"), b"this is not audio at all").expect("write");
+    std::fs::write(root.join("d_empty.wav"), b"").expect("write");
+    let good = std::fs::read(corpus_call("c001.wav")).expect("read");
+    std::fs::write(root.join("e_truncated.wav"), &good[..good.len() / 2]).expect("write");
+    std::fs::write(root.join("notes.txt"), b"ignored").expect("write");
+    dir
+}
+
+fn records(out: &Path) -> Vec<CallRecord> {
+    callcoach::batch::read_records(&out.join("calls.jsonl")).expect("calls.jsonl parses")
+}
+
+#[test]
+fn scores_a_folder_reports_bad_files_and_exits_1() {
+    let dir = archive();
+    let out = dir.path().join("out");
+    let result = callcoach(&[
+        "score",
+        s(dir.path()),
+        "--out",
+        s(&out),
+        "--jobs",
+        "2",
+        "-q",
+    ]);
+    assert_eq!(
+        result.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+
+    let recs = records(&out);
+    let names: Vec<String> = recs
+        .iter()
+        .map(|r| r.file.rsplit('/').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a_good.wav",
+            "c_text.wav",
+            "d_empty.wav",
+            "e_truncated.wav",
+            "b_good.WAV"
+        ],
+        "sorted by path (sub/ after the top-level files)"
+    );
+    let status: Vec<&str> = recs.iter().map(|r| r.status.as_str()).collect();
+    assert_eq!(status, ["ok", "error", "error", "error", "ok"]);
+    let err = |i: usize| recs[i].error.clone().unwrap_or_default();
+    assert!(
+        err(1).contains("c_text.wav") && err(1).contains("not a WAV file"),
+        "{}",
+        err(1)
+    );
+    assert!(err(2).contains("d_empty.wav"), "{}", err(2));
+    assert!(
+        err(3).contains("e_truncated.wav") && err(3).contains("truncated"),
+        "{}",
+        err(3)
+    );
+
+    let good = recs[0].report.as_ref().expect("report");
+    assert_eq!(recs[0].sample_rate, Some(8000));
+    assert_eq!(recs[0].channels, Some(2));
+    assert_eq!(recs[0].encoding.as_deref(), Some("pcm16"));
+    assert_eq!(recs[4].encoding.as_deref(), Some("mulaw"));
+    assert!(
+        (good.duration_s - 60.84).abs() < 0.01,
+        "{}",
+        good.duration_s
+    );
+    assert_eq!(good.reply_gaps.len(), 4, "c001 has 4 labelled reply gaps");
+
+    // summary.csv: header and one row per file, same order, parseable.
+    let mut reader = csv::Reader::from_path(out.join("summary.csv")).expect("csv opens");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(header, CSV_HEADER);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 5);
+    for (row, rec) in rows.iter().zip(&recs) {
+        assert_eq!(&row[0], rec.file);
+        assert_eq!(&row[1], rec.status);
+        assert_eq!(
+            row[10].to_string(),
+            rec.report
+                .as_ref()
+                .map(|r| r.score.total.to_string())
+                .unwrap_or_default()
+        );
+    }
+    assert_eq!(
+        &rows[0][6],
+        callcoach::batch::record::median_gap_s(good)
+            .map(|g| g.to_string())
+            .unwrap_or_default()
+    );
+}
+
+#[test]
+fn json_has_the_public_field_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let result = callcoach(&["score", s(&corpus_call("c001.wav")), "--out", s(&out), "-q"]);
+    assert_eq!(result.status.code(), Some(0));
+    let text = std::fs::read_to_string(out.join("calls.jsonl")).expect("read");
+    let v: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+    for key in [
+        "file",
+        "status",
+        "duration_s",
+        "sample_rate",
+        "channels",
+        "encoding",
+        "layout",
+        "agent",
+        "customer",
+        "segments",
+        "turns",
+        "reply_gaps",
+        "overlaps",
+        "long_silences",
+        "longest_monologue_s",
+        "score",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    for key in [
+        "talk_s",
+        "voiced_s",
+        "median_f0_hz",
+        "band_hz",
+        "frac_voiced_in_band",
+        "syllables_per_s",
+        "pace",
+        "pace_changes",
+        "pace_changes_per_45s",
+    ] {
+        assert!(v["agent"].get(key).is_some(), "missing agent.{key}");
+    }
+    assert_eq!(v["layout"], "stereo");
+    assert_eq!(v["agent"]["band_hz"], serde_json::json!([100.0, 120.0]));
+    let gap = &v["reply_gaps"][0];
+    for key in ["customer_end", "agent_start", "gap_s", "verdict"] {
+        assert!(gap.get(key).is_some(), "missing reply_gaps[].{key}");
+    }
+    assert!(v["score"]["total"].as_u64().is_some_and(|t| t <= 100));
+}
+
+#[test]
+fn resume_skips_scored_files_and_repairs_a_torn_line() {
+    let dir = archive();
+    let out = dir.path().join("out");
+    let first = callcoach(&["score", s(dir.path()), "--out", s(&out), "-q"]);
+    assert_eq!(first.status.code(), Some(1));
+    let complete = std::fs::read_to_string(out.join("calls.jsonl")).expect("read");
+    // Simulate a run killed while writing: keep two lines and half of the third.
+    let lines: Vec<&str> = complete.lines().collect();
+    let torn = format!(
+        "{}\n{}\n{}",
+        lines[0],
+        lines[1],
+        &lines[2][..lines[2].len() / 2]
+    );
+    std::fs::write(out.join("calls.jsonl"), torn).expect("write");
+
+    let second = callcoach(&["score", s(dir.path()), "--out", s(&out), "--resume"]);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("3 failed") || stderr.contains("scored"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 skipped"), "{stderr}");
+    let after = std::fs::read_to_string(out.join("calls.jsonl")).expect("read");
+    assert_eq!(
+        after, complete,
+        "resumed output equals an uninterrupted run"
+    );
+    let rows = std::fs::read_to_string(out.join("summary.csv")).expect("read");
+    assert_eq!(rows.lines().count(), 6, "header + 5 rows:\n{rows}");
+}
+
+#[test]
+fn pitch_track_has_one_row_per_10_ms_frame() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracks = dir.path().join("tracks");
+    let result = callcoach(&[
+        "score",
+        s(&corpus_call("c003.wav")),
+        "--pitch-track",
+        s(&tracks),
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert_eq!(result.status.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_slice(&result.stdout).expect("one JSON object on stdout");
+    assert_eq!(v["layout"], "mono");
+    assert_eq!(v["reply_gaps_measured"], false);
+    let text = std::fs::read_to_string(tracks.join("c003.agent.f0.csv")).expect("track");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("time_s,f0_hz"));
+    let rows: Vec<(f64, f64)> = lines
+        .map(|l| {
+            let (t, f) = l.split_once(',').expect("two columns");
+            (t.parse().expect("time"), f.parse().expect("f0"))
+        })
+        .collect();
+    let duration = v["duration_s"].as_f64().expect("duration");
+    assert_eq!(rows.len(), (duration / 0.01).ceil() as usize);
+    for (i, (t, f)) in rows.iter().enumerate() {
+        assert!((t - i as f64 * 0.01).abs() < 1e-6, "row {i}: {t}");
+        assert!(*f == 0.0 || (55.0..=420.0).contains(f), "row {i}: {f} Hz");
+    }
+    let voiced = rows.iter().filter(|r| r.1 > 0.0).count() as f64 * 0.01;
+    assert!((voiced - v["agent"]["voiced_s"].as_f64().expect("voiced_s")).abs() < 0.011);
+}
+
+#[test]
+fn bad_arguments_and_unwritable_output_exit_2() {
+    let missing = callcoach(&["score", "/nonexistent/calls"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/calls"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").expect("write");
+    let unwritable = callcoach(&["score", s(&corpus_call("c001.wav")), "--out", s(&file)]);
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unwritable.stderr).contains("plain-file"));
+    let bad_profile = dir.path().join("p.toml");
+    std::fs::write(&bad_profile, "[pitch]\nband = [1, 2]\n").expect("write");
+    let r = callcoach(&[
+        "score",
+        s(&corpus_call("c001.wav")),
+        "--profile",
+        s(&bad_profile),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("p.toml") && err.contains("band"), "{err}");
+}
+
+#[test]
+fn profile_command_prints_the_defaults_and_a_custom_band_is_used() {
+    let out = callcoach(&["profile"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("band_hz = [100.0, 120.0]"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = dir.path().join("high.toml");
+    std::fs::write(&p, "[pitch]\nband_hz = [180, 230]\n").expect("write");
+    let r = callcoach(&[
+        "score",
+        s(&corpus_call("c001.wav")),
+        "--profile",
+        s(&p),
+        "--format",
+        "jsonl",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("json");
+    assert_eq!(v["agent"]["band_hz"], serde_json::json!([180.0, 230.0]));
+}
