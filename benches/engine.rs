@@ -9,7 +9,9 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use callcoach::analysis::settings::{FRAME_LENGTH, MAX_LAG, MIN_LAG, PITCH_WINDOW_LENGTH, YIN_THRESHOLD};
+use callcoach::analysis::settings::{
+    FRAME_LENGTH, MAX_LAG, MIN_LAG, PITCH_WINDOW_LENGTH, YIN_THRESHOLD,
+};
 use callcoach::analysis::{CallAnalyzer, ChannelMap};
 use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
@@ -19,7 +21,9 @@ use pitch_detection::detector::PitchDetector;
 use pitch_detection::detector::yin::YINDetector;
 
 fn load(name: &str) -> (u32, usize, Vec<f32>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/dev/calls")
+        .join(name);
     let mut stream = WavStream::open(&path).expect("corpus call");
     let info = stream.info().clone();
     let mut all = Vec::new();
@@ -71,8 +75,10 @@ fn pitch(c: &mut Criterion) {
         })
     });
     group.bench_function("pitch_detection_yin", |b| {
-        let frames64: Vec<Vec<f64>> =
-            frames.iter().map(|f| f.iter().map(|&x| f64::from(x)).collect()).collect();
+        let frames64: Vec<Vec<f64>> = frames
+            .iter()
+            .map(|f| f.iter().map(|&x| f64::from(x)).collect())
+            .collect();
         let mut detector = YINDetector::new(FRAME_LENGTH, FRAME_LENGTH / 2);
         b.iter(|| {
             for f in &frames64 {
