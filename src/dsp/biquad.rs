@@ -73,17 +73,20 @@ impl Biquad {
 mod tests {
     use super::*;
 
+    /// Steady-state gain at `freq_hz`, from the RMS of the second half of one second of
+    /// a unit sine (the sampled peak would depend on phase).
     fn gain_db(filter: &mut Biquad, freq_hz: f64, rate_hz: f64) -> f64 {
         let n = rate_hz as usize;
-        let mut peak = 0.0f32;
+        let (mut out_energy, mut in_energy) = (0.0f64, 0.0f64);
         for i in 0..n {
-            let x = (2.0 * PI * freq_hz * i as f64 / rate_hz).sin() as f32;
-            let y = filter.process(x);
-            if i > n / 2 {
-                peak = peak.max(y.abs());
+            let x = (2.0 * PI * freq_hz * i as f64 / rate_hz).sin();
+            let y = f64::from(filter.process(x as f32));
+            if i >= n / 2 {
+                out_energy += y * y;
+                in_energy += x * x;
             }
         }
-        20.0 * f64::from(peak).log10()
+        10.0 * (out_energy / in_energy).log10()
     }
 
     #[test]
