@@ -1,0 +1,39 @@
+//! The bundled demo call (`recordings/demo_call.wav`) against its exact placement labels
+//! (`recordings/demo_call.json`): the run command must show the gaps as designed.
+
+use std::path::Path;
+
+use callcoach::config::Profile;
+use callcoach::pipeline::{AnalyseOptions, analyse_file};
+
+#[test]
+fn demo_call_gaps_match_their_labels() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings");
+    let label: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo_call.json")).expect("labels"))
+            .expect("json");
+    let analysed = analyse_file(
+        &dir.join("demo_call.wav"),
+        &Profile::default(),
+        &AnalyseOptions::default(),
+        None,
+    )
+    .expect("demo call analyses");
+    let gaps = &analysed.report.reply_gaps;
+    let truth = label["reply_gaps"].as_array().expect("reply_gaps");
+    assert_eq!(gaps.len(), truth.len(), "{gaps:?}");
+    for (found, want) in gaps.iter().zip(truth) {
+        let want_gap = want["gap_s"].as_f64().expect("gap_s");
+        let want_start = want["agent_start"].as_f64().expect("agent_start");
+        assert!(
+            (found.gap_s - want_gap).abs() <= 0.05,
+            "{found:?} vs {want}"
+        );
+        assert!(
+            (found.agent_start - want_start).abs() <= 0.03,
+            "{found:?} vs {want}"
+        );
+    }
+    assert_eq!(analysed.info.encoding.as_str(), "mulaw");
+    assert_eq!(analysed.report.long_silences.len(), 1);
+}
