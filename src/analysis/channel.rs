@@ -55,11 +55,6 @@ impl FrontEnd {
         }
     }
 
-    /// Analysis-rate samples received so far.
-    pub fn samples_received(&self) -> u64 {
-        self.received
-    }
-
     /// Feeds one input sample; calls `on_frame` for each frame completed.
     #[inline]
     pub fn push(&mut self, sample: f32, on_frame: &mut impl FnMut(FrameMeasure)) {
@@ -260,7 +255,7 @@ impl Tracker {
         self.frame += 1;
 
         let mut out = TrackerOutput::default();
-        let half = (F0_MEDIAN_FRAMES / 2) as u64;
+        let half = DECISION_DELAY_FRAMES as u64;
         if self.frame > half {
             let decided = self.frame - 1 - half;
             let decision = self.decide(decided);
@@ -273,7 +268,7 @@ impl Tracker {
 
     /// Decides the frames still in the delay line at the end of the stream.
     pub fn finish(&mut self, mut emit: impl FnMut(TrackerOutput)) {
-        let half = (F0_MEDIAN_FRAMES / 2) as u64;
+        let half = DECISION_DELAY_FRAMES as u64;
         let first = self.frame.saturating_sub(half);
         for decided in first..self.frame {
             let mut out = TrackerOutput::default();
@@ -319,7 +314,7 @@ impl Tracker {
         let centre = self.ring[slot];
         let mut f0_hz = 0.0;
         if centre.f0_hz > 0.0 {
-            let half = (F0_MEDIAN_FRAMES / 2) as u64;
+            let half = DECISION_DELAY_FRAMES as u64;
             let mut values = [0.0f32; F0_MEDIAN_FRAMES];
             let mut n = 0;
             let lo = decided.saturating_sub(half);

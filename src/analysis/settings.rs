@@ -59,6 +59,6 @@ pub const F0_MEDIAN_FRAMES: usize = 5;
 pub const SYLLABLE_DIP_DB: f32 = 2.0;
 /// In a mono recording, a pause this long separates stretches of talk.
 pub const MONO_STRETCH_PAUSE_S: f64 = 1.0;
-/// Decision delay of the engine in frames: a frame's activity and pitch are final this
-/// many frames after its time.
-pub const DECISION_DELAY_FRAMES: usize = F0_MEDIAN_FRAMES / 2 + 1;
+/// Decision delay of the tracker in frames: a frame's activity and F0 are decided when
+/// the frame this many hops later has been measured (half the median span).
+pub const DECISION_DELAY_FRAMES: usize = F0_MEDIAN_FRAMES / 2;
