@@ -8,5 +8,6 @@ pub mod batch;
 pub mod config;
 pub mod dsp;
 pub mod eval;
+pub mod gui;
 pub mod pipeline;
 pub mod text;

@@ -1,4 +1,4 @@
-//! The `callcoach` command line: `score`, `eval`, `profile`.
+//! The `callcoach` command line: `score`, `eval`, `profile`, `live`, `review`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use callcoach::batch::{self, BatchOptions, CallRecord};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
+use callcoach::gui::{self, Mode, StartOptions, live_view::LiveSetup};
 
 /// Voice call-coaching analyzer: scores calls against the coaching voice codes
 /// (calm pitch band, reply interval, deliberate pace changes, talk time).
@@ -73,6 +74,36 @@ enum Command {
     },
     /// Print the default coaching profile (TOML, with comments).
     Profile,
+    /// Open the live coaching window: capture the call and show the gauges.
+    Live {
+        /// Input device (name or part of it; see the device list in the window).
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+        /// Play this WAV through the live pipeline at real-time pace instead of capturing.
+        #[arg(long, value_name = "FILE")]
+        demo: Option<PathBuf>,
+        /// Coaching profile (TOML).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
+    /// Open the review window on a recorded call (or on the file picker).
+    Review {
+        /// The call to open.
+        file: Option<PathBuf>,
+        /// Coaching profile (TOML).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// Channel of a stereo file that carries the agent (overrides the profile).
+        #[arg(long, value_name = "N")]
+        agent_channel: Option<usize>,
+    },
+}
+
+fn load_profile(path: Option<&PathBuf>) -> Result<Profile> {
+    Ok(match path {
+        Some(p) => Profile::load(p)?,
+        None => Profile::default(),
+    })
 }
 
 fn main() -> ExitCode {
@@ -88,6 +119,36 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Live {
+            device,
+            demo,
+            profile,
+        } => {
+            let profile = load_profile(profile.as_ref())?;
+            gui::run(StartOptions {
+                mode: Mode::Live,
+                live: LiveSetup { device, demo },
+                review_file: None,
+                profile,
+                agent_channel: None,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Review {
+            file,
+            profile,
+            agent_channel,
+        } => {
+            let profile = load_profile(profile.as_ref())?;
+            gui::run(StartOptions {
+                mode: Mode::Review,
+                live: LiveSetup::default(),
+                review_file: file,
+                profile,
+                agent_channel,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Profile => {
             print!("{DEFAULT_PROFILE_TOML}");
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,116 @@
+//! The desktop app (egui/eframe): one window with two modes, the live gauges for agents
+//! during calls ([`live_view`]) and the review view for coaches ([`review_view`]). The
+//! app is a thin shell: the analysis runs on worker threads in [`crate::live`] and
+//! [`crate::review`], and the UI thread only draws what they publish.
+
+pub mod live_view;
+pub mod review_view;
+pub mod theme;
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+
+use crate::config::Profile;
+use live_view::{LiveSetup, LiveView};
+use review_view::ReviewView;
+
+/// Which mode the window shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Live gauges for the agent.
+    Live,
+    /// Review of a recorded call.
+    Review,
+}
+
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// The mode shown first.
+    pub mode: Mode,
+    /// The live pipeline's set-up (device or demo file).
+    pub live: LiveSetup,
+    /// A call to open in the review view.
+    pub review_file: Option<PathBuf>,
+    /// The coaching profile.
+    pub profile: Profile,
+    /// Agent channel for stereo files (overrides the profile).
+    pub agent_channel: Option<usize>,
+}
+
+/// The eframe application: a mode switch over the two views.
+pub struct CallcoachApp {
+    mode: Mode,
+    live: LiveView,
+    review: ReviewView,
+}
+
+impl CallcoachApp {
+    /// Builds the app; the live pipeline starts only when the live mode is first shown.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        let live = LiveView::new(&ctx, cc.storage, options.live, options.profile.clone());
+        let review = ReviewView::new(
+            &ctx,
+            options.review_file,
+            options.profile,
+            options.agent_channel,
+        );
+        Self {
+            mode: options.mode,
+            live,
+            review,
+        }
+    }
+
+    /// Draws the whole window into `ui` (used by eframe and by the UI tests).
+    pub fn app_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("callcoach_mode").show_inside(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.strong("callcoach");
+                ui.separator();
+                ui.selectable_value(&mut self.mode, Mode::Live, "🎧 Live");
+                ui.selectable_value(&mut self.mode, Mode::Review, "📼 Review");
+            });
+        });
+        match self.mode {
+            Mode::Live => self.live.ui(ui),
+            Mode::Review => self.review.ui(ui),
+        }
+    }
+}
+
+impl eframe::App for CallcoachApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.app_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.live.save(storage);
+        self.review.save(storage);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.live.shutdown();
+        self.review.shutdown();
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(options: StartOptions) -> Result<()> {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("callcoach")
+            .with_inner_size([1100.0, 760.0])
+            .with_min_inner_size([640.0, 480.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "callcoach",
+        native,
+        Box::new(|cc| Ok(Box::new(CallcoachApp::new(cc, options)))),
+    )
+    .map_err(|e| anyhow!("cannot open the window: {e}"))
+}
