@@ -9,5 +9,6 @@ pub mod config;
 pub mod dsp;
 pub mod eval;
 pub mod gui;
+pub mod live;
 pub mod pipeline;
 pub mod text;

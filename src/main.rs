@@ -9,6 +9,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 use callcoach::batch::{self, BatchOptions, CallRecord};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
 use callcoach::gui::{self, Mode, StartOptions, live_view::LiveSetup};
+use callcoach::live::{
+    self,
+    capture::CaptureSpec,
+    coach::BandSetting,
+    demo::Pace,
+    headless::HeadlessOptions,
+    pipeline::{PipelineOptions, SourceChoice},
+    session::SessionEnd,
+    snapshot::RecordingStatus,
+};
 
 /// Voice call-coaching analyzer: scores calls against the coaching voice codes
 /// (calm pitch band, reply interval, deliberate pace changes, talk time).
@@ -74,14 +84,65 @@ enum Command {
     },
     /// Print the default coaching profile (TOML, with comments).
     Profile,
-    /// Open the live coaching window: capture the call and show the gauges.
+    /// Live coaching: capture the call (or play a demo file at real-time pace) and
+    /// show the gauges; `--headless` runs the same pipeline without a window.
+    ///
+    /// Recording is on for captured calls (a WAV per call in --record, default
+    /// `recordings/`, plus its scored JSON) and off for demos unless --record is given.
     Live {
-        /// Input device (name or part of it; see the device list in the window).
+        /// Input device (its name or part of it; `--list-devices` shows them). A stereo
+        /// input carries agent and customer on separate channels; a headset alone
+        /// cannot measure reply gaps (add --customer-device).
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
-        /// Play this WAV through the live pipeline at real-time pace instead of capturing.
-        #[arg(long, value_name = "FILE")]
+        /// Second input carrying the customer side (e.g. "Monitor of ..." the
+        /// softphone's output on PulseAudio/PipeWire).
+        #[arg(long, value_name = "NAME")]
+        customer_device: Option<String>,
+        /// Channel of a stereo input (or demo file) that carries the agent.
+        #[arg(long, value_name = "N")]
+        agent_channel: Option<usize>,
+        /// Play this WAV through the live pipeline instead of capturing.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "customer_device"])]
         demo: Option<PathBuf>,
+        /// Demo playback speed (real time = 1).
+        #[arg(long, default_value_t = 1.0, value_name = "X")]
+        speed: f64,
+        /// Demo: feed the file as fast as the analysis takes it (headless only).
+        #[arg(long, requires = "demo", requires = "headless")]
+        fast: bool,
+        /// No window: write events as JSON Lines (to --events or stdout).
+        #[arg(long)]
+        headless: bool,
+        /// Headless: stop after this many seconds (default: until the demo ends; a
+        /// capture runs until interrupted).
+        #[arg(long, value_name = "N")]
+        seconds: Option<f64>,
+        /// Headless: write every event with its stream time and wall-clock publish time.
+        #[arg(long, value_name = "FILE")]
+        events: Option<PathBuf>,
+        /// Headless: write the call's scored JSON (the `callcoach score` schema) here.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Record calls into this folder.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
+        /// Do not record.
+        #[arg(long, conflicts_with = "record")]
+        no_record: bool,
+        /// Pitch band in semitones relative to the agent's own baseline (measured over
+        /// their first 30 s of voiced speech), e.g. `-1,2`; default: the profile's Hz band.
+        #[arg(
+            long,
+            value_name = "LO,HI",
+            value_delimiter = ',',
+            num_args = 2,
+            allow_hyphen_values = true
+        )]
+        band_semitones: Option<Vec<f64>>,
+        /// List the input devices and exit.
+        #[arg(long)]
+        list_devices: bool,
         /// Coaching profile (TOML).
         #[arg(long, value_name = "FILE")]
         profile: Option<PathBuf>,
@@ -121,13 +182,99 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Live {
             device,
+            customer_device,
+            agent_channel,
             demo,
+            speed,
+            fast,
+            headless,
+            seconds,
+            events,
+            report,
+            record,
+            no_record,
+            band_semitones,
+            list_devices,
             profile,
         } => {
+            if list_devices {
+                for d in live::capture::list_input_devices() {
+                    println!(
+                        "{}{} [{}] {} ch, {} Hz{}",
+                        if d.is_default { "* " } else { "  " },
+                        d.name,
+                        d.host,
+                        d.channels,
+                        d.sample_rate,
+                        if d.is_monitor {
+                            " (monitor: customer side)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let profile = load_profile(profile.as_ref())?;
+            let agent_channel = agent_channel.unwrap_or(profile.agent_channel);
+            let band = match band_semitones.as_deref() {
+                Some([lo, hi]) if lo < hi => BandSetting::Semitones([*lo, *hi]),
+                Some(_) => anyhow::bail!("--band-semitones: give LO,HI with LO < HI"),
+                None => BandSetting::Hz(profile.pitch.band_hz),
+            };
+            if !(0.25..=4.0).contains(&speed) {
+                anyhow::bail!("--speed: {speed} is outside 0.25–4");
+            }
+            let source = match &demo {
+                Some(path) => SourceChoice::Demo {
+                    path: path.clone(),
+                    pace: if fast {
+                        Pace::AsFastAsPossible
+                    } else {
+                        Pace::RealTime(speed)
+                    },
+                    agent_channel,
+                },
+                None => SourceChoice::Capture(match customer_device {
+                    Some(customer) => CaptureSpec::Pair {
+                        mic: device.clone(),
+                        customer,
+                    },
+                    None => CaptureSpec::Single {
+                        device: device.clone(),
+                        agent_channel,
+                    },
+                }),
+            };
+            let record_dir = if no_record {
+                None
+            } else if demo.is_some() {
+                record
+            } else {
+                Some(record.unwrap_or_else(|| PathBuf::from("recordings")))
+            };
+            let pipeline = PipelineOptions {
+                source,
+                profile: profile.clone(),
+                band,
+                record_dir,
+            };
+            if headless {
+                let end = live::headless::run(HeadlessOptions {
+                    pipeline,
+                    seconds,
+                    events,
+                    report,
+                })?;
+                eprintln!("{}", live_summary(&end));
+                return Ok(ExitCode::SUCCESS);
+            }
             gui::run(StartOptions {
                 mode: Mode::Live,
-                live: LiveSetup { device, demo },
+                live: LiveSetup {
+                    pipeline: Some(pipeline),
+                    device_given: device.is_some() || demo.is_some(),
+                },
                 review_file: None,
                 profile,
                 agent_channel: None,
@@ -142,7 +289,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let profile = load_profile(profile.as_ref())?;
             gui::run(StartOptions {
                 mode: Mode::Review,
-                live: LiveSetup::default(),
+                live: LiveSetup {
+                    pipeline: None,
+                    device_given: false,
+                },
                 review_file: file,
                 profile,
                 agent_channel,
@@ -241,6 +391,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+fn live_summary(end: &SessionEnd) -> String {
+    let mut s = format!(
+        "callcoach: {:.1} s of audio analysed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
+        end.audio_s,
+        end.report.score.total,
+        end.report.reply_gaps.len(),
+        end.dropped_blocks,
+        end.analysis_load * 100.0
+    );
+    if let Some([p50, p95]) = end.latency_ms {
+        s += &format!("; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms");
+    }
+    match &end.recording {
+        RecordingStatus::Saved { wav, json } => {
+            s += &format!(
+                "\ncallcoach: recorded {} and {}",
+                wav.display(),
+                json.display()
+            );
+        }
+        RecordingStatus::Failed { path, message } => {
+            s += &format!("\ncallcoach: recording {}: {message}", path.display());
+        }
+        RecordingStatus::Off | RecordingStatus::Recording { .. } => {}
+    }
+    s
 }
 
 fn print_record(record: &CallRecord, format: Format) {

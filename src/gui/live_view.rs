@@ -1,49 +1,810 @@
-//! The live gauges for agents during calls (issue #3). Being built; this is the shell's
-//! entry point.
+//! The live gauges for agents during calls: pitch against the calming band, the reply
+//! timer with its window, pace and pace changes, talk ratio, overlaps, silence and
+//! monologue, strip charts of the last 60 s, a focus mode with one cue at a time, and a
+//! status bar (device, rate, level, dropped buffers, analysis load, latency). The view
+//! only draws the [`LiveSnapshot`] the analysis thread publishes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use egui::{Color32, RichText};
+use egui_plot::{Axis, MarkerShape, Plot, PlotPoints, Points, Span};
+
+use crate::analysis::Speaker;
 use crate::config::Profile;
+use crate::live::capture::{CaptureSpec, DeviceInfo, list_input_devices};
+use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone};
+use crate::live::demo::Pace;
+use crate::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
+use crate::live::snapshot::{EventRecord, LiveSnapshot, RecordingStatus, SourceState};
 
-/// Where the live pipeline takes its audio from.
+use super::theme;
+
+/// Storage key of the remembered input device.
+pub const DEVICE_KEY: &str = "callcoach.live.device";
+/// Storage key of the remembered customer-side device.
+pub const CUSTOMER_DEVICE_KEY: &str = "callcoach.live.customer_device";
+/// Storage key of the focus-mode setting.
+pub const FOCUS_KEY: &str = "callcoach.live.focus";
+/// Storage key of the recording setting.
+pub const RECORD_KEY: &str = "callcoach.live.record";
+/// The bundled demo call, played when no input device exists.
+pub const BUNDLED_DEMO: &str = "recordings/demo_call.wav";
+
+/// How the live view starts.
 #[derive(Debug, Clone, Default)]
 pub struct LiveSetup {
-    /// Input device name (`None`: the remembered one, else the default).
-    pub device: Option<String>,
-    /// Play this WAV through the live pipeline at real-time pace instead of capturing.
-    pub demo: Option<PathBuf>,
+    /// Start this pipeline at once (`None`: wait for the user, using the remembered
+    /// device).
+    pub pipeline: Option<PipelineOptions>,
+    /// The device or demo was given on the command line (it wins over the remembered).
+    pub device_given: bool,
 }
 
 /// State of the live view.
 pub struct LiveView {
-    _setup: LiveSetup,
-    _profile: Profile,
+    ctx: egui::Context,
+    profile: Profile,
+    pipeline: Option<LivePipeline>,
+    options: Option<PipelineOptions>,
+    last: Option<LiveSnapshot>,
+    devices: Option<Vec<DeviceInfo>>,
+    devices_rx: Option<crossbeam_channel::Receiver<Vec<DeviceInfo>>>,
+    device: Option<String>,
+    customer_device: Option<String>,
+    /// Show one cue at a time.
+    pub focus: bool,
+    record: bool,
+    message: Option<String>,
+    started_once: bool,
 }
 
 impl LiveView {
-    /// A live view; the pipeline starts on first draw.
+    /// A live view; with a pipeline in `setup`, the call starts on first draw.
     pub fn new(
-        _ctx: &egui::Context,
-        _storage: Option<&dyn eframe::Storage>,
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
         setup: LiveSetup,
         profile: Profile,
     ) -> Self {
+        let get = |key: &str| storage.and_then(|s| s.get_string(key));
+        let mut device = get(DEVICE_KEY).filter(|s| !s.is_empty());
+        let customer_device = get(CUSTOMER_DEVICE_KEY).filter(|s| !s.is_empty());
+        if let Some(PipelineOptions {
+            source: SourceChoice::Capture(spec),
+            ..
+        }) = &setup.pipeline
+            && setup.device_given
+        {
+            device = match spec {
+                CaptureSpec::Single { device, .. } => device.clone(),
+                CaptureSpec::Pair { mic, .. } => mic.clone(),
+            };
+        }
+        let mut options = setup.pipeline;
+        // Without a device on the command line, use the remembered one.
+        if !setup.device_given
+            && let Some(PipelineOptions {
+                source: SourceChoice::Capture(spec),
+                ..
+            }) = options.as_mut()
+        {
+            *spec = match &customer_device {
+                Some(c) => CaptureSpec::Pair {
+                    mic: device.clone(),
+                    customer: c.clone(),
+                },
+                None => CaptureSpec::Single {
+                    device: device.clone(),
+                    agent_channel: profile.agent_channel,
+                },
+            };
+        }
         Self {
-            _setup: setup,
-            _profile: profile,
+            ctx: ctx.clone(),
+            profile,
+            pipeline: None,
+            options,
+            last: None,
+            devices: None,
+            devices_rx: None,
+            device,
+            customer_device,
+            focus: get(FOCUS_KEY).is_some_and(|v| v == "true"),
+            record: get(RECORD_KEY).is_none_or(|v| v != "false"),
+            message: None,
+            started_once: false,
+        }
+    }
+
+    /// Shows a given snapshot (UI tests, and the last state after a call ends).
+    pub fn show_snapshot(&mut self, snapshot: LiveSnapshot) {
+        self.last = Some(snapshot);
+        self.started_once = true;
+    }
+
+    /// Persists the device choice and settings.
+    pub fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        storage.set_string(DEVICE_KEY, self.device.clone().unwrap_or_default());
+        storage.set_string(
+            CUSTOMER_DEVICE_KEY,
+            self.customer_device.clone().unwrap_or_default(),
+        );
+        storage.set_string(FOCUS_KEY, self.focus.to_string());
+        storage.set_string(RECORD_KEY, self.record.to_string());
+    }
+
+    /// Stops capture and analysis, finishing the recording.
+    pub fn shutdown(&mut self) {
+        self.stop_call();
+    }
+
+    fn repaint_handle(&self) -> Arc<dyn Fn() + Send + Sync> {
+        let ctx = self.ctx.clone();
+        Arc::new(move || ctx.request_repaint())
+    }
+
+    fn start(&mut self, options: PipelineOptions) {
+        self.stop_call();
+        match LivePipeline::start(options.clone(), self.repaint_handle()) {
+            Ok(p) => {
+                self.pipeline = Some(p);
+                self.message = None;
+            }
+            Err(e) => {
+                let demo = PathBuf::from(BUNDLED_DEMO);
+                let is_capture = matches!(options.source, SourceChoice::Capture(_));
+                if is_capture && demo.exists() {
+                    self.message = Some(format!(
+                        "No input device ({e}). Playing the bundled demo call through the live pipeline."
+                    ));
+                    let demo_options = PipelineOptions {
+                        source: SourceChoice::Demo {
+                            path: demo,
+                            pace: Pace::RealTime(1.0),
+                            agent_channel: 0,
+                        },
+                        record_dir: None,
+                        ..options
+                    };
+                    if let Ok(p) = LivePipeline::start(demo_options, self.repaint_handle()) {
+                        self.pipeline = Some(p);
+                    }
+                } else {
+                    self.message = Some(e);
+                }
+            }
+        }
+    }
+
+    fn stop_call(&mut self) {
+        if let Some(mut p) = self.pipeline.take() {
+            match p.stop() {
+                Ok(end) => {
+                    let mut last = p.session().snapshot();
+                    last.report = Some(Box::new(end.report));
+                    last.recording = end.recording;
+                    self.last = Some(last);
+                }
+                Err(e) => self.message = Some(e),
+            }
+        }
+    }
+
+    fn capture_options(&self) -> PipelineOptions {
+        let spec = match &self.customer_device {
+            Some(c) => CaptureSpec::Pair {
+                mic: self.device.clone(),
+                customer: c.clone(),
+            },
+            None => CaptureSpec::Single {
+                device: self.device.clone(),
+                agent_channel: self.profile.agent_channel,
+            },
+        };
+        PipelineOptions {
+            source: SourceChoice::Capture(spec),
+            profile: self.profile.clone(),
+            band: BandSetting::Hz(self.profile.pitch.band_hz),
+            record_dir: self.record.then(|| PathBuf::from("recordings")),
+        }
+    }
+
+    fn poll_devices(&mut self) {
+        if let Some(rx) = &self.devices_rx
+            && let Ok(list) = rx.try_recv()
+        {
+            self.devices = Some(list);
+            self.devices_rx = None;
+        }
+    }
+
+    fn refresh_devices(&mut self) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("callcoach-devices".into())
+            .spawn(move || {
+                let _ = tx.send(list_input_devices());
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.devices_rx = Some(rx);
         }
     }
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show_inside(ui, |ui| {
-            ui.heading("Live");
+        if !self.started_once {
+            self.started_once = true;
+            if let Some(options) = self.options.take() {
+                self.start(options);
+            }
+            self.refresh_devices();
+        }
+        self.poll_devices();
+        if let Some(p) = &self.pipeline {
+            self.last = Some(p.session().snapshot());
+            if p.is_finished() {
+                self.stop_call();
+            }
+        }
+        egui::Panel::top("live_controls").show(ui, |ui| self.controls_ui(ui));
+        egui::Panel::bottom("live_status").show(ui, |ui| match &self.last {
+            Some(s) => status_bar_ui(ui, s),
+            None => {
+                ui.label("Not capturing.");
+            }
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(m) = &self.message {
+                banner_ui(ui, theme::HIGH, &format!("⚠ {m}"));
+            }
+            match &self.last {
+                Some(s) => live_ui(ui, s, self.focus),
+                None => {
+                    ui.label("Choose an input and press ▶ Start call.");
+                }
+            }
         });
     }
 
-    /// Persists the device choice and settings.
-    pub fn save(&mut self, _storage: &mut dyn eframe::Storage) {}
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            let running = self.pipeline.is_some();
+            let names: Vec<(String, bool)> = self
+                .devices
+                .as_ref()
+                .map(|d| d.iter().map(|d| (d.name.clone(), d.is_monitor)).collect())
+                .unwrap_or_default();
+            ui.add_enabled_ui(!running, |ui| {
+                ui.label("Input:");
+                egui::ComboBox::from_id_salt("live_device")
+                    .selected_text(self.device.clone().unwrap_or_else(|| "default".into()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.device, None, "default");
+                        for (name, _) in &names {
+                            ui.selectable_value(&mut self.device, Some(name.clone()), name);
+                        }
+                    });
+                ui.label("Customer side:");
+                egui::ComboBox::from_id_salt("live_customer_device")
+                    .selected_text(
+                        self.customer_device
+                            .clone()
+                            .unwrap_or_else(|| "none (stereo input or headset only)".into()),
+                    )
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.customer_device, None, "none");
+                        for (name, monitor) in &names {
+                            let label = if *monitor {
+                                format!("{name} (monitor)")
+                            } else {
+                                name.clone()
+                            };
+                            ui.selectable_value(
+                                &mut self.customer_device,
+                                Some(name.clone()),
+                                label,
+                            );
+                        }
+                    });
+                if ui
+                    .button("⟳")
+                    .on_hover_text("List the devices again")
+                    .clicked()
+                {
+                    self.refresh_devices();
+                }
+                ui.checkbox(&mut self.record, "Record");
+            });
+            ui.separator();
+            if running {
+                if ui.button("⏹ End call").clicked() {
+                    self.stop_call();
+                }
+            } else if ui.button("▶ Start call").clicked() {
+                let options = self.capture_options();
+                self.start(options);
+            }
+            ui.separator();
+            ui.toggle_value(&mut self.focus, "🎯 Focus mode")
+                .on_hover_text("Show one cue at a time: the most important now");
+        });
+    }
+}
 
-    /// Stops capture and analysis, finishing the recording.
-    pub fn shutdown(&mut self) {}
+fn banner_ui(ui: &mut egui::Ui, color: Color32, text: &str) {
+    egui::Frame::new()
+        .fill(color.gamma_multiply(0.25))
+        .stroke(egui::Stroke::new(1.5, color))
+        .inner_margin(8.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(text).strong());
+        });
+}
+
+fn tone_color(tone: Tone) -> Color32 {
+    match tone {
+        Tone::Good => theme::GOOD,
+        Tone::Info => theme::IDLE,
+        Tone::Adjust => theme::HIGH,
+        Tone::Alert => theme::ALERT,
+    }
+}
+
+/// Draws the whole live display for `s`: banners, the gauges (or the focus cue) and
+/// the strip charts.
+pub fn live_ui(ui: &mut egui::Ui, s: &LiveSnapshot, focus: bool) {
+    if let SourceState::Lost { message } = &s.source.state {
+        banner_ui(
+            ui,
+            theme::ALERT,
+            &format!(
+                "🔌 Device lost: {message}. The recording is kept; capture resumes when it returns."
+            ),
+        );
+    }
+    if let SourceState::Failed { message } = &s.source.state {
+        banner_ui(ui, theme::ALERT, &format!("✖ Input failed: {message}"));
+    }
+    if let RecordingStatus::Failed { message, .. } = &s.recording {
+        banner_ui(
+            ui,
+            theme::HIGH,
+            &format!("⚠ Recording stopped: {message}. Coaching goes on."),
+        );
+    }
+    if !s.gauges.has_customer {
+        banner_ui(
+            ui,
+            theme::LOW,
+            "ℹ Only the agent's microphone: reply gaps need the customer side (a stereo input, or a customer-side input such as \"Monitor of …\").",
+        );
+    }
+    if focus {
+        focus_ui(ui, s);
+    } else {
+        gauges_ui(ui, s);
+        ui.separator();
+        strip_charts_ui(ui, s);
+    }
+    if let Some(report) = &s.report {
+        ui.separator();
+        ui.label(
+            RichText::new(format!(
+                "Call ended: score {} / 100 ({} reply gaps, {} in window)",
+                report.score.total,
+                report.reply_gaps.len(),
+                report
+                    .reply_gaps
+                    .iter()
+                    .filter(|g| g.verdict == crate::analysis::Verdict::InWindow)
+                    .count()
+            ))
+            .strong(),
+        );
+        if let RecordingStatus::Saved { wav, json } = &s.recording {
+            ui.label(format!("Saved {} and {}", wav.display(), json.display()));
+        }
+    }
+}
+
+/// Focus mode: one big cue.
+pub fn focus_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let cue = &s.gauges.cue;
+    let color = tone_color(cue.tone);
+    ui.add_space(40.0);
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new(&cue.text).size(48.0).color(color).strong());
+    });
+}
+
+/// The four gauges side by side.
+pub fn gauges_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    ui.columns(4, |cols| {
+        pitch_gauge_ui(&mut cols[0], s);
+        reply_gauge_ui(&mut cols[1], s);
+        pace_gauge_ui(&mut cols[2], s);
+        talk_gauge_ui(&mut cols[3], s);
+    });
+}
+
+fn gauge_frame(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_min_height(190.0);
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new(title).strong());
+        add(ui);
+    });
+}
+
+/// Pitch: an arc from 60 to 250 Hz with the band shaded and a needle at the smoothed F0.
+pub fn pitch_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let p = &s.gauges.pitch;
+    gauge_frame(ui, "Pitch", |ui| {
+        let (rect, _) =
+            ui.allocate_exact_size(egui::vec2(ui.available_width(), 90.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        let center = egui::pos2(rect.center().x, rect.bottom() - 6.0);
+        let radius = (rect.width() / 2.0 - 8.0).min(rect.height() - 12.0);
+        const LO: f64 = 60.0;
+        const HI: f64 = 250.0;
+        let angle = |f: f64| {
+            let x = ((f.clamp(LO, HI) - LO) / (HI - LO)) as f32;
+            std::f32::consts::PI * (1.0 - x)
+        };
+        let at = |a: f32, r: f32| center + egui::vec2(a.cos() * r, -a.sin() * r);
+        let arc = |from: f64, to: f64, color: Color32, width: f32| {
+            let n = 40;
+            let pts: Vec<egui::Pos2> = (0..=n)
+                .map(|i| {
+                    let f = from + (to - from) * f64::from(i) / f64::from(n);
+                    at(angle(f), radius)
+                })
+                .collect();
+            painter.add(egui::Shape::line(pts, egui::Stroke::new(width, color)));
+        };
+        arc(LO, HI, theme::IDLE.gamma_multiply(0.5), 6.0);
+        if let Some([lo, hi]) = p.band_hz {
+            arc(lo, hi, theme::GOOD, 10.0);
+        }
+        if let Some(f) = p.f0_hz {
+            let color = match p.state {
+                PitchState::InBand => theme::GOOD,
+                PitchState::High => theme::HIGH,
+                PitchState::Low => theme::LOW,
+                _ => theme::IDLE,
+            };
+            painter.line_segment(
+                [center, at(angle(f64::from(f)), radius + 4.0)],
+                egui::Stroke::new(3.0, color),
+            );
+        }
+        painter.circle_filled(center, 4.0, ui.visuals().text_color());
+        let value = match p.f0_hz {
+            Some(f) => format!("{f:.0} Hz"),
+            None => "— Hz".into(),
+        };
+        let state = match p.state {
+            PitchState::NoVoice => "no voice yet",
+            PitchState::Measuring => "measuring your baseline",
+            PitchState::Low => "▼ below the band",
+            PitchState::InBand => "✔ in band",
+            PitchState::High => "▲ above the band",
+        };
+        ui.label(RichText::new(value).size(22.0));
+        ui.label(state);
+        match p.band_hz {
+            Some([lo, hi]) => ui.label(format!("band {lo:.0}–{hi:.0} Hz")),
+            None => ui.label(format!(
+                "band: baseline {:.0} % measured",
+                p.baseline_progress * 100.0
+            )),
+        };
+        if let Some(frac) = p.frac_in_band {
+            ui.label(format!("in band {:.0} % of voiced time", frac * 100.0));
+        }
+    });
+}
+
+/// Reply interval: the timer running after the customer's last word, the window marked
+/// on a bar, the last gap and its verdict.
+pub fn reply_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let r = &s.gauges.reply;
+    gauge_frame(ui, "Reply interval", |ui| {
+        if !s.gauges.has_customer {
+            ui.label("needs the customer side");
+            return;
+        }
+        const SCALE_S: f64 = 6.0;
+        let (rect, _) =
+            ui.allocate_exact_size(egui::vec2(ui.available_width(), 28.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        let x = |t: f64| rect.left() + rect.width() * (t.clamp(0.0, SCALE_S) / SCALE_S) as f32;
+        painter.rect_filled(rect, 3.0, theme::IDLE.gamma_multiply(0.3));
+        let [a, b] = r.aim_s;
+        painter.rect_filled(
+            egui::Rect::from_x_y_ranges(x(a)..=x(b), rect.y_range()),
+            0.0,
+            theme::GOOD.gamma_multiply(0.6),
+        );
+        let (value, color) = match &r.state {
+            ReplyState::Idle => ("—".to_string(), theme::IDLE),
+            ReplyState::Timing { elapsed_s, .. } => {
+                let color = if *elapsed_s < a {
+                    theme::LOW
+                } else if *elapsed_s <= b {
+                    theme::GOOD
+                } else {
+                    theme::HIGH
+                };
+                (format!("⏱ {elapsed_s:.1} s"), color)
+            }
+            ReplyState::Answered { gap_s, verdict } => (
+                format!("{gap_s:.2} s {}", theme::verdict_label(*verdict)),
+                theme::verdict_color(*verdict),
+            ),
+        };
+        let t = match &r.state {
+            ReplyState::Timing { elapsed_s, .. } => Some(*elapsed_s),
+            ReplyState::Answered { gap_s, .. } => Some(gap_s.max(0.0)),
+            ReplyState::Idle => None,
+        };
+        if let Some(t) = t {
+            painter.rect_filled(
+                egui::Rect::from_x_y_ranges(rect.left()..=x(t), rect.y_range())
+                    .shrink2(egui::vec2(0.0, 9.0)),
+                0.0,
+                color,
+            );
+        }
+        ui.label(RichText::new(value).size(22.0).color(color));
+        ui.label(format!("aim {a:.1}–{b:.1} s"));
+        if r.upset.upset() {
+            ui.label(
+                RichText::new("Customer upset or rushed: pause 3–5 s before answering")
+                    .color(theme::HIGH),
+            );
+        }
+        ui.label(format!(
+            "{} of {} replies in the window",
+            r.in_window, r.gaps
+        ));
+    });
+}
+
+/// Pace: the last turn's rate and the pace changes in the last 45 s against the target.
+pub fn pace_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let p = &s.gauges.pace;
+    gauge_frame(ui, "Pace", |ui| {
+        let rate = match p.last_rate {
+            Some(r) => format!("{r:.1} syl/s"),
+            None => "— syl/s".into(),
+        };
+        ui.label(RichText::new(rate).size(22.0));
+        let [lo, hi] = p.target;
+        let n = p.changes_recent as f64;
+        let (mark, color) = if n < lo {
+            ("▼ vary your pace", theme::HIGH)
+        } else if n > hi {
+            ("▲ steadier", theme::HIGH)
+        } else {
+            ("✔ on target", theme::GOOD)
+        };
+        ui.label(
+            RichText::new(format!(
+                "{} pace changes in the last 45 s (target {lo:.0}–{hi:.0})",
+                p.changes_recent
+            ))
+            .color(color),
+        );
+        ui.label(mark);
+        if let Some(c) = p.changes.last() {
+            ui.label(format!(
+                "last change at {:.0} s: {:.1} → {:.1} syl/s",
+                c.t, c.from, c.to
+            ));
+        }
+    });
+}
+
+/// Talk: ratio, overlaps, silence, monologue.
+pub fn talk_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let t = &s.gauges.talk;
+    gauge_frame(ui, "Talk", |ui| {
+        match t.agent_share {
+            Some(share) => {
+                ui.label(
+                    RichText::new(format!(
+                        "agent {:.0} % / customer {:.0} %",
+                        share * 100.0,
+                        (1.0 - share) * 100.0
+                    ))
+                    .size(16.0),
+                );
+                ui.add(egui::ProgressBar::new(share as f32).desired_height(10.0));
+            }
+            None => {
+                ui.label("no talk yet");
+            }
+        }
+        let overlap_color = if t.overlaps > 0 {
+            theme::ALERT
+        } else {
+            theme::GOOD
+        };
+        ui.label(RichText::new(format!("overlaps {}", t.overlaps)).color(overlap_color));
+        let silence_color = if t.silence_s >= t.long_silence_s {
+            theme::HIGH
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            RichText::new(format!(
+                "silence {:.1} s ({} long)",
+                t.silence_s, t.long_silences
+            ))
+            .color(silence_color),
+        );
+        let mono_color = if t.monologue_s > t.max_monologue_s {
+            theme::HIGH
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            RichText::new(format!(
+                "monologue {:.0} s (longest {:.0} s, limit {:.0} s)",
+                t.monologue_s, t.longest_monologue_s, t.max_monologue_s
+            ))
+            .color(mono_color),
+        );
+    });
+}
+
+/// Strip charts of the last 60 s: the agent's F0 with the band, and who speaks.
+pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let now = s.gauges.now_s;
+    let from = now - STRIP_S;
+    let group = egui::Id::unique("callcoach.live_strip");
+    let f0: Vec<[f64; 2]> = s
+        .strip
+        .iter()
+        .filter(|p| p.agent_f0_hz > 0.0)
+        .map(|p| [p.t_s, f64::from(p.agent_f0_hz)])
+        .collect();
+    ui.label(RichText::new("Agent pitch, last 60 s").strong());
+    Plot::new("live_f0")
+        .height(150.0)
+        .link_axis(group, [true, false])
+        .include_x(from)
+        .include_x(now)
+        .include_y(60.0)
+        .include_y(250.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .y_axis_label("Hz")
+        .show(ui, |plot| {
+            if let Some([lo, hi]) = s.gauges.pitch.band_hz {
+                plot.span(
+                    Span::new("band", lo..=hi)
+                        .axis(Axis::Y)
+                        .fill(theme::BAND_FILL),
+                );
+            }
+            plot.points(
+                Points::new("agent F0", PlotPoints::from(f0))
+                    .color(theme::AGENT)
+                    .radius(1.5),
+            );
+        });
+    let lane = |who: Speaker, y: f64| -> Vec<[f64; 2]> {
+        s.strip
+            .iter()
+            .filter(|p| match who {
+                Speaker::Customer => p.customer_active,
+                _ => p.agent_active,
+            })
+            .map(|p| [p.t_s, y])
+            .collect()
+    };
+    ui.label(RichText::new("Who speaks (agent ■ top, customer ▲ bottom)").strong());
+    Plot::new("live_activity")
+        .height(70.0)
+        .link_axis(group, [true, false])
+        .include_x(from)
+        .include_x(now)
+        .include_y(-0.5)
+        .include_y(1.5)
+        .show_axes([true, false])
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.points(
+                Points::new("agent", PlotPoints::from(lane(Speaker::Agent, 1.0)))
+                    .color(theme::AGENT)
+                    .shape(MarkerShape::Square)
+                    .radius(2.0),
+            );
+            plot.points(
+                Points::new("customer", PlotPoints::from(lane(Speaker::Customer, 0.0)))
+                    .color(theme::CUSTOMER)
+                    .shape(MarkerShape::Up)
+                    .radius(2.0),
+            );
+        });
+    if let Some(e) = s.recent_events.iter().rev().find(|e| {
+        matches!(
+            e.event,
+            EventRecord::ReplyGap(_) | EventRecord::PaceChange(_) | EventRecord::Overlap { .. }
+        )
+    }) {
+        let text = match &e.event {
+            EventRecord::ReplyGap(g) => format!(
+                "{:.1} s: reply gap {:.2} s {}",
+                g.agent_start,
+                g.gap_s,
+                theme::verdict_label(g.verdict)
+            ),
+            EventRecord::PaceChange(c) => {
+                format!("{:.1} s: pace {:.1} → {:.1} syl/s", c.t, c.from, c.to)
+            }
+            EventRecord::Overlap { t, .. } => format!("{t:.1} s: ✖ overlap"),
+            _ => String::new(),
+        };
+        ui.label(format!("Last event: {text}"));
+    }
+}
+
+/// Status bar: device, rate, level, dropped buffers, analysis load, latency, recording.
+pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    ui.horizontal_wrapped(|ui| {
+        let state = match &s.source.state {
+            SourceState::Starting => "starting",
+            SourceState::Running => "● live",
+            SourceState::Lost { .. } => "🔌 lost",
+            SourceState::Ended => "ended",
+            SourceState::Failed { .. } => "failed",
+        };
+        ui.label(format!("{state} · {}", s.source.label));
+        ui.separator();
+        ui.label(format!(
+            "{} Hz, {} ch",
+            s.source.sample_rate, s.source.channels
+        ));
+        ui.separator();
+        ui.label(format!(
+            "level {:.0} / {:.0} dBFS",
+            s.input_level_db[0], s.input_level_db[1]
+        ));
+        ui.separator();
+        let dropped_color = if s.dropped_blocks > 0 {
+            theme::ALERT
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(RichText::new(format!("dropped {}", s.dropped_blocks)).color(dropped_color));
+        ui.separator();
+        ui.label(format!("buffer {} frames", s.callback_frames));
+        ui.separator();
+        ui.label(format!("analysis {:.1} % CPU", s.analysis_load * 100.0));
+        ui.separator();
+        match s.latency_ms {
+            Some([p50, p95]) => ui.label(format!("latency {p50:.0} ms (p95 {p95:.0})")),
+            None => ui.label("latency —"),
+        };
+        ui.separator();
+        match &s.recording {
+            RecordingStatus::Off => ui.label("not recording"),
+            RecordingStatus::Recording { path } => ui.label(format!("⏺ {}", path.display())),
+            RecordingStatus::Failed { .. } => {
+                ui.label(RichText::new("⏺ stopped").color(theme::HIGH))
+            }
+            RecordingStatus::Saved { wav, .. } => ui.label(format!("saved {}", wav.display())),
+        };
+    });
 }

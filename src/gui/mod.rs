@@ -66,7 +66,7 @@ impl CallcoachApp {
 
     /// Draws the whole window into `ui` (used by eframe and by the UI tests).
     pub fn app_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("callcoach_mode").show_inside(ui, |ui| {
+        egui::Panel::top("callcoach_mode").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("callcoach");
                 ui.separator();

@@ -29,7 +29,7 @@ impl ReviewView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show_inside(ui, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
             ui.heading("Review");
             match &self.file {
                 Some(f) => ui.label(format!("{}", f.display())),

@@ -1,0 +1,153 @@
+//! A WAV file played through the live pipeline as if it were captured: blocks of 10 ms
+//! at real-time pace (or as fast as possible, for tests and benchmarks), into the same
+//! queue the capture callback feeds. Used by `callcoach live --demo FILE` and when no
+//! input device exists.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+
+use crate::audio::wav::{WavInfo, WavStream};
+
+use super::session::{InputLayout, SharedStatus, lock_status};
+use super::snapshot::SourceState;
+use super::{BLOCK_SAMPLES, Block, FlowCounters, f32_to_i16, hand_over};
+
+/// Audio per block handed over, ms (the size of a typical device callback).
+pub const DEMO_BLOCK_MS: u32 = 10;
+
+/// How fast the file is played.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Real time (speed 1.0 = as recorded).
+    RealTime(f64),
+    /// As fast as the analysis takes it (blocks wait for room in the queue).
+    AsFastAsPossible,
+}
+
+/// A file being played into the pipeline.
+pub struct DemoSource {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DemoSource {
+    /// Opens `path` and starts playing it into `blocks`; returns the layout (the file's
+    /// rate and channels, the agent on `agent_channel` of a stereo file).
+    pub fn start(
+        path: &Path,
+        agent_channel: usize,
+        pace: Pace,
+        blocks: Sender<Block>,
+        counters: Arc<FlowCounters>,
+        status: SharedStatus,
+    ) -> Result<(Self, InputLayout), String> {
+        let stream = WavStream::open(path).map_err(|e| e.to_string())?;
+        let info: WavInfo = stream.info().clone();
+        let layout = InputLayout::Single {
+            sample_rate: info.sample_rate,
+            channels: info.channels,
+            agent_channel: if info.channels > 1 { agent_channel } else { 0 },
+        };
+        {
+            let mut s = lock_status(&status);
+            s.label = format!("demo: {}", path.display());
+            s.sample_rate = info.sample_rate;
+            s.channels = info.channels;
+            s.has_customer = info.channels > 1;
+            s.state = SourceState::Running;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = Arc::clone(&stop);
+        let path: PathBuf = path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("callcoach-demo".into())
+            .spawn(move || {
+                play(
+                    stream, &path, &info, pace, &blocks, &counters, &status, &stop2,
+                )
+            })
+            .map_err(|e| format!("cannot start the demo thread: {e}"))?;
+        Ok((
+            Self {
+                stop,
+                thread: Some(thread),
+            },
+            layout,
+        ))
+    }
+
+    /// Stops playing (the session then ends).
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for DemoSource {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn play(
+    mut stream: WavStream,
+    path: &Path,
+    info: &WavInfo,
+    pace: Pace,
+    blocks: &Sender<Block>,
+    counters: &FlowCounters,
+    status: &SharedStatus,
+    stop: &AtomicBool,
+) {
+    let channels = usize::from(info.channels);
+    let frames_per_block =
+        ((info.sample_rate * DEMO_BLOCK_MS / 1000) as usize).clamp(1, BLOCK_SAMPLES / channels);
+    let mut buf = Vec::with_capacity(frames_per_block * channels);
+    let start = Instant::now();
+    let mut sent_frames = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        let n = match stream.read_frames(&mut buf, frames_per_block) {
+            Ok(n) => n,
+            Err(e) => {
+                lock_status(status).state = SourceState::Failed {
+                    message: format!("{}: {e}", path.display()),
+                };
+                return;
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if let Pace::RealTime(speed) = pace {
+            let due = Duration::from_secs_f64(
+                sent_frames as f64 / f64::from(info.sample_rate) / speed.max(0.01),
+            );
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let mut send = |b: Block| match pace {
+            Pace::RealTime(_) => blocks.try_send(b).is_ok(),
+            Pace::AsFastAsPossible => blocks.send(b).is_ok(),
+        };
+        hand_over(
+            &buf,
+            channels,
+            0,
+            Instant::now(),
+            counters,
+            f32_to_i16,
+            &mut send,
+        );
+        sent_frames += n as u64;
+    }
+    lock_status(status).state = SourceState::Ended;
+}

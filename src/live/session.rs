@@ -1,0 +1,679 @@
+//! The analysis thread of a live call: takes [`Block`]s from the hand-over queue, feeds
+//! the streaming engine (exactly what is recorded: 16-bit PCM), records the call, updates
+//! the gauges and publishes a [`LiveSnapshot`] at most [`PUBLISH_HZ`] times a second,
+//! asking the UI to repaint. At the end it writes the call's scored JSON beside the
+//! recording, in the schema of `callcoach score`.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
+use crate::batch::CallRecord;
+use crate::config::Profile;
+
+use super::coach::{BandSetting, Coach};
+use super::recorder::{Recorder, call_file_name};
+use super::snapshot::{LiveSnapshot, PublishedEvent, RecordingStatus, SourceState, SourceStatus};
+use super::{Block, FlowCounters};
+
+/// Snapshots published per second, at most.
+pub const PUBLISH_HZ: f64 = 30.0;
+/// The analysis thread sleeps this long when the queue is empty (it never blocks on the
+/// queue, so the audio callback's send never has a sleeper to wake, and never locks).
+pub const POLL_MS: u64 = 2;
+/// Events kept in the snapshot for the ticker.
+pub const RECENT_EVENTS: usize = 50;
+/// Latency histogram bin, ms, and bins (up to 5 s).
+const LATENCY_BIN_MS: f64 = 1.0;
+const LATENCY_BINS: usize = 5000;
+/// The recent latency shown in the status bar covers this long, s.
+const LATENCY_RECENT_S: f64 = 10.0;
+/// In a two-input pair, one input may run this far ahead before the other is padded
+/// with silence (a stalled or lost device), s.
+pub const PAIR_MAX_SKEW_S: f64 = 1.0;
+
+/// How the captured channels map to the parties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputLayout {
+    /// One input with its channels as captured: mono (the agent only), or stereo with
+    /// the agent on `agent_channel` and the customer on the other.
+    Single {
+        /// Sample rate, Hz.
+        sample_rate: u32,
+        /// Channels.
+        channels: u16,
+        /// The agent's channel.
+        agent_channel: usize,
+    },
+    /// Two inputs: the headset (source 0) and the customer side (source 1, e.g. a
+    /// monitor of the softphone's output), each mixed to one channel; analysed and
+    /// recorded as stereo, agent on channel 0.
+    Pair {
+        /// Sample rate of both, Hz.
+        sample_rate: u32,
+        /// Channels of the headset input.
+        mic_channels: u16,
+        /// Channels of the customer-side input.
+        customer_channels: u16,
+    },
+}
+
+impl InputLayout {
+    /// Sample rate, Hz.
+    pub fn sample_rate(&self) -> u32 {
+        match *self {
+            Self::Single { sample_rate, .. } | Self::Pair { sample_rate, .. } => sample_rate,
+        }
+    }
+
+    /// Channels analysed and recorded.
+    pub fn channels(&self) -> u16 {
+        match *self {
+            Self::Single { channels, .. } => channels,
+            Self::Pair { .. } => 2,
+        }
+    }
+
+    /// The engine's channel map.
+    pub fn map(&self) -> Result<ChannelMap, String> {
+        match *self {
+            Self::Single {
+                channels,
+                agent_channel,
+                ..
+            } => ChannelMap::new(usize::from(channels), agent_channel),
+            Self::Pair { .. } => ChannelMap::new(2, 0),
+        }
+    }
+}
+
+/// Settings of one live call.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Coaching profile.
+    pub profile: Profile,
+    /// Pitch band of this agent.
+    pub band: BandSetting,
+    /// Channels.
+    pub layout: InputLayout,
+    /// Record the call into this folder (`None`: no recording).
+    pub record_dir: Option<PathBuf>,
+    /// Source label for the status bar.
+    pub label: String,
+}
+
+/// What a finished session leaves.
+#[derive(Debug, Clone)]
+pub struct SessionEnd {
+    /// The call's report (the same as `callcoach score` on the recording).
+    pub report: CallReport,
+    /// Recording outcome.
+    pub recording: RecordingStatus,
+    /// Latency from callback to published gauges over the whole call, ms: p50, p95.
+    pub latency_ms: Option<[f64; 2]>,
+    /// Analysis time per second of audio over the whole call.
+    pub analysis_load: f32,
+    /// Blocks dropped.
+    pub dropped_blocks: u64,
+    /// Audio analysed, s.
+    pub audio_s: f64,
+}
+
+/// A running analysis thread.
+pub struct Session {
+    snapshot: Arc<Mutex<LiveSnapshot>>,
+    events: Receiver<PublishedEvent>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<SessionEnd, String>>>,
+}
+
+/// Shared source status, written by the source's supervisor thread.
+pub type SharedStatus = Arc<Mutex<SourceStatus>>;
+
+/// Asks the UI to repaint (egui's `Context::request_repaint`, or nothing headless).
+pub type Repaint = Arc<dyn Fn() + Send + Sync>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Locks the shared source status (a poisoned lock still gives the data).
+pub fn lock_status(s: &SharedStatus) -> std::sync::MutexGuard<'_, SourceStatus> {
+    lock(s)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+impl Session {
+    /// Starts the analysis thread on `blocks`. The session ends when the queue's senders
+    /// are all dropped (the source ended) or [`Session::stop`] is called.
+    pub fn start(
+        config: SessionConfig,
+        blocks: Receiver<Block>,
+        counters: Arc<FlowCounters>,
+        status: SharedStatus,
+        repaint: Repaint,
+    ) -> Result<Self, String> {
+        let map = config.layout.map()?;
+        let has_customer = !map.is_mono();
+        let snapshot = Arc::new(Mutex::new(LiveSnapshot {
+            gauges: Coach::new(config.profile.clone(), config.band, has_customer).gauges(),
+            strip: Vec::new(),
+            source: lock(&status).clone(),
+            input_level_db: [-120.0; 2],
+            dropped_blocks: 0,
+            callback_frames: 0,
+            analysis_load: 0.0,
+            latency_ms: None,
+            recording: RecordingStatus::Off,
+            recent_events: Vec::new(),
+            report: None,
+        }));
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker::new(
+            config,
+            map,
+            blocks,
+            counters,
+            status,
+            Arc::clone(&snapshot),
+            event_tx,
+            Arc::clone(&stop),
+            repaint,
+        );
+        let thread = std::thread::Builder::new()
+            .name("callcoach-analysis".into())
+            .spawn(move || worker.run())
+            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
+        Ok(Self {
+            snapshot,
+            events,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The latest snapshot (a copy; the lock is held only for the copy).
+    pub fn snapshot(&self) -> LiveSnapshot {
+        lock(&self.snapshot).clone()
+    }
+
+    /// Every event, in order, as published.
+    pub fn events(&self) -> &Receiver<PublishedEvent> {
+        &self.events
+    }
+
+    /// Whether the analysis thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Asks the thread to end the call (it drains what was already queued first).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits for the end of the call and returns its outcome.
+    pub fn join(mut self) -> Result<SessionEnd, String> {
+        self.join_ref()
+    }
+
+    /// Waits for the end of the call (once) and returns its outcome.
+    pub fn join_ref(&mut self) -> Result<SessionEnd, String> {
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| "the analysis thread panicked".to_string())?,
+            None => Err("the session was already joined".into()),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Latency histogram, fixed memory.
+struct LatencyHistogram {
+    bins: Vec<u32>,
+    count: u64,
+}
+
+impl LatencyHistogram {
+    fn new() -> Self {
+        Self {
+            bins: vec![0; LATENCY_BINS],
+            count: 0,
+        }
+    }
+
+    fn add(&mut self, ms: f64) {
+        let bin = ((ms / LATENCY_BIN_MS) as usize).min(LATENCY_BINS - 1);
+        self.bins[bin] += 1;
+        self.count += 1;
+    }
+
+    fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let want = ((self.count as f64 * q).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, &b) in self.bins.iter().enumerate() {
+            seen += u64::from(b);
+            if seen >= want {
+                return Some((i as f64 + 0.5) * LATENCY_BIN_MS);
+            }
+        }
+        None
+    }
+
+    fn p50_p95(&self) -> Option<[f64; 2]> {
+        Some([self.quantile(0.5)?, self.quantile(0.95)?])
+    }
+
+    fn clear(&mut self) {
+        self.bins.iter_mut().for_each(|b| *b = 0);
+        self.count = 0;
+    }
+}
+
+struct Worker {
+    config: SessionConfig,
+    blocks: Receiver<Block>,
+    counters: Arc<FlowCounters>,
+    status: SharedStatus,
+    snapshot: Arc<Mutex<LiveSnapshot>>,
+    event_tx: Sender<PublishedEvent>,
+    stop: Arc<AtomicBool>,
+    repaint: Repaint,
+    analyzer: Option<CallAnalyzer>,
+    coach: Coach,
+    recorder: Option<Recorder>,
+    recording: RecordingStatus,
+    /// Interleaved 16-bit samples ready for the engine and the recorder.
+    pcm: Vec<i16>,
+    /// The same as floats for the engine.
+    floats: Vec<f32>,
+    /// Pair layout: mono fifos of the headset and the customer side.
+    fifos: [VecDeque<i16>; 2],
+    frames: Vec<FrameOutput>,
+    events: Vec<TimedEvent>,
+    recent_events: VecDeque<PublishedEvent>,
+    peaks: [i16; 2],
+    pending_captures: Vec<Instant>,
+    latency_all: LatencyHistogram,
+    latency_recent: LatencyHistogram,
+    latency_recent_since: Instant,
+    busy: Duration,
+    audio_frames: u64,
+}
+
+impl Worker {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        config: SessionConfig,
+        map: ChannelMap,
+        blocks: Receiver<Block>,
+        counters: Arc<FlowCounters>,
+        status: SharedStatus,
+        snapshot: Arc<Mutex<LiveSnapshot>>,
+        event_tx: Sender<PublishedEvent>,
+        stop: Arc<AtomicBool>,
+        repaint: Repaint,
+    ) -> Self {
+        let rate = config.layout.sample_rate();
+        let analyzer = CallAnalyzer::new(rate, map, config.profile.clone())
+            .with_events()
+            .with_frame_output();
+        let coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
+        let pair_capacity = (PAIR_MAX_SKEW_S * 2.0 * f64::from(rate)) as usize;
+        Self {
+            blocks,
+            counters,
+            status,
+            snapshot,
+            event_tx,
+            stop,
+            repaint,
+            analyzer: Some(analyzer),
+            coach,
+            recorder: None,
+            recording: RecordingStatus::Off,
+            pcm: Vec::with_capacity(super::BLOCK_SAMPLES * 2),
+            floats: Vec::with_capacity(super::BLOCK_SAMPLES * 2),
+            fifos: [
+                VecDeque::with_capacity(pair_capacity),
+                VecDeque::with_capacity(pair_capacity),
+            ],
+            frames: Vec::new(),
+            events: Vec::new(),
+            recent_events: VecDeque::with_capacity(RECENT_EVENTS + 1),
+            peaks: [0; 2],
+            pending_captures: Vec::with_capacity(64),
+            latency_all: LatencyHistogram::new(),
+            latency_recent: LatencyHistogram::new(),
+            latency_recent_since: Instant::now(),
+            busy: Duration::ZERO,
+            audio_frames: 0,
+            config,
+        }
+    }
+
+    fn start_recording(&mut self) {
+        let Some(dir) = self.config.record_dir.clone() else {
+            return;
+        };
+        let path = unique_path(&dir, &call_file_name(SystemTime::now()));
+        let created = std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))
+            .and_then(|()| {
+                Recorder::create(
+                    &path,
+                    self.config.layout.sample_rate(),
+                    self.config.layout.channels(),
+                )
+                .map_err(|e| e.to_string())
+            });
+        match created {
+            Ok(r) => {
+                self.recording = RecordingStatus::Recording {
+                    path: r.path().to_path_buf(),
+                };
+                self.recorder = Some(r);
+            }
+            Err(message) => self.recording = RecordingStatus::Failed { path, message },
+        }
+    }
+
+    fn run(mut self) -> Result<SessionEnd, String> {
+        self.start_recording();
+        let publish_every = Duration::from_secs_f64(1.0 / PUBLISH_HZ);
+        let mut last_publish = Instant::now() - publish_every;
+        let mut dirty = true;
+        loop {
+            let mut ended = false;
+            let mut got = false;
+            let started = Instant::now();
+            loop {
+                match self.blocks.try_recv() {
+                    Ok(block) => {
+                        got = true;
+                        self.take_block(&block);
+                        if started.elapsed() >= publish_every {
+                            break;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        ended = true;
+                        break;
+                    }
+                }
+            }
+            if got {
+                self.drain_engine();
+                dirty = true;
+            }
+            self.busy += started.elapsed();
+            let stop = ended || self.stop.load(Ordering::Relaxed);
+            if dirty && (last_publish.elapsed() >= publish_every || stop) {
+                let t = Instant::now();
+                self.publish();
+                self.busy += t.elapsed();
+                last_publish = Instant::now();
+                dirty = false;
+            }
+            if stop {
+                break;
+            }
+            if !got {
+                std::thread::sleep(Duration::from_millis(POLL_MS));
+            }
+        }
+        self.finish()
+    }
+
+    /// Takes one block: converts it to the engine's layout and feeds engine and recorder.
+    fn take_block(&mut self, block: &Block) {
+        self.pending_captures.push(block.captured_at);
+        self.pcm.clear();
+        match self.config.layout {
+            InputLayout::Single { channels, .. } => {
+                self.pcm.extend_from_slice(block.data());
+                let ch = usize::from(channels.max(1));
+                for frame in block.data().chunks_exact(ch) {
+                    for (c, &s) in frame.iter().take(2).enumerate() {
+                        self.peaks[c] = self.peaks[c].max(s.saturating_abs());
+                    }
+                }
+            }
+            InputLayout::Pair {
+                mic_channels,
+                customer_channels,
+                sample_rate,
+            } => {
+                let source = usize::from(block.source.min(1));
+                let ch = usize::from(if source == 0 {
+                    mic_channels
+                } else {
+                    customer_channels
+                })
+                .max(1);
+                for frame in block.data().chunks_exact(ch) {
+                    let sum: i32 = frame.iter().map(|&s| i32::from(s)).sum();
+                    let mixed = (sum / ch as i32) as i16;
+                    self.peaks[source] = self.peaks[source].max(mixed.saturating_abs());
+                    self.fifos[source].push_back(mixed);
+                }
+                let max_skew = (PAIR_MAX_SKEW_S * f64::from(sample_rate)) as usize;
+                for s in 0..2 {
+                    let other = 1 - s;
+                    while self.fifos[s].len() > max_skew + self.fifos[other].len() {
+                        self.fifos[other].push_back(0);
+                    }
+                }
+                let n = self.fifos[0].len().min(self.fifos[1].len());
+                for _ in 0..n {
+                    let a = self.fifos[0].pop_front().unwrap_or(0);
+                    let c = self.fifos[1].pop_front().unwrap_or(0);
+                    self.pcm.push(a);
+                    self.pcm.push(c);
+                }
+            }
+        }
+        if self.pcm.is_empty() {
+            return;
+        }
+        self.floats.clear();
+        self.floats
+            .extend(self.pcm.iter().map(|&s| f32::from(s) / 32768.0));
+        if let Some(analyzer) = self.analyzer.as_mut() {
+            analyzer.push_interleaved(&self.floats);
+        }
+        self.audio_frames += (self.pcm.len() / usize::from(self.config.layout.channels())) as u64;
+        if let Some(rec) = self.recorder.as_mut()
+            && let Err(e) = rec.write(&self.pcm)
+        {
+            self.recording = RecordingStatus::Failed {
+                path: rec.path().to_path_buf(),
+                message: e.message,
+            };
+            self.recorder = None;
+        }
+    }
+
+    fn drain_engine(&mut self) {
+        let Some(analyzer) = self.analyzer.as_mut() else {
+            return;
+        };
+        analyzer.drain_frames(&mut self.frames);
+        analyzer.drain_events(&mut self.events);
+        let now = analyzer.stream_time_s();
+        self.take_output(now);
+    }
+
+    fn take_output(&mut self, now_s: f64) {
+        self.coach.on_frames(&self.frames);
+        self.frames.clear();
+        let published = unix_ms(SystemTime::now());
+        for e in self.events.drain(..) {
+            self.coach.on_event(&e);
+            let p = PublishedEvent::new(&e, published);
+            let _ = self.event_tx.send(p.clone());
+            if self.recent_events.len() >= RECENT_EVENTS {
+                self.recent_events.pop_front();
+            }
+            self.recent_events.push_back(p);
+        }
+        self.coach.set_now(now_s);
+    }
+
+    fn publish(&mut self) {
+        let now = Instant::now();
+        for captured in self.pending_captures.drain(..) {
+            let ms = now.duration_since(captured).as_secs_f64() * 1000.0;
+            self.latency_all.add(ms);
+            self.latency_recent.add(ms);
+        }
+        let latency_ms = self.latency_recent.p50_p95();
+        if self.latency_recent_since.elapsed().as_secs_f64() >= LATENCY_RECENT_S {
+            self.latency_recent.clear();
+            self.latency_recent_since = now;
+        }
+        let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
+        let level = |p: i16| {
+            if p == 0 {
+                -120.0
+            } else {
+                20.0 * (f32::from(p) / 32768.0).log10()
+            }
+        };
+        let snapshot = LiveSnapshot {
+            gauges: self.coach.gauges(),
+            strip: self.coach.strip().iter().copied().collect(),
+            source: lock(&self.status).clone(),
+            input_level_db: [level(self.peaks[0]), level(self.peaks[1])],
+            dropped_blocks: self.counters.dropped(),
+            callback_frames: self.counters.last_callback_frames.load(Ordering::Relaxed),
+            analysis_load: if audio_s > 0.0 {
+                (self.busy.as_secs_f64() / audio_s) as f32
+            } else {
+                0.0
+            },
+            latency_ms,
+            recording: self.recording.clone(),
+            recent_events: self.recent_events.iter().cloned().collect(),
+            report: None,
+        };
+        self.peaks = [0; 2];
+        *lock(&self.snapshot) = snapshot;
+        (self.repaint)();
+    }
+
+    fn finish(mut self) -> Result<SessionEnd, String> {
+        let Some(analyzer) = self.analyzer.take() else {
+            return Err("the call was already finished".into());
+        };
+        let (report, tail) = analyzer.finish_with_frames();
+        self.frames = tail;
+        // Final frames and events (the engine's tail) reach the gauges too.
+        let now = report.duration_s;
+        self.take_output(now);
+        let recording = match (self.recorder.take(), self.recording.clone()) {
+            (Some(rec), _) => match rec.finish() {
+                Ok(wav) => match write_call_json(&wav, &report, &self.config.layout) {
+                    Ok(json) => RecordingStatus::Saved { wav, json },
+                    Err(message) => RecordingStatus::Failed { path: wav, message },
+                },
+                Err(e) => RecordingStatus::Failed {
+                    path: e.path.clone(),
+                    message: e.message,
+                },
+            },
+            (None, other) => other,
+        };
+        self.recording = recording.clone();
+        {
+            let mut status = lock(&self.status);
+            if matches!(status.state, SourceState::Running | SourceState::Starting) {
+                status.state = SourceState::Ended;
+            }
+        }
+        self.publish();
+        lock(&self.snapshot).report = Some(Box::new(report.clone()));
+        (self.repaint)();
+        let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
+        Ok(SessionEnd {
+            report,
+            recording,
+            latency_ms: self.latency_all.p50_p95(),
+            analysis_load: if audio_s > 0.0 {
+                (self.busy.as_secs_f64() / audio_s) as f32
+            } else {
+                0.0
+            },
+            dropped_blocks: self.counters.dropped(),
+            audio_s,
+        })
+    }
+}
+
+/// `dir/name`, or `dir/stem-2.wav`, ... if it exists.
+fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let stem = name.trim_end_matches(".wav");
+    (2..)
+        .map(|i| dir.join(format!("{stem}-{i}.wav")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Writes `<recording>.json`: the call scored, as one `callcoach score` record.
+fn write_call_json(
+    wav: &Path,
+    report: &CallReport,
+    layout: &InputLayout,
+) -> Result<PathBuf, String> {
+    let meta = std::fs::metadata(wav).map_err(|e| format!("{}: {e}", wav.display()))?;
+    let record = CallRecord {
+        file: wav.display().to_string(),
+        status: "ok".into(),
+        file_size: meta.len(),
+        file_mtime_ns: meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos()),
+        sample_rate: Some(layout.sample_rate()),
+        channels: Some(layout.channels()),
+        encoding: Some("pcm16".into()),
+        report: Some(report.clone()),
+        error: None,
+    };
+    let json_path = wav.with_extension("json");
+    let text = serde_json::to_string_pretty(&record)
+        .map_err(|e| format!("{}: cannot encode: {e}", json_path.display()))?;
+    std::fs::write(&json_path, text + "\n")
+        .map_err(|e| format!("{}: cannot write: {e}", json_path.display()))?;
+    Ok(json_path)
+}

@@ -1,0 +1,175 @@
+//! What the analysis thread publishes and the UI draws: the gauges, the strip-chart
+//! history, the source's health and the recent events. Plain data, so UI tests can build
+//! one by hand.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{
+    CallReport, Event, PaceChange, PaceSpan, ReplyGap, Segment, Silence, Speaker, TimedEvent,
+};
+
+use super::coach::{Gauges, StripPoint};
+
+/// State of the audio source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceState {
+    /// Opening the device.
+    Starting,
+    /// Audio is flowing.
+    Running,
+    /// The device failed or disappeared; capture restarts when it returns.
+    Lost {
+        /// What the device reported.
+        message: String,
+    },
+    /// The source ended (demo file played to the end, or stopped).
+    Ended,
+    /// The source could not start.
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// The source and its health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceStatus {
+    /// Device name(s) or demo file.
+    pub label: String,
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+    /// Channels analysed (2 with a customer side).
+    pub channels: u16,
+    /// Whether the customer side is captured.
+    pub has_customer: bool,
+    /// State.
+    pub state: SourceState,
+}
+
+/// State of the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordingStatus {
+    /// Not recording (setting off, or a demo).
+    Off,
+    /// Recording to `path`.
+    Recording {
+        /// The WAV being written.
+        path: PathBuf,
+    },
+    /// Recording stopped because writing failed (disk full...); coaching goes on.
+    Failed {
+        /// The WAV (valid up to the failure).
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The call ended and its recording and scored JSON were saved.
+    Saved {
+        /// The WAV.
+        wav: PathBuf,
+        /// The scored JSON beside it.
+        json: PathBuf,
+    },
+}
+
+/// An engine event as written by `live --headless` and kept for the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventRecord {
+    /// A party started speaking.
+    SpeechStarted {
+        /// Who.
+        speaker: Speaker,
+        /// Start, s.
+        t: f64,
+    },
+    /// A party stopped speaking.
+    SpeechEnded(Segment),
+    /// A reply gap with its verdict.
+    ReplyGap(ReplyGap),
+    /// An agent turn ended, with its rate.
+    AgentTurnEnded(PaceSpan),
+    /// The agent changed pace.
+    PaceChange(PaceChange),
+    /// A party started while the other was speaking.
+    Overlap {
+        /// Who started.
+        speaker: Speaker,
+        /// When, s.
+        t: f64,
+    },
+    /// A long silence ended.
+    LongSilence(Silence),
+}
+
+impl From<&Event> for EventRecord {
+    fn from(e: &Event) -> Self {
+        match e {
+            Event::SpeechStarted { speaker, t } => Self::SpeechStarted {
+                speaker: *speaker,
+                t: *t,
+            },
+            Event::SpeechEnded(s) => Self::SpeechEnded(*s),
+            Event::ReplyGap(g) => Self::ReplyGap(*g),
+            Event::AgentTurnEnded(p) => Self::AgentTurnEnded(*p),
+            Event::PaceChange(c) => Self::PaceChange(*c),
+            Event::Overlap { speaker, t } => Self::Overlap {
+                speaker: *speaker,
+                t: *t,
+            },
+            Event::LongSilence(s) => Self::LongSilence(*s),
+        }
+    }
+}
+
+/// An event with the times it was decided and published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedEvent {
+    /// Stream time when the engine decided it (audio received by then), s.
+    pub stream_s: f64,
+    /// Wall-clock time when the analysis thread published it, ms since the Unix epoch.
+    pub published_unix_ms: f64,
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventRecord,
+}
+
+impl PublishedEvent {
+    /// Wraps an engine event published at `published_unix_ms`.
+    pub fn new(e: &TimedEvent, published_unix_ms: f64) -> Self {
+        Self {
+            stream_s: e.decided_at_s,
+            published_unix_ms,
+            event: EventRecord::from(&e.event),
+        }
+    }
+}
+
+/// Everything the live view draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSnapshot {
+    /// The gauges.
+    pub gauges: Gauges,
+    /// The last 60 s of frames.
+    pub strip: Vec<StripPoint>,
+    /// Source and its health.
+    pub source: SourceStatus,
+    /// Peak input level over the last 100 ms per channel, dBFS.
+    pub input_level_db: [f32; 2],
+    /// Blocks dropped on the way from the callback (queue full).
+    pub dropped_blocks: u64,
+    /// Frames per callback the device actually gives.
+    pub callback_frames: u64,
+    /// Analysis CPU time per second of audio (share of one core).
+    pub analysis_load: f32,
+    /// Latency from callback to published gauges over the last 10 s, ms: p50, p95.
+    pub latency_ms: Option<[f64; 2]>,
+    /// Recording.
+    pub recording: RecordingStatus,
+    /// Most recent events, newest last.
+    pub recent_events: Vec<PublishedEvent>,
+    /// The call's report, once it has ended.
+    pub report: Option<Box<CallReport>>,
+}

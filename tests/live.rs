@@ -1,0 +1,529 @@
+//! The live pipeline: streaming equals batch (reports and events equal `callcoach score`
+//! on the same audio), recordings that score the same and stay readable after `kill -9`,
+//! a failing disk, and a device lost and recovered mid-call.
+
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use callcoach::analysis::CallReport;
+use callcoach::audio::wav::WavStream;
+use callcoach::batch::CallRecord;
+use callcoach::config::Profile;
+use callcoach::live::capture::{CaptureSpec, Fault, InputBackend};
+use callcoach::live::coach::BandSetting;
+use callcoach::live::demo::Pace;
+use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
+use callcoach::live::recorder::{Recorder, repair};
+use callcoach::live::session::{InputLayout, SessionEnd};
+use callcoach::live::snapshot::{EventRecord, PublishedEvent, RecordingStatus, SourceState};
+use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
+use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use crossbeam_channel::Sender;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo_call() -> PathBuf {
+    root().join("recordings/demo_call.wav")
+}
+
+fn corpus_call(name: &str) -> (PathBuf, usize) {
+    let dir = root().join("../shared/corpus/dev/calls");
+    let label: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("label"),
+    )
+    .expect("label json");
+    let agent = label["channels"]["agent"].as_u64().unwrap_or(0) as usize;
+    (dir.join(format!("{name}.wav")), agent)
+}
+
+fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions {
+    let profile = Profile::default();
+    PipelineOptions {
+        band: BandSetting::Hz(profile.pitch.band_hz),
+        profile,
+        source,
+        record_dir,
+    }
+}
+
+fn run_to_end(mut p: LivePipeline) -> (SessionEnd, Vec<PublishedEvent>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !p.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let end = p.stop().expect("session ends");
+    let events = p.session().events().try_iter().collect();
+    (end, events)
+}
+
+fn run_demo(
+    path: &Path,
+    agent_channel: usize,
+    record: Option<PathBuf>,
+) -> (SessionEnd, Vec<PublishedEvent>) {
+    let p = LivePipeline::start(
+        options(
+            SourceChoice::Demo {
+                path: path.to_path_buf(),
+                pace: Pace::AsFastAsPossible,
+                agent_channel,
+            },
+            record,
+        ),
+        Arc::new(|| {}),
+    )
+    .expect("pipeline starts");
+    run_to_end(p)
+}
+
+fn batch(path: &Path, agent_channel: usize) -> CallReport {
+    analyse_file(
+        path,
+        &Profile::default(),
+        &AnalyseOptions {
+            agent_channel: Some(agent_channel),
+        },
+        None,
+    )
+    .expect("batch analysis")
+    .report
+}
+
+/// The events of a live run carry exactly the report's gaps, overlaps and silences.
+fn assert_events_match(events: &[PublishedEvent], report: &CallReport, what: &str) {
+    let mut gaps: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::ReplyGap(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    gaps.sort_by(|a, b| a.agent_start.total_cmp(&b.agent_start));
+    assert_eq!(gaps, report.reply_gaps, "{what}: reply-gap events");
+    let overlaps = events
+        .iter()
+        .filter(|e| matches!(e.event, EventRecord::Overlap { .. }))
+        .count();
+    assert_eq!(overlaps as u32, report.overlaps, "{what}: overlap events");
+    let silences: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::LongSilence(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        silences, report.long_silences,
+        "{what}: long-silence events"
+    );
+    let mut segments: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::SpeechEnded(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+    assert_eq!(segments, report.segments, "{what}: segment events");
+    // Stream times never run backwards and never precede what they describe.
+    for w in events.windows(2) {
+        assert!(w[0].stream_s <= w[1].stream_s, "{what}: event order");
+    }
+    for e in events {
+        if let EventRecord::ReplyGap(g) = e.event {
+            assert!(
+                e.stream_s >= g.agent_start,
+                "{what}: gap decided before it began"
+            );
+        }
+    }
+}
+
+#[test]
+fn live_equals_batch_on_real_calls() {
+    let mut files = vec![(demo_call(), 0)];
+    // From the corpus: a mono PCM mix, a 16 kHz PCM call, a PCM call with the agent on
+    // channel 1, an A-law call (the demo call is mu-law).
+    for name in ["c003", "c004", "c006", "c007"] {
+        files.push(corpus_call(name));
+    }
+    let mut gaps_seen = 0;
+    for (path, agent) in files {
+        let what = path.display().to_string();
+        let (end, events) = run_demo(&path, agent, None);
+        let want = batch(&path, agent);
+        assert_eq!(end.report, want, "{what}: live report differs from batch");
+        assert_events_match(&events, &want, &what);
+        assert_eq!(end.dropped_blocks, 0, "{what}: dropped blocks");
+        gaps_seen += want.reply_gaps.len();
+    }
+    assert!(
+        gaps_seen >= 20,
+        "the files hold real reply gaps ({gaps_seen})"
+    );
+}
+
+#[test]
+fn recording_scores_like_the_live_call_and_its_json_is_a_score_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, agent) = corpus_call("c011");
+    let (end, _) = run_demo(&path, agent, Some(dir.path().to_path_buf()));
+    let RecordingStatus::Saved { wav, json } = &end.recording else {
+        panic!("recording not saved: {:?}", end.recording);
+    };
+    let source = WavStream::open(&path).expect("source").info().clone();
+    let recorded = WavStream::open(wav)
+        .expect("recording opens")
+        .info()
+        .clone();
+    assert_eq!(recorded.frames, source.frames, "every frame recorded");
+    assert_eq!(recorded.channels, source.channels);
+    assert_eq!(recorded.sample_rate, source.sample_rate);
+    assert_eq!(
+        batch(wav, agent),
+        end.report,
+        "score of the recording = live"
+    );
+    let record: CallRecord =
+        serde_json::from_str(&std::fs::read_to_string(json).expect("json")).expect("parses");
+    assert_eq!(record.status, "ok");
+    assert_eq!(record.file, wav.display().to_string());
+    assert_eq!(record.report.as_ref(), Some(&end.report));
+    assert_eq!(record.encoding.as_deref(), Some("pcm16"));
+}
+
+#[test]
+fn an_unwritable_recording_folder_is_reported_and_coaching_goes_on() {
+    let (end, _) = run_demo(
+        &demo_call(),
+        0,
+        Some(PathBuf::from("/proc/callcoach-cannot")),
+    );
+    match &end.recording {
+        RecordingStatus::Failed { message, .. } => {
+            assert!(message.contains("/proc/callcoach-cannot"), "{message}")
+        }
+        other => panic!("expected a failed recording, got {other:?}"),
+    }
+    assert_eq!(end.report, batch(&demo_call(), 0));
+}
+
+/// A writer that fails like a full disk after `room` bytes.
+struct FullDisk {
+    data: io::Cursor<Vec<u8>>,
+    room: u64,
+}
+
+impl Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.data.position() + buf.len() as u64 > self.room {
+            return Err(io::Error::from_raw_os_error(28));
+        }
+        self.data.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for FullDisk {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.data.seek(pos)
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_with_a_clear_error() {
+    let sink = FullDisk {
+        data: io::Cursor::new(Vec::new()),
+        room: 64 * 1024,
+    };
+    let path = Path::new("recordings/call-x.wav");
+    let mut rec = Recorder::with_sink(path, Box::new(sink), 8000, 2).expect("header fits");
+    let block = [100i16; 1600];
+    let mut error = None;
+    for _ in 0..100 {
+        if let Err(e) = rec.write(&block) {
+            error = Some(e);
+            break;
+        }
+    }
+    let e = error.expect("the disk fills up");
+    let text = e.to_string();
+    assert!(
+        text.starts_with("recordings/call-x.wav: recording stopped"),
+        "{text}"
+    );
+    assert!(text.contains("No space left on device"), "{text}");
+    // Later writes are ignored, not errors: the call goes on.
+    assert!(rec.write(&block).is_ok());
+}
+
+#[test]
+fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["live", "--headless", "--speed", "4", "--demo"])
+        .arg(demo_call())
+        .arg("--record")
+        .arg(dir.path())
+        .arg("--events")
+        .arg(dir.path().join("events.jsonl"))
+        .spawn()
+        .expect("callcoach starts");
+    std::thread::sleep(Duration::from_millis(3000));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let wav = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "wav"))
+        .expect("a recording was started");
+    let source_info = WavStream::open(&demo_call()).expect("demo").info().clone();
+    let read_all = |p: &Path| -> Vec<f32> {
+        let mut s = WavStream::open(p).expect("the killed recording opens");
+        let mut all = Vec::new();
+        let mut buf = Vec::new();
+        while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
+            all.extend_from_slice(&buf);
+        }
+        all
+    };
+    let before = read_all(&wav);
+    // About 3 s at 4× real time = 12 s of audio, less the last header interval.
+    let seconds = before.len() as f64 / 2.0 / 8000.0;
+    assert!(
+        (8.0..14.0).contains(&seconds),
+        "{seconds:.2} s readable after kill -9"
+    );
+    repair(&wav).expect("repair runs");
+    let after = read_all(&wav);
+    assert!(after.len() >= before.len());
+    // What is there is the call itself, sample for sample.
+    let mut src = WavStream::open(&demo_call()).expect("demo");
+    let mut want = Vec::new();
+    src.read_frames(&mut want, after.len() / 2).expect("reads");
+    assert_eq!(after, want, "recorded samples equal the source");
+    assert!(after.len() as u64 / 2 <= source_info.frames);
+}
+
+/// Test input backend: plays the demo call in 10 ms blocks at 8× real time; its first
+/// stream dies after 1 s of audio (like an unplugged headset), the next two reopen
+/// attempts fail, the third succeeds.
+struct Scripted {
+    samples: Arc<Vec<i16>>,
+    position: Arc<AtomicUsize>,
+    opens: Arc<AtomicUsize>,
+}
+
+struct ScriptedHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ScriptedHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl InputBackend for Scripted {
+    type Handle = ScriptedHandle;
+
+    fn open(
+        &mut self,
+        _spec: &CaptureSpec,
+        _want: Option<InputLayout>,
+        blocks: &Sender<Block>,
+        counters: &Arc<FlowCounters>,
+        faults: &Sender<Fault>,
+    ) -> Result<(ScriptedHandle, InputLayout, String), String> {
+        let n = self.opens.fetch_add(1, Ordering::SeqCst);
+        if n == 1 || n == 2 {
+            return Err("no such device".into());
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (stop2, samples, position) = (
+            Arc::clone(&stop),
+            Arc::clone(&self.samples),
+            Arc::clone(&self.position),
+        );
+        let (tx, counters, faults) = (blocks.clone(), Arc::clone(counters), faults.clone());
+        let thread = std::thread::spawn(move || {
+            let mut produced = 0;
+            while !stop2.load(Ordering::Relaxed) {
+                let at = position.fetch_add(160, Ordering::SeqCst);
+                if at >= samples.len() {
+                    break;
+                }
+                let chunk = &samples[at..(at + 160).min(samples.len())];
+                hand_over(
+                    chunk,
+                    2,
+                    0,
+                    Instant::now(),
+                    &counters,
+                    |s| s,
+                    |b| tx.send(b).is_ok(),
+                );
+                produced += 1;
+                if n == 0 && produced == 100 {
+                    let _ = faults.send(Fault {
+                        source: 0,
+                        fatal: true,
+                        message: "The requested device is no longer available".into(),
+                    });
+                    return;
+                }
+                std::thread::sleep(Duration::from_micros(1250));
+            }
+        });
+        Ok((
+            ScriptedHandle {
+                stop,
+                thread: Some(thread),
+            },
+            InputLayout::Single {
+                sample_rate: 8000,
+                channels: 2,
+                agent_channel: 0,
+            },
+            "Scripted headset".into(),
+        ))
+    }
+}
+
+#[test]
+fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
+    let mut s = WavStream::open(&demo_call()).expect("demo");
+    let mut floats = Vec::new();
+    let mut all = Vec::new();
+    while s.read_frames(&mut floats, 4096).expect("reads") > 0 {
+        all.extend(floats.iter().map(|&x| f32_to_i16(x)));
+    }
+    let samples = Arc::new(all);
+    let backend = Scripted {
+        samples: Arc::clone(&samples),
+        position: Arc::new(AtomicUsize::new(0)),
+        opens: Arc::new(AtomicUsize::new(0)),
+    };
+    let opens = Arc::clone(&backend.opens);
+    let states = Arc::new(Mutex::new(Vec::<SourceState>::new()));
+    let mut p = LivePipeline::start_with(
+        options(
+            SourceChoice::Capture(CaptureSpec::Single {
+                device: Some("Scripted headset".into()),
+                agent_channel: 0,
+            }),
+            None,
+        ),
+        backend,
+        Arc::new(|| {}),
+    )
+    .expect("starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut lost_message = None;
+    loop {
+        let snap = p.session().snapshot();
+        let state = snap.source.state.clone();
+        if let SourceState::Lost { message } = &state {
+            lost_message.get_or_insert_with(|| message.clone());
+        }
+        {
+            let mut st = states.lock().expect("lock");
+            if st.last() != Some(&state) {
+                st.push(state);
+            }
+        }
+        if snap.gauges.now_s >= 60.0 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let end = p.stop().expect("ends");
+    let message = lost_message.expect("the loss was reported");
+    assert!(message.contains("no longer available"), "{message}");
+    let seen = states.lock().expect("lock").clone();
+    let lost_at = seen
+        .iter()
+        .position(|s| matches!(s, SourceState::Lost { .. }))
+        .expect("lost");
+    assert!(
+        seen[lost_at..].contains(&SourceState::Running),
+        "capture resumed: {seen:?}"
+    );
+    assert_eq!(
+        opens.load(Ordering::SeqCst),
+        4,
+        "open, 2 failed retries, reopen"
+    );
+    // Nothing captured was lost: the analysis saw every sample the device delivered.
+    assert!(end.audio_s >= 60.0, "{}", end.audio_s);
+    assert_eq!(end.dropped_blocks, 0);
+    assert!(!end.report.reply_gaps.is_empty());
+}
+
+#[test]
+fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = dir.path().join("events.jsonl");
+    let (path, agent) = corpus_call("c011");
+    let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["live", "--headless", "--fast", "--agent-channel"])
+        .arg(agent.to_string())
+        .arg("--demo")
+        .arg(&path)
+        .arg("--events")
+        .arg(&events)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["score", "--format", "jsonl", "--agent-channel"])
+        .arg(agent.to_string())
+        .arg(&path)
+        .output()
+        .expect("score runs");
+    let record: CallRecord = serde_json::from_slice(&out.stdout).expect("score json");
+    let report = record.report.expect("scored");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&events)
+        .expect("events")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let now_ms = callcoach::live::session::unix_ms(std::time::SystemTime::now());
+    for l in &lines {
+        assert!(l["stream_s"].as_f64().is_some(), "{l}");
+        let wall = l["published_unix_ms"].as_f64().expect("wall time");
+        assert!(wall <= now_ms && wall > now_ms - 600_000.0, "{l}");
+        assert!(l["kind"].as_str().is_some(), "{l}");
+    }
+    let gaps: Vec<f64> = lines
+        .iter()
+        .filter(|l| l["kind"] == "reply_gap")
+        .map(|l| l["gap_s"].as_f64().expect("gap_s"))
+        .collect();
+    let want: Vec<f64> = report.reply_gaps.iter().map(|g| g.gap_s).collect();
+    assert_eq!(gaps, want);
+    let verdicts: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["kind"] == "reply_gap")
+        .map(|l| l["verdict"].as_str().expect("verdict"))
+        .collect();
+    let want_verdicts: Vec<&str> = report
+        .reply_gaps
+        .iter()
+        .map(|g| g.verdict.as_str())
+        .collect();
+    assert_eq!(verdicts, want_verdicts);
+}
