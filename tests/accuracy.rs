@@ -58,7 +58,7 @@ fn dev_corpus_accuracy_floors() {
         s.in_band_error_pp.1
     );
     assert!(
-        s.gap_error_ms.1 <= 450.0,
+        s.gap_error_ms.1 <= 380.0,
         "gap error p95 {:.0} ms",
         s.gap_error_ms.1
     );

@@ -4,7 +4,9 @@
 use std::f64::consts::PI;
 use std::path::Path;
 
-use callcoach::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, Speaker, Verdict};
+use callcoach::analysis::{
+    CallAnalyzer, CallReport, ChannelMap, Event, FrameOutput, Speaker, TimedEvent, Verdict,
+};
 use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use rand::{RngExt, SeedableRng};
@@ -281,4 +283,62 @@ fn results_do_not_depend_on_chunk_size() {
         assert_eq!(whole_frames, ones_frames, "{name}: frames differ");
         assert!(!whole.reply_gaps.is_empty(), "{name}: no gaps found");
     }
+}
+
+#[test]
+fn live_pace_and_gap_events_equal_the_report() {
+    // Real calls with overlaps (agent segments that go on after the customer's turn has
+    // started), stereo at 8 and 16 kHz and a mono mix.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("corpus calls") {
+        let path = entry.expect("entry").path();
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        {
+            continue;
+        }
+        let (rate, channels, samples) = read_all(&path);
+        let map = ChannelMap::new(channels, 0).expect("map");
+        let mut analyzer = CallAnalyzer::new(rate, map, Profile::default()).with_events();
+        let mut events: Vec<TimedEvent> = Vec::new();
+        for chunk in samples.chunks(4001 * channels) {
+            analyzer.push_interleaved(chunk);
+            analyzer.drain_events(&mut events);
+        }
+        let (report, tail) = analyzer.finish_with_events();
+        events.extend(tail);
+        let name = path.display();
+        let spans: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::AgentTurnEnded(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        let changes: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::PaceChange(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let gaps: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::ReplyGap(g) => Some(*g),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(spans, report.agent.pace, "{name}: AgentTurnEnded vs pace");
+        assert_eq!(
+            changes, report.agent.pace_changes,
+            "{name}: PaceChange vs pace_changes"
+        );
+        assert_eq!(gaps, report.reply_gaps, "{name}: ReplyGap vs reply_gaps");
+        assert!(!report.agent.pace.is_empty(), "{name}: no agent pace");
+        checked += 1;
+    }
+    assert_eq!(checked, 12, "corpus calls checked");
 }

@@ -177,6 +177,9 @@ struct Turn {
     end_frame: u64,
     speech_frames: u64,
     syllables: u32,
+    /// The turn can take no more speech (a later turn has started and its party's last
+    /// segment has closed): its pace is final and has been reported.
+    finalised: bool,
 }
 
 /// Streaming analysis of one call. Feed interleaved samples in chunks of any size with
@@ -206,6 +209,12 @@ pub struct CallAnalyzer {
     last_speech_end: Option<u64>,
     long_silences: Vec<Silence>,
     last_pace: Option<f64>,
+    /// Turns before this index are all finalised.
+    first_open_turn: usize,
+    /// Pace of the finalised agent turns and the changes between them, in turn order:
+    /// exactly what the live events said.
+    pace: Vec<PaceSpan>,
+    pace_changes: Vec<PaceChange>,
     events: Vec<TimedEvent>,
     emit_events: bool,
     frames_out: Option<Vec<FrameOutput>>,
@@ -248,6 +257,9 @@ impl CallAnalyzer {
             last_speech_end: None,
             long_silences: Vec::new(),
             last_pace: None,
+            first_open_turn: 0,
+            pace: Vec::new(),
+            pace_changes: Vec::new(),
             events: Vec::new(),
             emit_events: false,
             frames_out: None,
@@ -369,15 +381,13 @@ impl CallAnalyzer {
         }
         // Syllables belong to the agent turn they fall in.
         if let Some(peak) = outputs.get(AGENT).and_then(|o| o.syllable) {
-            if let Some(turn) = self
-                .turns
-                .iter_mut()
-                .rev()
-                .find(|t| t.party == AGENT && t.start_frame <= peak && peak <= t.end_frame + 2)
-            {
+            if let Some(turn) = self.turns.iter_mut().rev().find(|t| {
+                t.party == AGENT && !t.finalised && t.start_frame <= peak && peak <= t.end_frame + 2
+            }) {
                 turn.syllables += 1;
             } else if let Some(i) = self.last_turn_of[AGENT]
                 && let Some(turn) = self.turns.get_mut(i)
+                && !turn.finalised
                 && peak >= turn.start_frame
             {
                 turn.syllables += 1;
@@ -465,16 +475,15 @@ impl CallAnalyzer {
         if same_turn {
             return;
         }
-        if let Some(prev) = self.turns.len().checked_sub(1) {
-            self.turn_finished(prev);
-        }
         self.turns.push(Turn {
             party,
             start_frame: start,
             end_frame: start,
             speech_frames: 0,
             syllables: 0,
+            finalised: false,
         });
+        self.finalise_ready_turns();
         let index = self.turns.len() - 1;
         if !self.map.is_mono()
             && party == AGENT
@@ -506,6 +515,33 @@ impl CallAnalyzer {
         }
         self.push_event(Event::SpeechEnded(segment));
         self.try_finish_gap();
+        self.finalise_ready_turns();
+    }
+
+    /// Finalises every turn that can take no more speech: a later turn has started and
+    /// no segment of its party that would add to it is open.
+    fn finalise_ready_turns(&mut self) {
+        let last = self.turns.len().saturating_sub(1);
+        for index in self.first_open_turn..last {
+            let turn = self.turns[index];
+            if turn.finalised {
+                continue;
+            }
+            // An open segment of the party adds to the party's latest turn only.
+            let party = turn.party.min(1);
+            let still_speaking = self.last_turn_of[party] == Some(index)
+                && self.trackers.get(party).is_some_and(Tracker::speaking);
+            if !still_speaking {
+                self.turn_finished(index);
+            }
+        }
+        while self
+            .turns
+            .get(self.first_open_turn)
+            .is_some_and(|t| t.finalised)
+        {
+            self.first_open_turn += 1;
+        }
     }
 
     fn try_finish_gap(&mut self) {
@@ -532,17 +568,24 @@ impl CallAnalyzer {
         self.push_event(Event::ReplyGap(gap));
     }
 
-    /// Called when turn `index` can take no more segments (mono: its stretch ended).
+    /// Finalises turn `index`, which can take no more speech: its pace (agent turns) is
+    /// reported now and kept for the report, so both say the same.
     fn turn_finished(&mut self, index: usize) {
-        let Some(turn) = self.turns.get(index).copied() else {
+        let Some(turn) = self.turns.get_mut(index) else {
             return;
         };
+        if turn.finalised {
+            return;
+        }
+        turn.finalised = true;
+        let turn = *turn;
         if turn.party != AGENT {
             return;
         }
         let Some(span) = pace_span(&turn) else {
             return;
         };
+        self.pace.push(span);
         self.push_event(Event::AgentTurnEnded(span));
         if let Some(from) = self.last_pace
             && is_pace_change(
@@ -551,11 +594,13 @@ impl CallAnalyzer {
                 self.profile.pace.change_threshold,
             )
         {
-            self.push_event(Event::PaceChange(PaceChange {
+            let change = PaceChange {
                 t: span.start,
                 from,
                 to: span.syllables_per_s,
-            }));
+            };
+            self.pace_changes.push(change);
+            self.push_event(Event::PaceChange(change));
         }
         self.last_pace = Some(span.syllables_per_s);
     }
@@ -571,6 +616,14 @@ impl CallAnalyzer {
         self.flush();
         let frames = self.frames_out.take().unwrap_or_default();
         (self.report(), frames)
+    }
+
+    /// Ends the stream and returns the report and the events not yet drained (those
+    /// decided at the end of the stream: the last turn's pace, a last reply gap).
+    pub fn finish_with_events(mut self) -> (CallReport, Vec<TimedEvent>) {
+        self.flush();
+        let events = std::mem::take(&mut self.events);
+        (self.report(), events)
     }
 
     fn flush(&mut self) {
@@ -601,9 +654,11 @@ impl CallAnalyzer {
             self.handle_outputs(&outs);
         }
         self.try_finish_gap();
-        if let Some(last) = self.turns.len().checked_sub(1) {
-            self.turn_finished(last);
+        // Every segment is closed now: the remaining turns are final.
+        for index in self.first_open_turn..self.turns.len() {
+            self.turn_finished(index);
         }
+        self.first_open_turn = self.turns.len();
     }
 
     fn report(self) -> CallReport {
@@ -629,27 +684,9 @@ impl CallAnalyzer {
                 end: round3(frame_end_s(t.end_frame)),
             })
             .collect();
-        let pace: Vec<PaceSpan> = self
-            .turns
-            .iter()
-            .filter(|t| t.party == AGENT)
-            .filter_map(pace_span)
-            .collect();
-        let pace_changes: Vec<PaceChange> = pace
-            .windows(2)
-            .filter(|w| {
-                is_pace_change(
-                    w[0].syllables_per_s,
-                    w[1].syllables_per_s,
-                    self.profile.pace.change_threshold,
-                )
-            })
-            .map(|w| PaceChange {
-                t: w[1].start,
-                from: w[0].syllables_per_s,
-                to: w[1].syllables_per_s,
-            })
-            .collect();
+        // The finalised spans, as the live events reported them.
+        let pace = self.pace;
+        let pace_changes = self.pace_changes;
         let agent_talk_s = self.talk_frames[AGENT] as f64 * HOP_S;
         let total_syllables: u32 = pace.iter().map(|p| p.syllables).sum();
         let total_speech: f64 = pace.iter().map(|p| p.speech_s).sum();

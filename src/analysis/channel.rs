@@ -129,6 +129,8 @@ pub struct FrameDecision {
     pub level_db: f32,
     /// Speech activity.
     pub active: bool,
+    /// Level above the noise floor, dB.
+    pub snr_db: f32,
     /// F0 in Hz, 0 when unvoiced.
     pub f0_hz: f32,
 }
@@ -150,6 +152,7 @@ pub struct TrackerOutput {
 struct Pending {
     level_db: f32,
     raw_active: bool,
+    snr_db: f32,
     f0_hz: f32,
 }
 
@@ -164,6 +167,12 @@ pub struct Tracker {
     /// Segmenter.
     seg_start: Option<u64>,
     seg_last_active: u64,
+    /// Last frame of the segment's soft tail (see [`TAIL_MIN_SNR_DB`]).
+    seg_tail_end: u64,
+    /// Mean |level - floor| of the noise, dB.
+    noise_dev_db: f32,
+    /// Noise floor for activity, dBFS (see [`FLOOR_SPEECH_RATE`]).
+    speech_floor_db: Option<f32>,
     seg_active_frames: usize,
     seg_confirmed: bool,
     /// Syllable peak picker.
@@ -190,6 +199,9 @@ impl Tracker {
             ring: [Pending::default(); F0_MEDIAN_FRAMES],
             seg_start: None,
             seg_last_active: 0,
+            seg_tail_end: 0,
+            noise_dev_db: 0.0,
+            speech_floor_db: None,
             seg_active_frames: 0,
             seg_confirmed: false,
             syl_rising: false,
@@ -205,9 +217,9 @@ impl Tracker {
         self.seg_confirmed
     }
 
-    /// Current noise floor estimate, dBFS.
+    /// Current noise floor estimate for speech activity, dBFS.
     pub fn floor_db(&self) -> f32 {
-        self.floor_db.unwrap_or(ABSOLUTE_SILENCE_DBFS)
+        self.speech_floor_db.unwrap_or(ABSOLUTE_SILENCE_DBFS)
     }
 
     /// Processes the next frame. `other_recent_peak_db` is the highest level of the other
@@ -228,6 +240,18 @@ impl Tracker {
             Some(f) => f - step * (1.0 - NOISE_QUANTILE),
         };
         self.floor_db = Some(floor);
+        // The floor activity is measured against: speech pulls it up only slowly, so a
+        // long turn does not lift it into the speech (which would cut the soft end of
+        // the turn). The voicing decision keeps the plain quantile, which is more
+        // cautious in mostly voiced audio.
+        let speech_floor = match self.speech_floor_db {
+            None => level,
+            Some(f) if level > f + ACTIVITY_SNR_DB => f + step * NOISE_QUANTILE * FLOOR_SPEECH_RATE,
+            Some(f) if level > f => f + step * NOISE_QUANTILE,
+            Some(f) => f - step * (1.0 - NOISE_QUANTILE),
+        };
+        self.speech_floor_db = Some(speech_floor);
+        let speech_snr = level - speech_floor;
 
         let snr = level - floor;
         let echo = other_recent_peak_db.is_some_and(|p| level < p - ECHO_MARGIN_DB);
@@ -244,12 +268,21 @@ impl Tracker {
             loud_enough && snr > VOICING_MIN_SNR_DB && best.is_some_and(|c| c.cmndf < max_cmndf);
         let f0_hz = if voiced { self.choose_f0(&m.yin) } else { 0.0 };
         self.prev_f0_hz = f0_hz;
-        let raw_active = loud_enough && snr > ACTIVITY_SNR_DB;
+        let raw_active = loud_enough && speech_snr > ACTIVITY_SNR_DB;
+        if !raw_active {
+            self.noise_dev_db +=
+                (speech_snr.abs().min(ACTIVITY_SNR_DB) - self.noise_dev_db) / NOISE_DEV_FRAMES;
+        }
 
         let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
         self.ring[slot] = Pending {
             level_db: level,
             raw_active,
+            snr_db: if loud_enough {
+                speech_snr
+            } else {
+                f32::NEG_INFINITY
+            },
             f0_hz,
         };
         self.frame += 1;
@@ -334,6 +367,7 @@ impl Tracker {
             frame: decided,
             level_db: centre.level_db,
             active: centre.raw_active,
+            snr_db: centre.snr_db,
             f0_hz,
         }
     }
@@ -346,15 +380,23 @@ impl Tracker {
                 self.seg_confirmed = false;
             }
             self.seg_last_active = d.frame;
+            self.seg_tail_end = d.frame;
             self.seg_active_frames += 1;
             if !self.seg_confirmed && self.seg_active_frames >= MIN_SPEECH_FRAMES {
                 self.seg_confirmed = true;
                 out.segment_opened = self.seg_start;
             }
-        } else if self.seg_start.is_some()
-            && d.frame - self.seg_last_active >= MIN_PAUSE_FRAMES as u64
-        {
-            self.close_segment(out);
+        } else if self.seg_start.is_some() {
+            let tail_snr = TAIL_MIN_SNR_DB.max(TAIL_NOISE_DEV_FACTOR * self.noise_dev_db);
+            if self.seg_tail_end + 1 == d.frame
+                && d.frame - self.seg_last_active <= TAIL_MAX_FRAMES
+                && d.snr_db > tail_snr
+            {
+                self.seg_tail_end = d.frame;
+            }
+            if d.frame - self.seg_tail_end.max(self.seg_last_active) >= MIN_PAUSE_FRAMES as u64 {
+                self.close_segment(out);
+            }
         }
     }
 
@@ -363,7 +405,7 @@ impl Tracker {
             if self.seg_confirmed {
                 out.segment_closed = Some(SegmentFrames {
                     start,
-                    end: self.seg_last_active,
+                    end: self.seg_tail_end.max(self.seg_last_active),
                 });
             }
             self.seg_confirmed = false;

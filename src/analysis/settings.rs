@@ -38,6 +38,10 @@ pub const VOICING_MIN_SNR_DB: f32 = 6.0;
 pub const ACTIVITY_SNR_DB: f32 = 11.0;
 /// Step of the noise-floor quantile tracker, dB per frame.
 pub const FLOOR_STEP_DB: f32 = 0.1;
+/// Levels more than [`ACTIVITY_SNR_DB`] above the floor (speech) raise it at this share
+/// of the normal rate: a 3 s turn would otherwise lift a 25 % quantile floor by
+/// about 7 dB; a lasting rise of the noise itself is still followed, more slowly.
+pub const FLOOR_SPEECH_RATE: f32 = 0.1;
 /// Share of frames the noise floor settles above.
 pub const NOISE_QUANTILE: f32 = 0.25;
 /// Frames at the start during which the floor moves eight times faster.
@@ -49,6 +53,19 @@ pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 pub const ECHO_MARGIN_DB: f32 = 12.0;
 /// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
 pub const ECHO_LOOKBACK_FRAMES: usize = 16;
+/// A segment's end extends over the frames right after its last active frame while
+/// they stay this far above the noise floor, dB (soft word endings, which are only
+/// 6-10 dB above stationary line noise) ...
+pub const TAIL_MIN_SNR_DB: f32 = 5.0;
+/// ... and this many times the noise's own level spread (see [`NOISE_DEV_FRAMES`]):
+/// over babble, whose level swings by several dB, that is no lower than activity
+/// itself, so babble never lengthens a segment.
+pub const TAIL_NOISE_DEV_FACTOR: f32 = 3.0;
+/// ... for at most this many frames (0.5 s).
+pub const TAIL_MAX_FRAMES: u64 = 50;
+/// Time constant of the noise level spread (mean |level - floor| over frames below the
+/// activity threshold), frames.
+pub const NOISE_DEV_FRAMES: f32 = 100.0;
 /// A pause of at least this many frames ends a speech segment.
 pub const MIN_PAUSE_FRAMES: usize = 25;
 /// A segment needs this many active frames to count (shorter bursts are clicks).

@@ -21,6 +21,10 @@ pub struct Candidate {
     pub lag: f32,
     /// Cumulative-mean-normalised difference at that lag.
     pub cmndf: f32,
+    /// Normalised cross-correlation at the integer lag, `r / sqrt(e0 * e_lag)` (1 =
+    /// perfectly periodic). Unlike the difference it ignores a change of amplitude
+    /// between the window and its lagged copy, as at voice onsets and decays.
+    pub nccf: f32,
 }
 
 /// The candidates of one frame, best YIN choice first.
@@ -176,6 +180,7 @@ impl Yin {
         let mut best = [Candidate {
             lag: 0.0,
             cmndf: f32::INFINITY,
+            nccf: 0.0,
         }; MAX_CANDIDATES];
         for tau in self.min_lag..self.max_lag {
             let c = self.cmndf[tau];
@@ -185,6 +190,11 @@ impl Yin {
             let candidate = Candidate {
                 lag: self.refine(tau),
                 cmndf: c,
+                nccf: {
+                    let energy_tau = self.prefix_energy[tau + w] - self.prefix_energy[tau];
+                    let r = f64::from(self.time_a[tau]) * scale;
+                    (r / (energy0 * energy_tau).sqrt().max(1e-12)) as f32
+                },
             };
             if first_under.is_none() && c < self.threshold {
                 first_under = Some(candidate);
