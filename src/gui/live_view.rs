@@ -36,7 +36,7 @@ impl LiveView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show_inside(ui, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
             ui.heading("Live");
         });
     }
