@@ -10,4 +10,5 @@ pub mod dsp;
 pub mod eval;
 pub mod gui;
 pub mod pipeline;
+pub mod review;
 pub mod text;
