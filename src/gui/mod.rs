@@ -51,12 +51,13 @@ impl CallcoachApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         let ctx = cc.egui_ctx.clone();
         let live = LiveView::new(&ctx, cc.storage, options.live, options.profile.clone());
-        let review = ReviewView::new(
+        let mut review = ReviewView::new(
             &ctx,
             options.review_file,
             options.profile,
             options.agent_channel,
         );
+        review.restore(cc.storage);
         Self {
             mode: options.mode,
             live,
@@ -66,7 +67,7 @@ impl CallcoachApp {
 
     /// Draws the whole window into `ui` (used by eframe and by the UI tests).
     pub fn app_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("callcoach_mode").show_inside(ui, |ui| {
+        egui::Panel::top("callcoach_mode").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("callcoach");
                 ui.separator();
