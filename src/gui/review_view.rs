@@ -430,6 +430,7 @@ impl ReviewView {
             egui::Panel::right("review_side")
                 .resizable(true)
                 .default_size(380.0)
+                .size_range(300.0..=520.0)
                 .show(ui, |ui| self.side_ui(ui));
             egui::CentralPanel::default().show(ui, |ui| self.lanes_ui(ui));
         } else {
@@ -666,15 +667,21 @@ impl ReviewView {
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui) {
+        // Summary and notes scroll in the upper part; the event list fills the rest and
+        // lays out only its visible rows (a two-hour call has hundreds of events).
+        let top = (ui.available_height() * 0.6).max(200.0);
         egui::ScrollArea::vertical()
             .id_salt("review_side_scroll")
+            .max_height(top)
             .show(ui, |ui| {
                 self.summary_ui(ui);
                 ui.separator();
                 self.notes_ui(ui);
                 ui.separator();
-                self.event_list_ui(ui);
+                self.measures_ui(ui);
             });
+        ui.separator();
+        self.event_list_ui(ui);
     }
 
     fn summary_ui(&mut self, ui: &mut egui::Ui) {
@@ -692,6 +699,14 @@ impl ReviewView {
             r.layout,
             open.call.agent_channel
         ));
+        ui.label(
+            RichText::new(format!(
+                "opened in {:.1} s (analysis {:.1} s, waveform and audio {:.1} s alongside)",
+                open.call.timings.total_s, open.call.timings.analysis_s, open.call.timings.decode_s
+            ))
+            .small()
+            .weak(),
+        );
         for d in &r.score.deductions {
             ui.label(format!("−{:.1} {}: {}", d.points, d.rule, d.why));
         }
@@ -701,47 +716,58 @@ impl ReviewView {
         for d in &r.score.not_scored {
             ui.label(RichText::new(format!("not scored: {}: {}", d.rule, d.why)).weak());
         }
+    }
+
+    fn measures_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let r = &open.call.report;
         let a = &r.agent;
-        egui::Grid::new("review_summary_grid")
-            .num_columns(2)
+        egui::CollapsingHeader::new("Measures")
+            .default_open(true)
             .show(ui, |ui| {
-                let mut row = |k: &str, v: String| {
-                    ui.label(k);
-                    ui.label(v);
-                    ui.end_row();
-                };
-                row(
-                    "median pitch",
-                    a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
-                );
-                row(
-                    "in band",
-                    a.frac_voiced_in_band
-                        .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
-                );
-                row(
-                    "reply gaps",
-                    if r.reply_gaps_measured {
-                        format!("{}", r.reply_gaps.len())
-                    } else {
-                        "not measured (mono)".into()
-                    },
-                );
-                row("overlaps", r.overlaps.to_string());
-                row(
-                    "pace changes",
-                    format!(
-                        "{} ({} per 45 s)",
-                        a.pace_changes.len(),
-                        a.pace_changes_per_45s
-                            .map_or("–".into(), |v| format!("{v:.1}"))
-                    ),
-                );
-                row("long silences", r.long_silences.len().to_string());
-                row(
-                    "longest agent turn",
-                    format!("{:.1} s", r.longest_monologue_s),
-                );
+                egui::Grid::new("review_summary_grid")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        let mut row = |k: &str, v: String| {
+                            ui.label(k);
+                            ui.label(v);
+                            ui.end_row();
+                        };
+                        row(
+                            "median pitch",
+                            a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
+                        );
+                        row(
+                            "in band",
+                            a.frac_voiced_in_band
+                                .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
+                        );
+                        row(
+                            "reply gaps",
+                            if r.reply_gaps_measured {
+                                format!("{}", r.reply_gaps.len())
+                            } else {
+                                "not measured (mono)".into()
+                            },
+                        );
+                        row("overlaps", r.overlaps.to_string());
+                        row(
+                            "pace changes",
+                            format!(
+                                "{} ({} per 45 s)",
+                                a.pace_changes.len(),
+                                a.pace_changes_per_45s
+                                    .map_or("–".into(), |v| format!("{v:.1}"))
+                            ),
+                        );
+                        row("long silences", r.long_silences.len().to_string());
+                        row(
+                            "longest agent turn",
+                            format!("{:.1} s", r.longest_monologue_s),
+                        );
+                    });
             });
     }
 
@@ -751,7 +777,7 @@ impl ReviewView {
         let label = ui.label("New note");
         ui.add(
             egui::TextEdit::multiline(&mut self.note_text)
-                .desired_rows(2)
+                .desired_rows(1)
                 .hint_text("what the agent should hear about this moment")
                 .desired_width(f32::INFINITY),
         )
@@ -780,7 +806,7 @@ impl ReviewView {
         let mut remove = None;
         let mut jump = None;
         for (i, n) in self.notes().iter().enumerate() {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let when = match n.end_s {
                     Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
                     None => clock(n.t_s),
@@ -837,23 +863,30 @@ impl ReviewView {
         });
         let mut chosen = None;
         let t = self.playhead_s();
-        for e in self.events() {
-            let value = match e.kind {
-                EventKind::Note => String::new(),
-                EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
-                _ => format!("{:.2} {}", e.value, e.unit),
-            };
-            let text = format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value);
-            let colour = event_color(e.kind);
-            let at = (e.t_s - t).abs() < 0.01;
-            let rich = RichText::new(text).color(colour);
-            let resp = ui
-                .selectable_label(at, rich)
-                .on_hover_text(e.detail.clone());
-            if resp.clicked() {
-                chosen = Some(e.clone());
-            }
-        }
+        let events = self.events();
+        let row_h = ui.spacing().interact_size.y;
+        egui::ScrollArea::vertical()
+            .id_salt("review_events_scroll")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_h, events.len(), |ui, rows| {
+                for e in &events[rows] {
+                    let value = match e.kind {
+                        EventKind::Note => short(&e.detail, 40),
+                        EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
+                        _ => format!("{:.2} {}", e.value, e.unit),
+                    };
+                    let text = format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value);
+                    let colour = event_color(e.kind);
+                    let at = (e.t_s - t).abs() < 0.01;
+                    let rich = RichText::new(text).color(colour);
+                    let resp = ui
+                        .selectable_label(at, rich)
+                        .on_hover_text(e.detail.clone());
+                    if resp.clicked() {
+                        chosen = Some(e.clone());
+                    }
+                }
+            });
         if let Some(e) = chosen {
             self.jump_to(&e);
         }
@@ -868,6 +901,7 @@ impl ReviewView {
         let r = &call.report;
         let d = r.duration_s.max(call.info.duration_s()).max(0.01);
         let playhead = open.player.position_s();
+        let playhead_colour = ui.visuals().strong_text_color();
         let link = egui::Id::unique("review_lanes");
         let pending = self.pending_x.take();
         let [v0, v1] = pending.unwrap_or(self.view_x);
@@ -902,9 +936,9 @@ impl ReviewView {
                         .default_x_bounds(v0, v1)
                         .default_y_bounds(y[0], y[1])
                         .auto_bounds([false, false])
-                        .y_axis_min_width(58.0)
+                        .y_axis_min_width(84.0)
                         .show_axes([x_axis, true])
-                        .x_axis_formatter(|m, _| clock(m.value));
+                        .x_axis_formatter(|m, _| axis_clock(m.value));
                     if x_axis {
                         plot = plot.x_axis_label("time (m:ss)");
                     }
@@ -949,7 +983,7 @@ impl ReviewView {
                                     .color(colour)
                                     .width(1.0),
                             );
-                            pu.vline(VLine::new("playhead", playhead).color(Color32::BLACK).width(1.5));
+                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                         });
                     after(resp);
                 }
@@ -957,7 +991,12 @@ impl ReviewView {
                 // Who speaks; long silences; monologues; notes.
                 let resp = lane("lane_talk", 74.0, [-0.1, 2.4], false)
                     .y_axis_label("who speaks")
-                    .show_grid([true, false])
+                    .y_grid_spacer(|_| {
+                        vec![
+                            egui_plot::GridMark { value: 0.5, step_size: 1.0 },
+                            egui_plot::GridMark { value: 1.5, step_size: 1.0 },
+                        ]
+                    })
                     .y_axis_formatter(|m, _| {
                         if (m.value - 1.5).abs() < 0.01 {
                             "agent".into()
@@ -989,12 +1028,14 @@ impl ReviewView {
                                 Line::new(*name, PlotPoints::from(scratch.points.clone()))
                                     .color(*colour)
                                     .fill(*low as f32)
+                                    .fill_alpha(0.8)
+                                    .allow_band(false)
                                     .width(1.0),
                             );
                         }
                         for s in r.long_silences.iter().filter(|s| s.end >= p0 && s.start <= p1) {
                             pu.span(
-                                Span::new(format!("… long silence {:.1} s", s.end - s.start), s.start..=s.end)
+                                Span::new(format!("… {:.1} s", s.end - s.start), s.start..=s.end)
                                     .fill(theme::IDLE.gamma_multiply(0.35))
                                     .border_color(theme::IDLE),
                             );
@@ -1027,12 +1068,13 @@ impl ReviewView {
                                 );
                             }
                         }
-                        pu.vline(VLine::new("playhead", playhead).color(Color32::BLACK).width(1.5));
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
                 after(resp);
 
                 // Pitch with the calming band.
                 let band = self.profile.pitch.band_hz;
+        let f0_colour = ui.visuals().strong_text_color();
                 let resp = lane("lane_pitch", 130.0, [60.0, 300.0], false)
                     .y_axis_label("agent pitch Hz")
                     .label_formatter(move |pos| match pos {
@@ -1059,10 +1101,10 @@ impl ReviewView {
                         call.pitch.visible_into(p0, p1, 4 * px, &mut scratch.points);
                         pu.points(
                             Points::new("agent F0", PlotPoints::from(scratch.points.clone()))
-                                .radius(1.2)
-                                .color(Color32::from_gray(20)),
+                                .radius(1.5)
+                                .color(f0_colour),
                         );
-                        pu.vline(VLine::new("playhead", playhead).color(Color32::BLACK).width(1.5));
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
                 after(resp);
 
@@ -1124,7 +1166,7 @@ impl ReviewView {
                                     );
                                 }
                             }
-                            pu.vline(VLine::new("playhead", playhead).color(Color32::BLACK).width(1.5));
+                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                         });
                     after(resp);
                 }
@@ -1166,7 +1208,7 @@ impl ReviewView {
                                     .color(theme::PACE),
                             );
                         }
-                        pu.vline(VLine::new("playhead", playhead).color(Color32::BLACK).width(1.5));
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
                 after(resp);
                 ui.label(
@@ -1205,6 +1247,25 @@ impl ReviewView {
     /// Stops worker threads and playback.
     pub fn shutdown(&mut self) {
         self.shutdown_call();
+    }
+}
+
+/// The first `n` characters of `s`, with "…" when cut.
+fn short(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+/// Axis tick: `m:ss` on whole seconds, `m:ss.s` between them.
+fn axis_clock(t: f64) -> String {
+    let c = clock(t);
+    if (t - t.round()).abs() < 1e-6 {
+        c.trim_end_matches(".0").to_string()
+    } else {
+        c
     }
 }
 
