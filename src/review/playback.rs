@@ -1,6 +1,6 @@
 //! Listening to the call through cpal output. The decoded call is held compactly (G.711
 //! mu-law bytes, at most 16 kHz: a two-hour stereo 8 kHz call takes 115 MB), shared with
-//! the output callback as an `Arc<[u8]>`; the play position, speed, channel choice and
+//! the output callback as an `Arc<Vec<u8>>` (never copied); the play position, speed, channel choice and
 //! play/pause are atomics. The callback never allocates, locks or blocks: it reads the
 //! samples it needs, interpolates linearly to the device rate and advances the position
 //! by `speed × call rate / device rate` per output frame. Without an output device the
@@ -26,7 +26,7 @@ pub struct PlaybackAudio {
     /// 1 (mono file) or 2 (agent, customer).
     pub channels: u16,
     /// Samples, interleaved.
-    pub samples: Arc<[u8]>,
+    pub samples: Arc<Vec<u8>>,
 }
 
 impl PlaybackAudio {
@@ -90,7 +90,7 @@ impl PlaybackBuilder {
         PlaybackAudio {
             rate: self.rate,
             channels: self.channels as u16,
-            samples: self.samples.into(),
+            samples: Arc::new(self.samples),
         }
     }
 }
