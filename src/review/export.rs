@@ -133,6 +133,8 @@ impl Chart {
     }
 
     fn label(&mut self, y: f64, text: &str) {
+        // Keep the text inside the chart.
+        let y = y.clamp(7.0, self.height - 5.0);
         let _ = write!(
             self.svg,
             r#"<text x="{}" y="{y:.1}" font-size="11" text-anchor="end" dominant-baseline="middle">{}</text>"#,
@@ -189,7 +191,7 @@ fn time_axis(duration: f64) -> String {
     c.finish()
 }
 
-fn charts(call: &LoadedCall, profile: &Profile) -> String {
+fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
     let r = &call.report;
     let d = r.duration_s.max(call.info.duration_s());
     let mut out = String::new();
@@ -221,7 +223,7 @@ fn charts(call: &LoadedCall, profile: &Profile) -> String {
 
     // Who speaks.
     let mut c = Chart::new(
-        "who speaks (agent top, customer bottom; hatched: long silence)",
+        "who speaks (agent top, customer bottom; dashed box: long silence; ✎ n: coach note n)",
         d,
         44.0,
     );
@@ -255,6 +257,17 @@ fn charts(call: &LoadedCall, profile: &Profile) -> String {
             "agent"
         },
     );
+    for (i, n) in notes.iter().enumerate() {
+        let x = c.x(n.t_s);
+        let w = n.end_s.map_or(0.0, |e| c.x(e) - x);
+        let _ = write!(
+            c.svg,
+            r##"<rect x="{x:.1}" y="0" width="{:.1}" height="3" fill="#cc79a7"/><text x="{:.1}" y="42" font-size="9" fill="#7a2b5a">✎ {}</text>"##,
+            w.max(1.5),
+            x + 2.0,
+            i + 1
+        );
+    }
     if r.layout != "mono" {
         c.label(31.0, "customer");
     }
@@ -534,7 +547,7 @@ figure {{ margin: .3rem 0; }} figcaption {{ font-size: .8rem; color: #333; }}
     }
 
     h.push_str("<h2>Timeline</h2>\n");
-    h.push_str(&charts(call, profile));
+    h.push_str(&charts(call, profile, notes));
 
     h.push_str("<h2>Reply gaps</h2>");
     if !r.reply_gaps_measured {
@@ -607,15 +620,16 @@ figure {{ margin: .3rem 0; }} figcaption {{ font-size: .8rem; color: #333; }}
     if notes.is_empty() {
         h.push_str("<p>No notes.</p>");
     } else {
-        h.push_str("<table id=\"notes\"><tr><th>time</th><th>note</th></tr>");
-        for n in notes {
+        h.push_str("<table id=\"notes\"><tr><th>✎</th><th>time</th><th>note</th></tr>");
+        for (i, n) in notes.iter().enumerate() {
             let when = match n.end_s {
                 Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
                 None => clock(n.t_s),
             };
             let _ = write!(
                 h,
-                r#"<tr><td class="num">{}</td><td>{}</td></tr>"#,
+                r#"<tr><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                i + 1,
                 escape(&when),
                 escape(&n.text).replace('\n', "<br>")
             );
