@@ -509,3 +509,94 @@ fn the_progress_hook_observes_without_changing_results() {
         "{e}"
     );
 }
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_file_opens_and_the_event_list_sorts_by_value() {
+    let (_dir, wav) = demo_copy();
+    let ctx = egui::Context::default();
+    let view = ReviewView::new(&ctx, None, Profile::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.run_steps(2);
+    assert!(h.query_by_label("📂 Open a call…").is_some(), "start page");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(wav.clone())));
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().call().expect("loaded").path, wav);
+    // Sort by value: ascending, then descending on a second click.
+    h.get_by_label("value").click();
+    h.run_steps(2);
+    let values: Vec<f64> = h.state().events().iter().map(|e| e.value).collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+    h.get_by_label("value ⬆").click();
+    h.run_steps(2);
+    let values: Vec<f64> = h.state().events().iter().map(|e| e.value).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+}
+
+#[test]
+fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
+    // Twenty minutes of the demo call: long enough to cancel while it is analysed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = dir.path().join("twenty_minutes.wav");
+    let mut stream = WavStream::open(&demo()).expect("open demo");
+    let mut one = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
+        one.extend(block.iter().map(|s| (s * 32767.0) as i16));
+    }
+    let mut all = Vec::new();
+    while all.len() < 20 * 60 * 8000 * 2 {
+        all.extend_from_slice(&one);
+    }
+    write_g711(&long, 8000, 2, Encoding::MuLaw, &all).expect("write");
+    let ctx = egui::Context::default();
+    let view = ReviewView::new(&ctx, Some(long.clone()), Profile::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.step();
+    assert!(h.state().is_loading());
+    assert!(h.query_by_label_contains("Analysing").is_some());
+    h.get_by_label("✖ Cancel").click();
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(2);
+    let msg = h.state().message().expect("a message").to_string();
+    assert!(
+        msg.contains("twenty_minutes.wav") && msg.contains("cancelled"),
+        "{msg}"
+    );
+    assert!(h.state().call().is_none());
+    assert!(
+        h.query_by_label("📂 Open a call…").is_some(),
+        "start page again"
+    );
+}
