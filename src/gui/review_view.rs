@@ -938,7 +938,8 @@ impl ReviewView {
                         .auto_bounds([false, false])
                         .y_axis_min_width(84.0)
                         .show_axes([x_axis, true])
-                        .x_axis_formatter(|m, _| axis_clock(m.value));
+                        .x_axis_formatter(|m, _| axis_clock(m.value))
+                        .x_grid_spacer(egui_plot::uniform_grid_spacer(time_steps));
                     if x_axis {
                         plot = plot.x_axis_label("time (m:ss)");
                     }
@@ -1257,6 +1258,20 @@ fn short(s: &str, n: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Grid steps on the time axis: round clock steps (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10,
+/// 15, 30 min, 1 h) rather than powers of ten.
+fn time_steps(input: egui_plot::GridInput) -> [f64; 3] {
+    const STEPS: [f64; 18] = [
+        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+        3600.0, 7200.0, 14400.0,
+    ];
+    let pick = |min: f64| STEPS.iter().copied().find(|s| *s >= min).unwrap_or(14400.0);
+    let a = pick(input.base_step_size);
+    let b = pick(a * 3.0);
+    let c = pick(b * 3.0);
+    [a, b, c]
 }
 
 /// Axis tick: `m:ss` on whole seconds, `m:ss.s` between them.
