@@ -600,3 +600,49 @@ fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
         "start page again"
     );
 }
+
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn recent_files_are_kept_between_runs() {
+    let (_dir, wav) = demo_copy();
+    let mut storage = MemoryStorage::default();
+    {
+        let mut h = harness(&wav);
+        h.state_mut().save(&mut storage);
+    }
+    let ctx = egui::Context::default();
+    let mut view = ReviewView::new(&ctx, None, Profile::default(), None);
+    view.restore(Some(&storage));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.run_steps(2);
+    // The start page lists it; a click opens it.
+    h.get_by_label(&wav.display().to_string()).click();
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    assert_eq!(h.state().call().expect("loaded").path, wav);
+}
