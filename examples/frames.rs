@@ -15,7 +15,10 @@ fn main() -> anyhow::Result<()> {
     analyse_file(
         &path,
         &Profile::default(),
-        &AnalyseOptions { agent_channel },
+        &AnalyseOptions {
+            agent_channel,
+            ..AnalyseOptions::default()
+        },
         Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
     )?;
     println!("t_s,agent_level_db,agent_active,agent_f0_hz,customer_level_db,customer_active");

@@ -234,6 +234,7 @@ fn analyse(path: &Path, agent_channel: usize) -> Result<(CallReport, Vec<FrameOu
     profile.pitch.band_hz = LABEL_BAND_HZ;
     let options = AnalyseOptions {
         agent_channel: Some(agent_channel),
+        ..AnalyseOptions::default()
     };
     let analysed = analyse_file(
         path,

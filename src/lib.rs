@@ -11,4 +11,5 @@ pub mod eval;
 pub mod gui;
 pub mod live;
 pub mod pipeline;
+pub mod review;
 pub mod text;

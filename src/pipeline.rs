@@ -1,7 +1,10 @@
 //! Runs the engine over a WAV file, streaming it in blocks: the one path from a file to
 //! a [`CallReport`] that batch scoring, evaluation and the review view share.
 
+use std::fmt;
+use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
@@ -24,6 +27,12 @@ pub enum AnalyseError {
         /// What does not fit.
         problem: String,
     },
+    /// The progress callback asked to stop.
+    #[error("{path}: analysis cancelled")]
+    Cancelled {
+        /// File.
+        path: String,
+    },
 }
 
 /// A scored file.
@@ -38,11 +47,46 @@ pub struct Analysed {
 /// Receives per-frame output as the engine decides it.
 pub type FrameSink<'a> = &'a mut dyn FnMut(&[FrameOutput]);
 
+/// How far an analysis has read its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Frames read so far.
+    pub frames_done: u64,
+    /// Frames in the file.
+    pub frames_total: u64,
+}
+
+impl Progress {
+    /// Share read, 0–1.
+    pub fn fraction(&self) -> f64 {
+        if self.frames_total == 0 {
+            1.0
+        } else {
+            self.frames_done as f64 / self.frames_total as f64
+        }
+    }
+}
+
+/// Called after every block read; `ControlFlow::Break` stops the analysis with
+/// [`AnalyseError::Cancelled`]. It only observes: results do not depend on it.
+pub type ProgressFn = Arc<dyn Fn(Progress) -> ControlFlow<()> + Send + Sync>;
+
 /// Options for [`analyse_file`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AnalyseOptions {
     /// Agent channel for stereo files; `None` takes the profile's.
     pub agent_channel: Option<usize>,
+    /// Progress report and cancellation (for interactive callers).
+    pub progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for AnalyseOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnalyseOptions")
+            .field("agent_channel", &self.agent_channel)
+            .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .finish()
+    }
 }
 
 /// Analyses the file at `path`. `on_frames` receives the per-frame output as it is
@@ -68,10 +112,23 @@ pub fn analyse_file(
     }
     let mut block = Vec::with_capacity(READ_BLOCK_FRAMES * usize::from(info.channels));
     let mut frames = Vec::new();
+    let mut frames_done = 0u64;
     loop {
         let n = stream.read_frames(&mut block, READ_BLOCK_FRAMES)?;
         if n == 0 {
             break;
+        }
+        frames_done += n as u64;
+        if let Some(progress) = &options.progress {
+            let at = Progress {
+                frames_done,
+                frames_total: info.frames,
+            };
+            if progress(at).is_break() {
+                return Err(AnalyseError::Cancelled {
+                    path: path.display().to_string(),
+                });
+            }
         }
         analyzer.push_interleaved(&block);
         if let Some(sink) = on_frames.as_mut() {

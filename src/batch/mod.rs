@@ -352,6 +352,7 @@ pub fn run(
         .context("cannot start worker threads")?;
     let analyse_options = AnalyseOptions {
         agent_channel: options.agent_channel,
+        ..AnalyseOptions::default()
     };
     let (tx, rx) = crossbeam_channel::bounded::<(usize, CallRecord)>(64);
     let mut write_result: Result<()> = Ok(());

@@ -51,12 +51,13 @@ impl CallcoachApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         let ctx = cc.egui_ctx.clone();
         let live = LiveView::new(&ctx, cc.storage, options.live, options.profile.clone());
-        let review = ReviewView::new(
+        let mut review = ReviewView::new(
             &ctx,
             options.review_file,
             options.profile,
             options.agent_channel,
         );
+        review.restore(cc.storage);
         Self {
             mode: options.mode,
             live,

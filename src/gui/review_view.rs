@@ -1,46 +1,1295 @@
 //! The review view for coaches (issue #4): open a recorded call, see its timeline, hear
-//! it, pin notes, export a report. Being built; this is the shell's entry point.
+//! it, pin notes, export a report. Everything that is not drawing lives in
+//! [`crate::review`]: this file polls the loading job and draws what it produced.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use crossbeam_channel::Receiver;
+use egui::{Color32, Key, RichText};
+use egui_plot::{
+    Axis, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points, Span, Text, VLine,
+};
+
+use crate::analysis::{Speaker, Verdict};
 use crate::config::Profile;
+use crate::gui::theme;
+use crate::review::events::{self, EventKind, ReviewEvent, SortKey};
+use crate::review::export::{self, clock};
+use crate::review::lanes;
+use crate::review::load::{LoadJob, LoadRequest, LoadedCall};
+use crate::review::notes::{self, Note};
+use crate::review::playback::{Listen, PlaybackStatus, Player};
+use crate::review::recordings::{RECORDINGS_DIR, Scan};
+use crate::review::waveform::Envelope;
+
+/// Storage key of the recent files.
+const RECENT_KEY: &str = "callcoach.review.recent";
+/// Recent files kept.
+const MAX_RECENT: usize = 10;
+/// Gap markers get their value written beside them up to this many in view.
+const MAX_GAP_LABELS: usize = 80;
+
+/// An open call with its player, notes and events.
+struct Open {
+    call: LoadedCall,
+    player: Player,
+    notes: Vec<Note>,
+    events: Vec<ReviewEvent>,
+}
+
+impl Open {
+    fn rebuild_events(&mut self, profile: &Profile) {
+        self.events = events::collect(&self.call.report, profile, &self.notes);
+    }
+}
+
+/// Scratch buffers for the lanes, reused every frame.
+#[derive(Default)]
+struct LaneScratch {
+    envelope: Envelope,
+    points: Vec<[f64; 2]>,
+}
+
+/// A message for the coach: an error (the app stays usable) or a confirmation.
+struct Message {
+    text: String,
+    error: bool,
+}
 
 /// State of the review view.
 pub struct ReviewView {
-    file: Option<PathBuf>,
-    _profile: Profile,
-    _agent_channel: Option<usize>,
+    ctx: egui::Context,
+    profile: Profile,
+    agent_channel: Option<usize>,
+    job: Option<LoadJob>,
+    open: Option<Open>,
+    message: Option<Message>,
+    recent: Vec<PathBuf>,
+    dialog: Option<Receiver<Option<PathBuf>>>,
+    scan: Option<Scan>,
+    sort: SortKey,
+    ascending: bool,
+    note_text: String,
+    note_span: bool,
+    note_len_s: f64,
+    view_x: [f64; 2],
+    pending_x: Option<[f64; 2]>,
+    scratch: LaneScratch,
+    gap_markers_drawn: usize,
+    last_lanes_ms: f64,
 }
 
 impl ReviewView {
     /// A review view, opening `file` if given.
     pub fn new(
-        _ctx: &egui::Context,
+        ctx: &egui::Context,
         file: Option<PathBuf>,
         profile: Profile,
         agent_channel: Option<usize>,
     ) -> Self {
-        Self {
-            file,
-            _profile: profile,
-            _agent_channel: agent_channel,
+        let mut view = Self {
+            ctx: ctx.clone(),
+            profile,
+            agent_channel,
+            job: None,
+            open: None,
+            message: None,
+            recent: Vec::new(),
+            dialog: None,
+            scan: None,
+            sort: SortKey::Time,
+            ascending: true,
+            note_text: String::new(),
+            note_span: false,
+            note_len_s: 5.0,
+            view_x: [0.0, 60.0],
+            pending_x: None,
+            scratch: LaneScratch::default(),
+            gap_markers_drawn: 0,
+            last_lanes_ms: 0.0,
+        };
+        if let Some(f) = file {
+            view.open_file(f);
+        }
+        view
+    }
+
+    /// Restores the recent files saved by [`Self::save`].
+    pub fn restore(&mut self, storage: Option<&dyn eframe::Storage>) {
+        if let Some(s) = storage
+            && let Some(recent) = eframe::get_value::<Vec<PathBuf>>(s, RECENT_KEY)
+        {
+            self.recent = recent;
+        }
+    }
+
+    /// Starts opening `path` (analysis and decoding off the UI thread).
+    pub fn open_file(&mut self, path: PathBuf) {
+        self.shutdown_call();
+        self.message = None;
+        let ctx = self.ctx.clone();
+        let request = LoadRequest {
+            path: path.clone(),
+            profile: self.profile.clone(),
+            agent_channel: self.agent_channel,
+        };
+        match LoadJob::start(request, move || ctx.request_repaint()) {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Whether a call is being opened.
+    pub fn is_loading(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The open call, once loaded.
+    pub fn call(&self) -> Option<&LoadedCall> {
+        self.open.as_ref().map(|o| &o.call)
+    }
+
+    /// The open call's events (sorted as the list shows them).
+    pub fn events(&self) -> &[ReviewEvent] {
+        self.open.as_ref().map_or(&[], |o| o.events.as_slice())
+    }
+
+    /// The open call's notes.
+    pub fn notes(&self) -> &[Note] {
+        self.open.as_ref().map_or(&[], |o| o.notes.as_slice())
+    }
+
+    /// The playhead, s.
+    pub fn playhead_s(&self) -> f64 {
+        self.open.as_ref().map_or(0.0, |o| o.player.position_s())
+    }
+
+    /// Reply-gap markers drawn in the last frame.
+    pub fn gap_markers_drawn(&self) -> usize {
+        self.gap_markers_drawn
+    }
+
+    /// The message shown (error or confirmation).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_ref().map(|m| m.text.as_str())
+    }
+
+    /// Playback status: on with a device, or off and why.
+    pub fn playback_status(&self) -> Option<&PlaybackStatus> {
+        self.open.as_ref().map(|o| o.player.status())
+    }
+
+    /// Milliseconds the lanes took to prepare and lay out in the last frame.
+    pub fn last_lanes_ms(&self) -> f64 {
+        self.last_lanes_ms
+    }
+
+    /// Adds a note at `t_s` (to `end_s`) and saves the notes file.
+    pub fn add_note(&mut self, t_s: f64, end_s: Option<f64>, text: &str) {
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        open.notes.push(Note {
+            t_s,
+            end_s,
+            text: text.trim().to_string(),
+        });
+        notes::sort(&mut open.notes);
+        self.save_notes();
+    }
+
+    fn save_notes(&mut self) {
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        open.rebuild_events(&self.profile);
+        events::sort(&mut open.events, self.sort, self.ascending);
+        if let Err(e) = notes::save(&open.call.path, &open.notes) {
+            self.error(format!("notes not saved: {e}"));
+        }
+    }
+
+    fn error(&mut self, text: String) {
+        self.message = Some(Message { text, error: true });
+    }
+
+    fn info(&mut self, text: String) {
+        self.message = Some(Message { text, error: false });
+    }
+
+    fn remember(&mut self, path: &Path) {
+        let p = path.to_path_buf();
+        self.recent.retain(|r| r != &p);
+        self.recent.insert(0, p);
+        self.recent.truncate(MAX_RECENT);
+    }
+
+    /// Exports the HTML report and the events CSV beside the WAV; returns their paths.
+    pub fn export(&mut self) -> Option<(PathBuf, PathBuf)> {
+        let open = self.open.as_ref()?;
+        let html = export::html_report(&open.call, &self.profile, &open.notes, &open.events);
+        let html_path = export::html_path(&open.call.path);
+        let csv_path = export::csv_path(&open.call.path);
+        let result = export::write_html(&html_path, &html)
+            .and_then(|()| export::write_csv(&csv_path, &open.events));
+        match result {
+            Ok(()) => {
+                self.info(format!(
+                    "wrote {} and {}",
+                    html_path.display(),
+                    csv_path.display()
+                ));
+                Some((html_path, csv_path))
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Moves the playhead to `t_s` and brings it into view.
+    pub fn seek(&mut self, t_s: f64) {
+        let Some(open) = self.open.as_ref() else {
+            return;
+        };
+        open.player.seek(t_s);
+        let t = open.player.position_s();
+        let [a, b] = self.view_x;
+        if t < a || t > b {
+            let w = (b - a).max(1.0);
+            self.pending_x = Some([t - w / 2.0, t + w / 2.0]);
+        }
+    }
+
+    fn jump_to(&mut self, e: &ReviewEvent) {
+        self.seek(e.t_s);
+        // Zoom so that the event and some context fill the view.
+        let span = e.end_s.map_or(0.0, |end| end - e.t_s);
+        let w = (span + 10.0)
+            .max(12.0)
+            .min(self.view_x[1] - self.view_x[0])
+            .max(12.0);
+        let c = e.t_s + span / 2.0;
+        self.pending_x = Some([c - w / 2.0, c + w / 2.0]);
+    }
+
+    fn poll(&mut self) {
+        if let Some(job) = self.job.as_mut() {
+            match job.try_take() {
+                None => self.ctx.request_repaint_after(Duration::from_millis(50)),
+                Some(result) => {
+                    self.job = None;
+                    match result {
+                        Ok(call) => self.loaded(call),
+                        Err(e) => self.error(e.to_string()),
+                    }
+                }
+            }
+        }
+        if let Some(rx) = &self.dialog
+            && let Ok(choice) = rx.try_recv()
+        {
+            self.dialog = None;
+            if let Some(path) = choice {
+                self.open_file(path);
+            }
+        }
+        if let Some(scan) = self.scan.as_mut() {
+            scan.poll();
+        }
+    }
+
+    fn loaded(&mut self, call: LoadedCall) {
+        let (notes, notes_error) = match notes::load(&call.path) {
+            Ok(n) => (n, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        self.remember(&call.path);
+        let player = Player::new(call.audio.clone());
+        let d = call.report.duration_s.max(call.info.duration_s());
+        self.pending_x = Some([0.0, d.max(1.0)]);
+        self.view_x = [0.0, d.max(1.0)];
+        let mut open = Open {
+            call,
+            player,
+            notes,
+            events: Vec::new(),
+        };
+        open.rebuild_events(&self.profile);
+        events::sort(&mut open.events, self.sort, self.ascending);
+        self.open = Some(open);
+        if let Some(e) = notes_error {
+            self.error(format!("notes not loaded: {e}"));
+        }
+    }
+
+    fn start_dialog(&mut self) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("review-file-dialog".into())
+            .spawn(move || {
+                let choice = rfd::FileDialog::new()
+                    .set_title("Open a recorded call")
+                    .add_filter("WAV audio", &["wav", "WAV"])
+                    .pick_file();
+                let _ = tx.send(choice);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.dialog = Some(rx),
+            Err(e) => self.error(format!("cannot open the file dialog: {e}")),
+        }
+    }
+
+    fn handle_input(&mut self, ctx: &egui::Context) {
+        let dropped: Option<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().find_map(|f| {
+                let p = f.path();
+                (!p.as_os_str().is_empty()).then(|| p.to_path_buf())
+            })
+        });
+        if let Some(p) = dropped {
+            self.open_file(p);
+            return;
+        }
+        if ctx.egui_wants_keyboard_input() || self.open.is_none() {
+            return;
+        }
+        let (space, next, prev, left, right, home) = ctx.input(|i| {
+            (
+                i.key_pressed(Key::Space),
+                i.key_pressed(Key::N),
+                i.key_pressed(Key::P),
+                i.key_pressed(Key::ArrowLeft),
+                i.key_pressed(Key::ArrowRight),
+                i.key_pressed(Key::Home),
+            )
+        });
+        let t = self.playhead_s();
+        if space && let Some(o) = &self.open {
+            o.player.set_playing(!o.player.is_playing());
+        }
+        let target = if next {
+            events::next_flagged(self.events(), t).cloned()
+        } else if prev {
+            events::previous_flagged(self.events(), t).cloned()
+        } else {
+            None
+        };
+        if let Some(e) = target {
+            self.jump_to(&e);
+        }
+        if left {
+            self.seek(t - 5.0);
+        }
+        if right {
+            self.seek(t + 5.0);
+        }
+        if home {
+            self.seek(0.0);
         }
     }
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("Review");
-            match &self.file {
-                Some(f) => ui.label(format!("{}", f.display())),
-                None => ui.label("No call open."),
+        self.poll();
+        let ctx = ui.ctx().clone();
+        self.handle_input(&ctx);
+        if let Some(o) = &self.open
+            && o.player.is_playing()
+        {
+            ctx.request_repaint_after(Duration::from_millis(33));
+            self.follow_playhead();
+        }
+        egui::Panel::top("review_toolbar").show(ui, |ui| self.toolbar_ui(ui));
+        if self.job.is_some() {
+            egui::Panel::top("review_progress").show(ui, |ui| self.progress_ui(ui));
+        }
+        if let Some(m) = &self.message {
+            let (text, error) = (m.text.clone(), m.error);
+            egui::Panel::top("review_message").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if error {
+                        ui.colored_label(theme::ALERT, format!("⚠ {text}"));
+                    } else {
+                        ui.label(format!("✔ {text}"));
+                    }
+                    if ui.small_button("✖ dismiss").clicked() {
+                        self.message = None;
+                    }
+                });
+            });
+        }
+        if self.open.is_some() {
+            egui::Panel::right("review_side")
+                .resizable(true)
+                .default_size(380.0)
+                .size_range(300.0..=520.0)
+                .show(ui, |ui| self.side_ui(ui));
+            egui::CentralPanel::default().show(ui, |ui| self.lanes_ui(ui));
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| self.start_ui(ui));
+        }
+    }
+
+    fn follow_playhead(&mut self) {
+        let t = self.playhead_s();
+        let [a, b] = self.view_x;
+        if t > b || t < a {
+            let w = b - a;
+            self.pending_x = Some([t - 0.1 * w, t + 0.9 * w]);
+        }
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("📂 Open…").clicked() {
+                self.start_dialog();
+            }
+            let recent = self.recent.clone();
+            ui.menu_button("🕘 Recent", |ui| {
+                if recent.is_empty() {
+                    ui.label("No recent calls.");
+                }
+                for p in recent {
+                    if ui.button(p.display().to_string()).clicked() {
+                        self.open_file(p);
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button("📼 Recordings", |ui| self.recordings_ui(ui));
+            let Some(open) = &self.open else {
+                return;
             };
+            ui.separator();
+            let name = open
+                .call
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            ui.strong(name).on_hover_text(open.call.path.display().to_string());
+            let channels = open.call.info.channels;
+            let current = open.call.agent_channel;
+            let path = open.call.path.clone();
+            if channels > 1 {
+                let mut chosen = current;
+                egui::ComboBox::from_label("agent channel")
+                    .selected_text(format!("{chosen}"))
+                    .show_ui(ui, |ui| {
+                        for c in 0..usize::from(channels) {
+                            ui.selectable_value(&mut chosen, c, format!("channel {c}"));
+                        }
+                    });
+                if chosen != current {
+                    self.agent_channel = Some(chosen);
+                    self.open_file(path);
+                    return;
+                }
+            }
+            ui.separator();
+            if ui.button("⬇ Export report").on_hover_text(
+                "writes FILE.report.html (self-contained, prints well) and FILE.events.csv beside the WAV",
+            ).clicked() {
+                self.export();
+            }
+        });
+        if self.open.is_some() {
+            ui.horizontal_wrapped(|ui| self.transport_ui(ui));
+        }
+    }
+
+    fn transport_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let player = &open.player;
+        let playing = player.is_playing();
+        let on = player.has_device();
+        let label = if playing { "Pause" } else { "▶ Play" };
+        if ui
+            .add_enabled(on, egui::Button::new(label))
+            .on_hover_text("space")
+            .clicked()
+        {
+            player.set_playing(!playing);
+        }
+        let d = open.call.audio.duration_s();
+        let mut pos = player.position_s();
+        let slider = ui.add(
+            egui::Slider::new(&mut pos, 0.0..=d.max(0.01))
+                .text("position")
+                .custom_formatter(|v, _| clock(v))
+                .custom_parser(|_| None),
+        );
+        let mut seek_to = None;
+        if slider.changed() {
+            seek_to = Some(pos);
+        }
+        let mut speed = player.speed();
+        if ui
+            .add(
+                egui::Slider::new(&mut speed, 0.5..=2.0)
+                    .text("× speed")
+                    .step_by(0.25),
+            )
+            .changed()
+        {
+            player.set_speed(speed);
+        }
+        let mut listen = player.listen();
+        egui::ComboBox::from_label("hear")
+            .selected_text(match listen {
+                Listen::Both => "both",
+                Listen::Agent => "agent",
+                Listen::Customer => "customer",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut listen, Listen::Both, "both (agent left)");
+                ui.selectable_value(&mut listen, Listen::Agent, "agent");
+                ui.selectable_value(&mut listen, Listen::Customer, "customer");
+            });
+        if listen != player.listen() {
+            player.set_listen(listen);
+        }
+        match player.status() {
+            PlaybackStatus::On { device, rate } => {
+                ui.label(format!("🔊 {device}, {rate} Hz"));
+            }
+            PlaybackStatus::Off(reason) => {
+                ui.colored_label(theme::HIGH, format!("🔇 playback off: {reason}"));
+            }
+        }
+        ui.label(RichText::new("keys: space play · N/P next/previous flagged · ⬅/➡ 5 s").small());
+        if let Some(t) = seek_to {
+            self.seek(t);
+        }
+    }
+
+    fn progress_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(job) = &self.job else {
+            return;
+        };
+        let name = job.path().display().to_string();
+        let p = job.progress();
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            ui.label(format!("Analysing {name}"));
+            ui.add(
+                egui::ProgressBar::new(p)
+                    .show_percentage()
+                    .desired_width(300.0),
+            );
+            cancel = ui.button("✖ Cancel").clicked();
+        });
+        if cancel {
+            job.cancel();
+        }
+    }
+
+    fn recordings_ui(&mut self, ui: &mut egui::Ui) {
+        if self.scan.is_none() {
+            let ctx = self.ctx.clone();
+            match Scan::start(Path::new(RECORDINGS_DIR), self.profile.clone(), move || {
+                ctx.request_repaint()
+            }) {
+                Ok(s) => self.scan = Some(s),
+                Err(e) => {
+                    ui.label(format!("cannot scan {RECORDINGS_DIR}/: {e}"));
+                    return;
+                }
+            }
+        }
+        let Some(scan) = &self.scan else {
+            return;
+        };
+        if scan.total == 0 {
+            ui.label(format!("No WAV files in {RECORDINGS_DIR}/."));
+        }
+        let mut chosen = None;
+        for r in &scan.done {
+            let name = r
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = match &r.score {
+                Ok((score, d)) => format!("{name}: score {score}, {}", clock(*d)),
+                Err(e) => format!("{name}: ⚠ {e}"),
+            };
+            if ui.button(text).clicked() {
+                chosen = Some(r.path.clone());
+            }
+        }
+        if scan.done.len() < scan.total {
+            ui.label(format!("scoring {}/{}…", scan.done.len(), scan.total));
+        }
+        if ui.button("Rescan").clicked() {
+            self.scan = None;
+        }
+        if let Some(p) = chosen {
+            self.open_file(p);
+            ui.close();
+        }
+    }
+
+    fn start_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Review a recorded call");
+        ui.label("Open a WAV (G.711 mu-law/A-law, PCM or float; 8–48 kHz; mono or stereo), drop one on the window, or pick a recent call or a recording.");
+        ui.add_space(8.0);
+        if ui.button("📂 Open a call…").clicked() {
+            self.start_dialog();
+        }
+        ui.add_space(8.0);
+        if !self.recent.is_empty() {
+            ui.strong("Recent calls");
+            let mut chosen = None;
+            for p in &self.recent {
+                if ui.link(p.display().to_string()).clicked() {
+                    chosen = Some(p.clone());
+                }
+            }
+            if let Some(p) = chosen {
+                self.open_file(p);
+            }
+        }
+        ui.add_space(8.0);
+        ui.collapsing(format!("Recordings in {RECORDINGS_DIR}/"), |ui| {
+            self.recordings_ui(ui)
         });
     }
 
+    fn side_ui(&mut self, ui: &mut egui::Ui) {
+        // Summary and notes scroll in the upper part; the event list fills the rest and
+        // lays out only its visible rows (a two-hour call has hundreds of events).
+        let top = (ui.available_height() * 0.6).max(200.0);
+        egui::ScrollArea::vertical()
+            .id_salt("review_side_scroll")
+            .max_height(top)
+            .show(ui, |ui| {
+                self.summary_ui(ui);
+                ui.separator();
+                self.notes_ui(ui);
+                ui.separator();
+                self.measures_ui(ui);
+            });
+        ui.separator();
+        self.event_list_ui(ui);
+    }
+
+    fn summary_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let r = &open.call.report;
+        ui.heading(format!("Score {} / 100", r.score.total));
+        let info = &open.call.info;
+        ui.label(format!(
+            "{} · {} Hz {} · {} · agent channel {}",
+            clock(r.duration_s),
+            info.sample_rate,
+            info.encoding.as_str(),
+            r.layout,
+            open.call.agent_channel
+        ));
+        ui.label(
+            RichText::new(format!(
+                "opened in {:.1} s (analysis {:.1} s, waveform and audio {:.1} s alongside)",
+                open.call.timings.total_s, open.call.timings.analysis_s, open.call.timings.decode_s
+            ))
+            .small()
+            .weak(),
+        );
+        for d in &r.score.deductions {
+            ui.label(format!("−{:.1} {}: {}", d.points, d.rule, d.why));
+        }
+        if r.score.deductions.is_empty() {
+            ui.label("No deductions.");
+        }
+        for d in &r.score.not_scored {
+            ui.label(RichText::new(format!("not scored: {}: {}", d.rule, d.why)).weak());
+        }
+    }
+
+    fn measures_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let r = &open.call.report;
+        let a = &r.agent;
+        egui::CollapsingHeader::new("Measures")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::Grid::new("review_summary_grid")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        let mut row = |k: &str, v: String| {
+                            ui.label(k);
+                            ui.label(v);
+                            ui.end_row();
+                        };
+                        row(
+                            "median pitch",
+                            a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
+                        );
+                        row(
+                            "in band",
+                            a.frac_voiced_in_band
+                                .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
+                        );
+                        row(
+                            "reply gaps",
+                            if r.reply_gaps_measured {
+                                format!("{}", r.reply_gaps.len())
+                            } else {
+                                "not measured (mono)".into()
+                            },
+                        );
+                        row("overlaps", r.overlaps.to_string());
+                        row(
+                            "pace changes",
+                            format!(
+                                "{} ({} per 45 s)",
+                                a.pace_changes.len(),
+                                a.pace_changes_per_45s
+                                    .map_or("–".into(), |v| format!("{v:.1}"))
+                            ),
+                        );
+                        row("long silences", r.long_silences.len().to_string());
+                        row(
+                            "longest agent turn",
+                            format!("{:.1} s", r.longest_monologue_s),
+                        );
+                    });
+            });
+    }
+
+    fn notes_ui(&mut self, ui: &mut egui::Ui) {
+        let t = self.playhead_s();
+        ui.strong("Coach notes");
+        let label = ui.label("New note");
+        ui.add(
+            egui::TextEdit::multiline(&mut self.note_text)
+                .desired_rows(1)
+                .hint_text("what the agent should hear about this moment")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.note_span, "span of");
+            ui.add_enabled(
+                self.note_span,
+                egui::DragValue::new(&mut self.note_len_s)
+                    .range(0.5..=600.0)
+                    .suffix(" s"),
+            );
+            let text = self.note_text.trim().to_string();
+            if ui
+                .add_enabled(
+                    !text.is_empty(),
+                    egui::Button::new(format!("✏ Add note at {}", clock(t))),
+                )
+                .clicked()
+            {
+                let end = self.note_span.then_some(t + self.note_len_s);
+                self.add_note(t, end, &text);
+                self.note_text.clear();
+            }
+        });
+        let mut remove = None;
+        let mut jump = None;
+        for (i, n) in self.notes().iter().enumerate() {
+            ui.horizontal_wrapped(|ui| {
+                let when = match n.end_s {
+                    Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
+                    None => clock(n.t_s),
+                };
+                if ui.button(format!("▶ {when}")).clicked() {
+                    jump = Some(n.t_s);
+                }
+                ui.label(format!("✏ {}", n.text));
+                if ui.small_button("✖ delete").clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if let Some(t) = jump {
+            self.seek(t);
+        }
+        if let Some(i) = remove
+            && let Some(open) = self.open.as_mut()
+        {
+            open.notes.remove(i);
+            self.save_notes();
+        }
+    }
+
+    fn event_list_ui(&mut self, ui: &mut egui::Ui) {
+        ui.strong("Events");
+        ui.horizontal(|ui| {
+            ui.label("sort by");
+            for (key, name) in [
+                (SortKey::Time, "time"),
+                (SortKey::Kind, "kind"),
+                (SortKey::Value, "value"),
+            ] {
+                let arrow = if self.sort == key {
+                    if self.ascending { " ⬆" } else { " ⬇" }
+                } else {
+                    ""
+                };
+                if ui
+                    .selectable_label(self.sort == key, format!("{name}{arrow}"))
+                    .clicked()
+                {
+                    if self.sort == key {
+                        self.ascending = !self.ascending;
+                    } else {
+                        self.sort = key;
+                        self.ascending = true;
+                    }
+                    if let Some(o) = self.open.as_mut() {
+                        events::sort(&mut o.events, self.sort, self.ascending);
+                    }
+                }
+            }
+        });
+        let mut chosen = None;
+        let t = self.playhead_s();
+        let events = self.events();
+        let row_h = ui.spacing().interact_size.y;
+        egui::ScrollArea::vertical()
+            .id_salt("review_events_scroll")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_h, events.len(), |ui, rows| {
+                for e in &events[rows] {
+                    let value = match e.kind {
+                        EventKind::Note => short(&e.detail, 40),
+                        EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
+                        _ => format!("{:.2} {}", e.value, e.unit),
+                    };
+                    let text = format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value);
+                    let colour = event_color(e.kind);
+                    let at = (e.t_s - t).abs() < 0.01;
+                    let rich = RichText::new(text).color(colour);
+                    let resp = ui
+                        .selectable_label(at, rich)
+                        .on_hover_text(e.detail.clone());
+                    if resp.clicked() {
+                        chosen = Some(e.clone());
+                    }
+                }
+            });
+        if let Some(e) = chosen {
+            self.jump_to(&e);
+        }
+    }
+
+    fn lanes_ui(&mut self, ui: &mut egui::Ui) {
+        let started = Instant::now();
+        let Some(open) = &self.open else {
+            return;
+        };
+        let call = &open.call;
+        let r = &call.report;
+        let d = r.duration_s.max(call.info.duration_s()).max(0.01);
+        let playhead = open.player.position_s();
+        let playhead_colour = ui.visuals().strong_text_color();
+        let link = egui::Id::unique("review_lanes");
+        let pending = self.pending_x.take();
+        let [v0, v1] = pending.unwrap_or(self.view_x);
+        // Prepare data for the visible range and as much again each side, so a pan shows
+        // data until the next frame prepares the new range.
+        let w = v1 - v0;
+        let (p0, p1) = ((v0 - w).max(0.0), (v1 + w).min(d));
+        let px = ui.available_width().max(100.0) as usize;
+        let env_bins = (2.0 * px as f64 * (p1 - p0) / w.max(1e-6)) as usize;
+        let mut clicked_at: Option<f64> = None;
+        let mut new_view: Option<[f64; 2]> = None;
+        let scratch = &mut self.scratch;
+        let mut gap_markers = 0;
+        let avail = ui.available_height();
+        let stereo = call.waveform[1].is_some();
+        let wave_h = ((avail - 500.0) / if stereo { 2.0 } else { 1.0 }).clamp(50.0, 110.0);
+
+        egui::ScrollArea::vertical()
+            .id_salt("review_lanes_scroll")
+            .show(ui, |ui| {
+                let lane = |id: &'static str, height: f32, y: [f64; 2], x_axis: bool| {
+                    let mut plot = Plot::new(id)
+                        .height(height)
+                        .link_axis(link, [true, false])
+                        .link_cursor(link, [true, false])
+                        .allow_zoom([true, false])
+                        .allow_scroll([true, false])
+                        .allow_drag([true, false])
+                        .allow_boxed_zoom(false)
+                        .allow_double_click_reset(false)
+                        .allow_axis_zoom_drag([false, false])
+                        .default_x_bounds(v0, v1)
+                        .default_y_bounds(y[0], y[1])
+                        .auto_bounds([false, false])
+                        .y_axis_min_width(84.0)
+                        .show_axes([x_axis, true])
+                        .x_axis_formatter(|m, _| axis_clock(m.value))
+                        .x_grid_spacer(egui_plot::uniform_grid_spacer(time_steps));
+                    if x_axis {
+                        plot = plot.x_axis_label("time (m:ss)");
+                    }
+                    plot
+                };
+                let apply = |pu: &mut egui_plot::PlotUi<'_>| {
+                    if let Some([a, b]) = pending {
+                        pu.set_plot_bounds_x(a..=b);
+                    }
+                };
+                let mut after = |resp: egui_plot::PlotResponse<()>| {
+                    let b = resp.transform.bounds();
+                    new_view = Some([b.min()[0], b.max()[0]]);
+                    if resp.response.clicked()
+                        && let Some(pos) = resp.response.interact_pointer_pos()
+                    {
+                        clicked_at = Some(resp.transform.value_from_position(pos).x);
+                    }
+                };
+
+                // Waveforms.
+                for (k, name, colour) in [
+                    (0usize, "agent", theme::AGENT),
+                    (1, "customer", theme::CUSTOMER),
+                ] {
+                    let Some(p) = &call.waveform[k] else { continue };
+                    let id = if k == 0 { "lane_wave_agent" } else { "lane_wave_customer" };
+                    let label = if r.layout == "mono" { "speech" } else { name };
+                    let resp = lane(id, wave_h, [-1.0, 1.0], false)
+                        .y_axis_label(label)
+                        .show_grid([true, false])
+                        .label_formatter(|pos| {
+                            let (HoverPosition::NearDataPoint { position, .. }
+                            | HoverPosition::Elsewhere { position }) = pos;
+                            Some(clock(position.x))
+                        })
+                        .show(ui, |pu| {
+                            apply(pu);
+                            p.envelope_into(p0, p1, env_bins, &mut scratch.envelope);
+                            pu.line(
+                                Line::new(name, PlotPoints::from(scratch.envelope.points.clone()))
+                                    .color(colour)
+                                    .width(1.0),
+                            );
+                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
+                        });
+                    after(resp);
+                }
+
+                // Who speaks; long silences; monologues; notes.
+                let resp = lane("lane_talk", 74.0, [-0.1, 2.4], false)
+                    .y_axis_label("who speaks")
+                    .y_grid_spacer(|_| {
+                        vec![
+                            egui_plot::GridMark { value: 0.5, step_size: 1.0 },
+                            egui_plot::GridMark { value: 1.5, step_size: 1.0 },
+                        ]
+                    })
+                    .y_axis_formatter(|m, _| {
+                        if (m.value - 1.5).abs() < 0.01 {
+                            "agent".into()
+                        } else if (m.value - 0.5).abs() < 0.01 {
+                            "customer".into()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .label_formatter(|pos| match pos {
+                        HoverPosition::NearDataPoint { plot_name, position, .. } => {
+                            Some(format!("{plot_name}\n{}", clock(position.x)))
+                        }
+                        HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+                    })
+                    .show(ui, |pu| {
+                        apply(pu);
+                        let parties: &[(Speaker, &str, Color32, f64)] = if r.layout == "mono" {
+                            &[(Speaker::Mixed, "speech", theme::AGENT, 1.1)]
+                        } else {
+                            &[
+                                (Speaker::Agent, "agent speaks", theme::AGENT, 1.1),
+                                (Speaker::Customer, "customer speaks", theme::CUSTOMER, 0.1),
+                            ]
+                        };
+                        for (speaker, name, colour, low) in parties {
+                            lanes::segment_steps_into(&r.segments, *speaker, p0, p1, *low, low + 0.8, &mut scratch.points);
+                            pu.line(
+                                Line::new(*name, PlotPoints::from(scratch.points.clone()))
+                                    .color(*colour)
+                                    .fill(*low as f32)
+                                    .fill_alpha(0.8)
+                                    .allow_band(false)
+                                    .width(1.0),
+                            );
+                        }
+                        for s in r.long_silences.iter().filter(|s| s.end >= p0 && s.start <= p1) {
+                            pu.span(
+                                Span::new(format!("… {:.1} s", s.end - s.start), s.start..=s.end)
+                                    .fill(theme::IDLE.gamma_multiply(0.35))
+                                    .border_color(theme::IDLE),
+                            );
+                        }
+                        for e in open.events.iter().filter(|e| e.kind == EventKind::Monologue) {
+                            if let Some(end) = e.end_s {
+                                pu.line(
+                                    Line::new(format!("⌛ monologue {:.0} s", e.value), vec![[e.t_s, 2.05], [end, 2.05]])
+                                        .color(theme::HIGH)
+                                        .width(4.0),
+                                );
+                            }
+                        }
+                        let note_pts: Vec<[f64; 2]> = open.notes.iter().map(|n| [n.t_s, 2.2]).collect();
+                        if !note_pts.is_empty() {
+                            pu.points(
+                                Points::new("✏ note", note_pts)
+                                    .shape(MarkerShape::Down)
+                                    .radius(6.0)
+                                    .color(theme::PACE),
+                            );
+                        }
+                        for n in open.notes.iter().filter(|n| n.end_s.is_some()) {
+                            if let Some(end) = n.end_s {
+                                pu.line(
+                                    Line::new("✏ note span", vec![[n.t_s, 2.2], [end, 2.2]])
+                                        .color(theme::PACE)
+                                        .style(LineStyle::dashed_dense())
+                                        .width(2.0),
+                                );
+                            }
+                        }
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
+                    });
+                after(resp);
+
+                // Pitch with the calming band.
+                let band = self.profile.pitch.band_hz;
+        let f0_colour = ui.visuals().strong_text_color();
+                let resp = lane("lane_pitch", 130.0, [60.0, 300.0], false)
+                    .y_axis_label("agent pitch Hz")
+                    .label_formatter(move |pos| match pos {
+                        HoverPosition::NearDataPoint { position, .. } => {
+                            let inside = position.y >= band[0] && position.y <= band[1];
+                            Some(format!(
+                                "{:.0} Hz at {} ({})",
+                                position.y,
+                                clock(position.x),
+                                if inside { "✔ in band" } else if position.y < band[0] { "◀ below band" } else { "▶ above band" }
+                            ))
+                        }
+                        HoverPosition::Elsewhere { position } => {
+                            Some(format!("{:.0} Hz, {}", position.y, clock(position.x)))
+                        }
+                    })
+                    .show(ui, |pu| {
+                        apply(pu);
+                        pu.span(
+                            Span::new(format!("calming band {:.0}–{:.0} Hz", band[0], band[1]), band[0]..=band[1])
+                                .axis(Axis::Y)
+                                .fill(theme::BAND_FILL),
+                        );
+                        call.pitch.visible_into(p0, p1, 4 * px, &mut scratch.points);
+                        pu.points(
+                            Points::new("agent F0", PlotPoints::from(scratch.points.clone()))
+                                .radius(1.5)
+                                .color(f0_colour),
+                        );
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
+                    });
+                after(resp);
+
+                // Reply gaps.
+                if r.reply_gaps_measured {
+                    let window = self.profile.reply.window_s;
+                    let gaps = &r.reply_gaps;
+                    let resp = lane("lane_gaps", 120.0, [-1.0, 3.2], false)
+                        .y_axis_label("reply gap s")
+                        .label_formatter(|pos| match pos {
+                            HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
+                                "{plot_name}: {:.3} s\nagent started {}",
+                                position.y,
+                                clock(position.x)
+                            )),
+                            HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+                        })
+                        .show(ui, |pu| {
+                            apply(pu);
+                            pu.span(
+                                Span::new(format!("reply window {:.1}–{:.1} s", window[0], window[1]), window[0]..=window[1])
+                                    .axis(Axis::Y)
+                                    .fill(theme::BAND_FILL),
+                            );
+                            let first = gaps.partition_point(|g| g.agent_start < p0);
+                            let last = gaps.partition_point(|g| g.agent_start <= p1);
+                            let visible = &gaps[first..last.max(first)];
+                            for (verdict, shape) in [
+                                (Verdict::Overlap, MarkerShape::Cross),
+                                (Verdict::Early, MarkerShape::Left),
+                                (Verdict::InWindow, MarkerShape::Circle),
+                                (Verdict::Late, MarkerShape::Right),
+                            ] {
+                                let pts: Vec<[f64; 2]> = visible
+                                    .iter()
+                                    .filter(|g| g.verdict == verdict)
+                                    .map(|g| [g.agent_start, g.gap_s.clamp(-0.95, 3.1)])
+                                    .collect();
+                                gap_markers += pts.len();
+                                if !pts.is_empty() {
+                                    pu.points(
+                                        Points::new(theme::verdict_label(verdict), pts)
+                                            .shape(shape)
+                                            .radius(6.0)
+                                            .filled(true)
+                                            .color(theme::verdict_color(verdict)),
+                                    );
+                                }
+                            }
+                            if visible.len() <= MAX_GAP_LABELS {
+                                for g in visible {
+                                    pu.text(
+                                        Text::new(
+                                            "gap value",
+                                            egui_plot::PlotPoint::new(g.agent_start, g.gap_s.clamp(-0.95, 3.1) + 0.45),
+                                            RichText::new(format!("{:.2}", g.gap_s)).small(),
+                                        )
+                                        .color(theme::verdict_color(g.verdict)),
+                                    );
+                                }
+                            }
+                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
+                        });
+                    after(resp);
+                }
+
+                // Pace.
+                let pace = &r.agent.pace;
+                let top = pace.iter().map(|p| p.syllables_per_s).fold(6.0, f64::max).ceil();
+                let resp = lane("lane_pace", 100.0, [0.0, top], true)
+                    .y_axis_label("pace syl/s")
+                    .label_formatter(|pos| match pos {
+                        HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
+                            "{plot_name}: {:.2} syllables/s at {}",
+                            position.y,
+                            clock(position.x)
+                        )),
+                        HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+                    })
+                    .show(ui, |pu| {
+                        apply(pu);
+                        lanes::pace_curve_into(pace, p0, p1, &mut scratch.points);
+                        pu.line(
+                            Line::new("agent pace", PlotPoints::from(scratch.points.clone()))
+                                .color(theme::PACE)
+                                .width(2.0),
+                        );
+                        let changes: Vec<[f64; 2]> = r
+                            .agent
+                            .pace_changes
+                            .iter()
+                            .filter(|c| c.t >= p0 && c.t <= p1)
+                            .map(|c| [c.t, c.to])
+                            .collect();
+                        if !changes.is_empty() {
+                            pu.points(
+                                Points::new("♦ pace change", changes)
+                                    .shape(MarkerShape::Diamond)
+                                    .radius(6.0)
+                                    .filled(true)
+                                    .color(theme::PACE),
+                            );
+                        }
+                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
+                    });
+                after(resp);
+                ui.label(
+                    RichText::new(
+                        "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in window · ▶ late · ♦ pace change · 🔽 note.",
+                    )
+                    .small(),
+                );
+            });
+
+        self.gap_markers_drawn = gap_markers;
+        if let Some(v) = new_view {
+            self.view_x = v;
+        }
+        if let Some(t) = clicked_at {
+            self.seek(t);
+        }
+        self.last_lanes_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+
     /// Persists the view's settings (recent files).
-    pub fn save(&mut self, _storage: &mut dyn eframe::Storage) {}
+    pub fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, RECENT_KEY, &self.recent);
+    }
+
+    fn shutdown_call(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel();
+        }
+        if let Some(open) = &self.open {
+            open.player.set_playing(false);
+        }
+        self.open = None;
+    }
 
     /// Stops worker threads and playback.
-    pub fn shutdown(&mut self) {}
+    pub fn shutdown(&mut self) {
+        self.shutdown_call();
+    }
+}
+
+/// The first `n` characters of `s`, with "…" when cut.
+fn short(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+/// Grid steps on the time axis: round clock steps (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10,
+/// 15, 30 min, 1 h) rather than powers of ten.
+fn time_steps(input: egui_plot::GridInput) -> [f64; 3] {
+    const STEPS: [f64; 18] = [
+        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+        3600.0, 7200.0, 14400.0,
+    ];
+    let pick = |min: f64| STEPS.iter().copied().find(|s| *s >= min).unwrap_or(14400.0);
+    let a = pick(input.base_step_size);
+    let b = pick(a * 3.0);
+    let c = pick(b * 3.0);
+    [a, b, c]
+}
+
+/// Axis tick: `m:ss` on whole seconds, `m:ss.s` between them.
+fn axis_clock(t: f64) -> String {
+    let c = clock(t);
+    if (t - t.round()).abs() < 1e-6 {
+        c.trim_end_matches(".0").to_string()
+    } else {
+        c
+    }
+}
+
+fn event_color(kind: EventKind) -> Color32 {
+    match kind {
+        EventKind::ReplyGap(v) => theme::verdict_color(v),
+        EventKind::PaceChange => theme::PACE,
+        EventKind::LongSilence => theme::IDLE,
+        EventKind::Monologue => theme::HIGH,
+        EventKind::Note => theme::PACE,
+    }
 }

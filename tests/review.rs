@@ -1,0 +1,648 @@
+//! The coaches' review view (issue #4): what it shows equals `callcoach score` on the
+//! same file; clicking an event moves the playhead; notes survive a reopen; the report
+//! and the CSV hold every gap, note and event; every format the engine reads opens.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::time::{Duration, Instant};
+
+use callcoach::analysis::CallReport;
+use callcoach::audio::wav::{Encoding, WavStream, write_g711};
+use callcoach::batch::CallRecord;
+use callcoach::config::Profile;
+use callcoach::gui::review_view::ReviewView;
+use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::review::events::{self, EventKind};
+use callcoach::review::export::{self, clock};
+use callcoach::review::load::{self, LoadError, LoadJob, LoadRequest};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/demo_call.wav")
+}
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/dev/calls")
+        .join(name)
+}
+
+/// A copy of the demo call in a temporary folder, so notes and reports are written there.
+fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("demo_call.wav");
+    std::fs::copy(demo(), &path).expect("copy demo");
+    (dir, path)
+}
+
+fn engine(path: &Path) -> CallReport {
+    analyse_file(path, &Profile::default(), &AnalyseOptions::default(), None)
+        .expect("engine")
+        .report
+}
+
+/// `callcoach score --format jsonl FILE`, from the real binary.
+fn score_cli(path: &Path) -> CallRecord {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["score", "--format", "jsonl", "--quiet"])
+        .arg(path)
+        .output()
+        .expect("run callcoach score");
+    assert!(out.status.success(), "{out:?}");
+    let line = String::from_utf8(out.stdout).expect("utf8");
+    serde_json::from_str(line.trim()).expect("one JSON record")
+}
+
+fn harness(file: &Path) -> Harness<'static, ReviewView> {
+    let ctx = egui::Context::default();
+    let view = ReviewView::new(&ctx, Some(file.to_path_buf()), Profile::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60), "still loading");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    // Settle: the first frames apply the initial view.
+    h.run_steps(3);
+    h
+}
+
+fn event_label(e: &callcoach::review::ReviewEvent) -> String {
+    let value = match e.kind {
+        EventKind::Note => {
+            let mut v: String = e.detail.chars().take(40).collect();
+            if e.detail.chars().count() > 40 {
+                v.push('…');
+            }
+            v
+        }
+        EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
+        _ => format!("{:.2} {}", e.value, e.unit),
+    };
+    format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value)
+}
+
+#[test]
+fn demo_call_shows_every_gap_marker_and_the_score_of_callcoach_score() {
+    let (_dir, wav) = demo_copy();
+    let cli = score_cli(&wav);
+    let cli_report = cli.report.expect("scored");
+    assert_eq!(cli_report, engine(&wav), "CLI and engine agree");
+    let h = harness(&wav);
+    let view = h.state();
+    assert!(view.message().is_none(), "{:?}", view.message());
+    let report = &view.call().expect("loaded").report;
+    // The same numbers as `callcoach score`, all of them.
+    assert_eq!(report, &cli_report);
+    let gaps = cli_report.reply_gaps.len();
+    assert_eq!(gaps, 6, "the demo call has six designed gaps");
+    assert_eq!(view.gap_markers_drawn(), gaps);
+    // One row per gap in the event list, with the gap's value.
+    let rows = h.query_all_by_label_contains("reply gap:").count();
+    assert_eq!(rows, gaps);
+    for g in &cli_report.reply_gaps {
+        let text = format!("{:.3} s", g.gap_s);
+        assert!(
+            h.query_by_label_contains(&text).is_some(),
+            "gap {text} listed"
+        );
+    }
+    h.get_by_label(&format!("Score {} / 100", cli_report.score.total));
+    // Without a sound card the view says why playback is off.
+    if let Some(callcoach::review::playback::PlaybackStatus::Off(reason)) = view.playback_status() {
+        assert!(
+            h.query_by_label_contains("playback off:").is_some(),
+            "{reason}"
+        );
+    }
+}
+
+#[test]
+fn clicking_an_event_moves_the_playhead_there() {
+    let (_dir, wav) = demo_copy();
+    let mut h = harness(&wav);
+    assert!(h.state().playhead_s().abs() < 1e-9);
+    let events: Vec<_> = h.state().events().to_vec();
+    let target = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ReplyGap(_)))
+        .nth(3)
+        .expect("a fourth gap")
+        .clone();
+    h.get_by_label(&event_label(&target)).click();
+    h.run_steps(3);
+    let t = h.state().playhead_s();
+    assert!((t - target.t_s).abs() < 1e-3, "{t} vs {}", target.t_s);
+    // N jumps to the next flagged event after it.
+    let next = events::next_flagged(&events, target.t_s)
+        .expect("a later flagged event")
+        .clone();
+    h.key_press(egui::Key::N);
+    h.run_steps(3);
+    let t = h.state().playhead_s();
+    assert!((t - next.t_s).abs() < 1e-3, "{t} vs {}", next.t_s);
+    h.key_press(egui::Key::P);
+    h.run_steps(3);
+    let t = h.state().playhead_s();
+    assert!(t < next.t_s - 0.01, "{t}");
+}
+
+#[test]
+fn a_note_survives_close_and_reopen_and_the_wav_is_untouched() {
+    let (_dir, wav) = demo_copy();
+    let before = std::fs::read(&wav).expect("read wav");
+    let text = "Good calm answer here, keep this pace";
+    let t_note;
+    {
+        let mut h = harness(&wav);
+        let target = h.state().events()[2].clone();
+        h.get_by_label(&event_label(&target)).click();
+        h.run_steps(3);
+        t_note = h.state().playhead_s();
+        let field = h.get_by_label("New note");
+        field.focus();
+        field.type_text(text);
+        h.run_steps(2);
+        h.get_by_label(&format!("✏ Add note at {}", clock(t_note)))
+            .click();
+        h.run_steps(3);
+        assert_eq!(h.state().notes().len(), 1);
+        h.state_mut().shutdown();
+    }
+    let notes_file = wav.with_extension("coach.json");
+    assert!(notes_file.exists());
+    let h = harness(&wav);
+    let notes = h.state().notes();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].text, text);
+    assert!((notes[0].t_s - t_note).abs() < 1e-9);
+    h.get_by_label(&format!("✏ {text}"));
+    assert_eq!(
+        std::fs::read(&wav).expect("read wav"),
+        before,
+        "WAV unchanged"
+    );
+}
+
+#[test]
+fn report_holds_the_score_every_gap_and_note_and_the_csv_parses() {
+    let (_dir, wav) = demo_copy();
+    let cli = score_cli(&wav).report.expect("scored");
+    let mut h = harness(&wav);
+    let notes = [
+        (3.0, None, "Opening: <warm> & clear"),
+        (20.0, Some(26.0), "Too quick here — wait for the customer"),
+    ];
+    for (t, end, text) in notes {
+        h.state_mut().add_note(t, end, text);
+    }
+    h.run_steps(2);
+    let (html_path, csv_path) = h.state_mut().export().expect("export");
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    assert!(html.contains(&format!(
+        r#"<span class="score" id="score">{}</span>"#,
+        cli.score.total
+    )));
+    for g in &cli.reply_gaps {
+        assert!(
+            html.contains(&format!("{:.3} s", g.gap_s)),
+            "gap {}",
+            g.gap_s
+        );
+    }
+    for (_, _, text) in notes {
+        assert!(html.contains(&export::escape(text)), "note {text}");
+    }
+    for c in &cli.agent.pace_changes {
+        assert!(html.contains(&format!("{:.2} syllables/s", c.to)));
+    }
+    assert!(html.contains("<svg"), "charts inline");
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count()
+                == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count(),
+        "no network"
+    );
+    assert!(!html.contains("https://"));
+    assert!(html.contains("@media print"));
+
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        export::CSV_HEADER.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let view_events = h.state().events();
+    assert_eq!(rows.len(), view_events.len());
+    let gap_rows: Vec<f64> = rows
+        .iter()
+        .filter(|r| &r[2] == "reply_gap")
+        .map(|r| r[4].parse().expect("value"))
+        .collect();
+    let cli_gaps: Vec<f64> = cli.reply_gaps.iter().map(|g| g.gap_s).collect();
+    assert_eq!(gap_rows, cli_gaps, "exact gap values");
+    assert_eq!(rows.iter().filter(|r| &r[2] == "note").count(), 2);
+    assert_eq!(
+        rows.iter().filter(|r| &r[2] == "long_silence").count(),
+        cli.long_silences.len()
+    );
+    assert_eq!(
+        rows.iter().filter(|r| &r[2] == "pace_change").count(),
+        cli.agent.pace_changes.len()
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_gets_a_message_and_the_view_stays_usable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("broken.wav");
+    std::fs::write(&bad, b"this is not audio at all, just text").expect("write");
+    let mut h = harness(&bad);
+    let msg = h.state().message().expect("a message").to_string();
+    assert!(
+        msg.contains("broken.wav") && msg.contains("not a WAV"),
+        "{msg}"
+    );
+    assert!(h.query_by_label_contains("not a WAV").is_some());
+    assert!(h.state().call().is_none());
+    // Still usable: open a good call.
+    let (_d2, wav) = demo_copy();
+    h.state_mut().open_file(wav.clone());
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().call().expect("loaded").report, engine(&wav));
+    assert!(h.state().message().is_none());
+}
+
+fn load_direct(path: &Path, agent_channel: Option<usize>) -> Result<load::LoadedCall, LoadError> {
+    LoadJob::start(
+        LoadRequest {
+            path: path.to_path_buf(),
+            profile: Profile::default(),
+            agent_channel,
+        },
+        || {},
+    )
+    .expect("start")
+    .wait()
+}
+
+#[test]
+fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Real corpus calls: mu-law, A-law, PCM 8 and 16 kHz, mono.
+    let mut files: Vec<PathBuf> = ["c011.wav", "c007.wav", "c001.wav", "c004.wav", "c003.wav"]
+        .iter()
+        .map(|n| corpus(n))
+        .collect();
+    // The demo call as float32, and as 48 kHz 16-bit PCM (each sample held 6 times).
+    let mut stream = WavStream::open(&demo()).expect("open demo");
+    let mut samples = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
+        samples.extend_from_slice(&block);
+    }
+    let float = dir.path().join("float.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&float, spec).expect("create");
+    for s in &samples {
+        w.write_sample(*s).expect("write");
+    }
+    w.finalize().expect("finalize");
+    let hi = dir.path().join("pcm48k.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&hi, spec).expect("create");
+    for frame in samples.chunks(2) {
+        for _ in 0..6 {
+            for s in frame {
+                w.write_sample((s * 32767.0) as i16).expect("write");
+            }
+        }
+    }
+    w.finalize().expect("finalize");
+    let alaw = dir.path().join("alaw.wav");
+    let pcm: Vec<i16> = samples.iter().map(|s| (s * 32767.0) as i16).collect();
+    write_g711(&alaw, 8000, 2, Encoding::ALaw, &pcm).expect("alaw");
+    files.extend([float, hi, alaw]);
+    for f in &files {
+        let call = load_direct(f, None).expect("loads");
+        assert_eq!(call.report, engine(f), "{}", f.display());
+        let d = call.info.duration_s();
+        assert!(
+            (call.audio.duration_s() - d).abs() < 0.01,
+            "{}",
+            f.display()
+        );
+        assert!(call.audio.rate <= 16_000);
+        let stereo = call.info.channels == 2;
+        assert_eq!(call.waveform[1].is_some(), stereo, "{}", f.display());
+        assert_eq!(call.report.reply_gaps_measured, stereo);
+    }
+    // The agent channel chosen in the view reaches the engine.
+    let swapped = load_direct(&corpus("c011.wav"), Some(1)).expect("loads");
+    let want = analyse_file(
+        &corpus("c011.wav"),
+        &Profile::default(),
+        &AnalyseOptions {
+            agent_channel: Some(1),
+            ..AnalyseOptions::default()
+        },
+        None,
+    )
+    .expect("engine")
+    .report;
+    assert_eq!(swapped.report, want);
+    assert_eq!(swapped.agent_channel, 1);
+    assert!(matches!(
+        load_direct(&corpus("c011.wav"), Some(5)),
+        Err(LoadError::Analyse(_))
+    ));
+}
+
+#[test]
+fn opening_can_be_cancelled() {
+    let cancel = Arc::new(AtomicBool::new(true));
+    let progress = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+    let r = load::load(
+        &LoadRequest {
+            path: corpus("c005.wav"),
+            profile: Profile::default(),
+            agent_channel: None,
+        },
+        &cancel,
+        &progress,
+    );
+    assert!(matches!(r, Err(LoadError::Cancelled(_))), "{r:?}");
+}
+
+/// A two-hour stereo 8 kHz mu-law call (the demo call repeated), written to a temporary
+/// folder: how long it takes to open and to draw a frame. Run with
+/// `cargo test --release --test review -- --ignored --nocapture`.
+#[test]
+#[ignore = "builds a 115 MB file; a measurement for README"]
+fn two_hour_call_opens_and_draws_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = dir.path().join("two_hours.wav");
+    let mut stream = WavStream::open(&demo()).expect("open demo");
+    let mut one = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
+        one.extend(block.iter().map(|s| (s * 32767.0) as i16));
+    }
+    let target = 2 * 3600 * 8000 * 2;
+    let mut all = Vec::with_capacity(target);
+    while all.len() < target {
+        let n = (target - all.len()).min(one.len());
+        all.extend_from_slice(&one[..n]);
+    }
+    write_g711(&long, 8000, 2, Encoding::MuLaw, &all).expect("write");
+    drop(all);
+
+    let t = Instant::now();
+    let call = load_direct(&long, None).expect("loads");
+    let open_s = t.elapsed().as_secs_f64();
+    let pyramid_bytes: usize = call.waveform.iter().flatten().map(|p| p.bytes()).sum();
+    println!(
+        "2 h call: opened in {open_s:.2} s (analysis {:.2} s, waveform+audio decode {:.2} s in parallel); {} reply gaps; pyramid {:.1} MB, {} levels; playback buffer {:.0} MB; pitch points {}",
+        call.timings.analysis_s,
+        call.timings.decode_s,
+        call.report.reply_gaps.len(),
+        pyramid_bytes as f64 / 1e6,
+        call.waveform[0].as_ref().map_or(0, |p| p.levels()),
+        call.audio.samples.len() as f64 / 1e6,
+        call.pitch.len()
+    );
+    drop(call);
+
+    let mut h = harness(&long);
+    let mut worst: f64 = 0.0;
+    let mut total = 0.0;
+    let frames = 20;
+    for _ in 0..frames {
+        let t = Instant::now();
+        h.step();
+        let dt = t.elapsed().as_secs_f64() * 1000.0;
+        worst = worst.max(dt);
+        total += dt;
+    }
+    println!(
+        "2 h call, whole call in view: frame {:.1} ms mean, {worst:.1} ms worst (lanes {:.1} ms)",
+        total / f64::from(frames),
+        h.state().last_lanes_ms()
+    );
+    // Zoomed in on an event in the middle (what a click in the event list does).
+    h.state_mut().seek(3600.0);
+    h.key_press(egui::Key::N);
+    h.run_steps(3);
+    assert!(h.state().playhead_s() > 3600.0);
+    let t = Instant::now();
+    for _ in 0..frames {
+        h.step();
+    }
+    println!(
+        "2 h call, zoomed on an event: frame {:.1} ms mean (lanes {:.1} ms)",
+        t.elapsed().as_secs_f64() * 1000.0 / f64::from(frames),
+        h.state().last_lanes_ms()
+    );
+}
+
+#[test]
+fn the_progress_hook_observes_without_changing_results() {
+    let path = corpus("c009.wav");
+    let plain = engine(&path);
+    let calls = Arc::new(AtomicU32::new(0));
+    let last = Arc::new(std::sync::Mutex::new(0.0f64));
+    let options = AnalyseOptions {
+        agent_channel: None,
+        progress: Some({
+            let calls = Arc::clone(&calls);
+            let last = Arc::clone(&last);
+            Arc::new(move |p: callcoach::pipeline::Progress| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Ok(mut l) = last.lock() {
+                    *l = p.fraction();
+                }
+                std::ops::ControlFlow::Continue(())
+            })
+        }),
+    };
+    let mut frames = 0usize;
+    let hooked = analyse_file(
+        &path,
+        &Profile::default(),
+        &options,
+        Some(&mut |f: &[callcoach::analysis::FrameOutput]| frames += f.len()),
+    )
+    .expect("engine");
+    assert_eq!(hooked.report, plain);
+    assert!(calls.load(std::sync::atomic::Ordering::Relaxed) > 100);
+    assert_eq!(*last.lock().expect("lock"), 1.0);
+    assert!(frames > 9000);
+    // Breaking stops with an error naming the file.
+    let stop = AnalyseOptions {
+        agent_channel: None,
+        progress: Some(Arc::new(|_| std::ops::ControlFlow::Break(()))),
+    };
+    let e = analyse_file(&path, &Profile::default(), &stop, None).expect_err("cancelled");
+    assert!(
+        e.to_string().contains("c009.wav") && e.to_string().contains("cancelled"),
+        "{e}"
+    );
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_file_opens_and_the_event_list_sorts_by_value() {
+    let (_dir, wav) = demo_copy();
+    let ctx = egui::Context::default();
+    let view = ReviewView::new(&ctx, None, Profile::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.run_steps(2);
+    assert!(h.query_by_label("📂 Open a call…").is_some(), "start page");
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(wav.clone())));
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(3);
+    assert_eq!(h.state().call().expect("loaded").path, wav);
+    // Sort by value: ascending, then descending on a second click.
+    h.get_by_label("value").click();
+    h.run_steps(2);
+    let values: Vec<f64> = h.state().events().iter().map(|e| e.value).collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+    h.get_by_label("value ⬆").click();
+    h.run_steps(2);
+    let values: Vec<f64> = h.state().events().iter().map(|e| e.value).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+}
+
+#[test]
+fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
+    // Twenty minutes of the demo call: long enough to cancel while it is analysed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = dir.path().join("twenty_minutes.wav");
+    let mut stream = WavStream::open(&demo()).expect("open demo");
+    let mut one = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
+        one.extend(block.iter().map(|s| (s * 32767.0) as i16));
+    }
+    let mut all = Vec::new();
+    while all.len() < 20 * 60 * 8000 * 2 {
+        all.extend_from_slice(&one);
+    }
+    write_g711(&long, 8000, 2, Encoding::MuLaw, &all).expect("write");
+    let ctx = egui::Context::default();
+    let view = ReviewView::new(&ctx, Some(long.clone()), Profile::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.step();
+    assert!(h.state().is_loading());
+    assert!(h.query_by_label_contains("Analysing").is_some());
+    h.get_by_label("✖ Cancel").click();
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(2);
+    let msg = h.state().message().expect("a message").to_string();
+    assert!(
+        msg.contains("twenty_minutes.wav") && msg.contains("cancelled"),
+        "{msg}"
+    );
+    assert!(h.state().call().is_none());
+    assert!(
+        h.query_by_label("📂 Open a call…").is_some(),
+        "start page again"
+    );
+}
+
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn recent_files_are_kept_between_runs() {
+    let (_dir, wav) = demo_copy();
+    let mut storage = MemoryStorage::default();
+    {
+        let mut h = harness(&wav);
+        h.state_mut().save(&mut storage);
+    }
+    let ctx = egui::Context::default();
+    let mut view = ReviewView::new(&ctx, None, Profile::default(), None);
+    view.restore(Some(&storage));
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.run_steps(2);
+    // The start page lists it; a click opens it.
+    h.get_by_label(&wav.display().to_string()).click();
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    assert_eq!(h.state().call().expect("loaded").path, wav);
+}
