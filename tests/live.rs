@@ -88,6 +88,7 @@ fn batch(path: &Path, agent_channel: usize) -> CallReport {
         &Profile::default(),
         &AnalyseOptions {
             agent_channel: Some(agent_channel),
+            ..AnalyseOptions::default()
         },
         None,
     )
@@ -131,6 +132,25 @@ fn assert_events_match(events: &[PublishedEvent], report: &CallReport, what: &st
         .collect();
     segments.sort_by(|a, b| a.start.total_cmp(&b.start));
     assert_eq!(segments, report.segments, "{what}: segment events");
+    let pace: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::AgentTurnEnded(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pace, report.agent.pace, "{what}: agent-turn pace events");
+    let changes: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::PaceChange(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        changes, report.agent.pace_changes,
+        "{what}: pace-change events"
+    );
     // Stream times never run backwards and never precede what they describe.
     for w in events.windows(2) {
         assert!(w[0].stream_s <= w[1].stream_s, "{what}: event order");

@@ -626,6 +626,15 @@ impl CallAnalyzer {
         (self.report(), events)
     }
 
+    /// Ends the stream and returns the report with the frames and events not yet
+    /// drained (what the live pipeline needs to show the end of a call).
+    pub fn finish_with_output(mut self) -> (CallReport, Vec<FrameOutput>, Vec<TimedEvent>) {
+        self.flush();
+        let frames = self.frames_out.take().unwrap_or_default();
+        let events = std::mem::take(&mut self.events);
+        (self.report(), frames, events)
+    }
+
     fn flush(&mut self) {
         let parties = self.fronts.len();
         let mut tails: Vec<Vec<FrameMeasure>> = vec![Vec::new(); parties];

@@ -591,8 +591,9 @@ impl Worker {
         let Some(analyzer) = self.analyzer.take() else {
             return Err("the call was already finished".into());
         };
-        let (report, tail) = analyzer.finish_with_frames();
-        self.frames = tail;
+        let (report, frames, events) = analyzer.finish_with_output();
+        self.frames = frames;
+        self.events = events;
         // Final frames and events (the engine's tail) reach the gauges too.
         let now = report.duration_s;
         self.take_output(now);
