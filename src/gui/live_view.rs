@@ -123,6 +123,22 @@ impl LiveView {
         self.started_once = true;
     }
 
+    /// Sets the device list (as listed by cpal; UI tests give their own).
+    pub fn set_devices(&mut self, devices: Vec<DeviceInfo>) {
+        self.devices = Some(devices);
+        self.devices_rx = None;
+    }
+
+    /// The chosen input device (`None`: the default input).
+    pub fn device(&self) -> Option<&str> {
+        self.device.as_deref()
+    }
+
+    /// The chosen customer-side device.
+    pub fn customer_device(&self) -> Option<&str> {
+        self.customer_device.as_deref()
+    }
+
     /// Persists the device choice and settings.
     pub fn save(&mut self, storage: &mut dyn eframe::Storage) {
         storage.set_string(DEVICE_KEY, self.device.clone().unwrap_or_default());
@@ -240,7 +256,9 @@ impl LiveView {
             if let Some(options) = self.options.take() {
                 self.start(options);
             }
-            self.refresh_devices();
+            if self.devices.is_none() {
+                self.refresh_devices();
+            }
         }
         self.poll_devices();
         if let Some(p) = &self.pipeline {
@@ -278,8 +296,7 @@ impl LiveView {
                 .map(|d| d.iter().map(|d| (d.name.clone(), d.is_monitor)).collect())
                 .unwrap_or_default();
             ui.add_enabled_ui(!running, |ui| {
-                ui.label("Input:");
-                egui::ComboBox::from_id_salt("live_device")
+                egui::ComboBox::new("live_device", "Input")
                     .selected_text(self.device.clone().unwrap_or_else(|| "default".into()))
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut self.device, None, "default");
@@ -287,8 +304,7 @@ impl LiveView {
                             ui.selectable_value(&mut self.device, Some(name.clone()), name);
                         }
                     });
-                ui.label("Customer side:");
-                egui::ComboBox::from_id_salt("live_customer_device")
+                egui::ComboBox::new("live_customer_device", "Customer side")
                     .selected_text(
                         self.customer_device
                             .clone()
@@ -310,7 +326,7 @@ impl LiveView {
                         }
                     });
                 if ui
-                    .button("⟳")
+                    .button("↻ Devices")
                     .on_hover_text("List the devices again")
                     .clicked()
                 {
@@ -491,9 +507,9 @@ pub fn pitch_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
         let state = match p.state {
             PitchState::NoVoice => "no voice yet",
             PitchState::Measuring => "measuring your baseline",
-            PitchState::Low => "▼ below the band",
+            PitchState::Low => "⬇ below the band",
             PitchState::InBand => "✔ in band",
-            PitchState::High => "▲ above the band",
+            PitchState::High => "⬆ above the band",
         };
         ui.label(RichText::new(value).size(22.0));
         ui.label(state);
@@ -588,9 +604,9 @@ pub fn pace_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
         let [lo, hi] = p.target;
         let n = p.changes_recent as f64;
         let (mark, color) = if n < lo {
-            ("▼ vary your pace", theme::HIGH)
+            ("⬆ vary your pace more", theme::HIGH)
         } else if n > hi {
-            ("▲ steadier", theme::HIGH)
+            ("⬇ steadier: fewer changes", theme::HIGH)
         } else {
             ("✔ on target", theme::GOOD)
         };
@@ -604,7 +620,7 @@ pub fn pace_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
         ui.label(mark);
         if let Some(c) = p.changes.last() {
             ui.label(format!(
-                "last change at {:.0} s: {:.1} → {:.1} syl/s",
+                "last change at {:.0} s: {:.1} to {:.1} syl/s",
                 c.t, c.from, c.to
             ));
         }
@@ -711,7 +727,7 @@ pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
             .map(|p| [p.t_s, y])
             .collect()
     };
-    ui.label(RichText::new("Who speaks (agent ■ top, customer ▲ bottom)").strong());
+    ui.label(RichText::new("Who speaks (agent ■ top row, customer bottom row)").strong());
     Plot::new("live_activity")
         .height(70.0)
         .link_axis(group, [true, false])
@@ -751,7 +767,7 @@ pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
                 theme::verdict_label(g.verdict)
             ),
             EventRecord::PaceChange(c) => {
-                format!("{:.1} s: pace {:.1} → {:.1} syl/s", c.t, c.from, c.to)
+                format!("{:.1} s: pace {:.1} to {:.1} syl/s", c.t, c.from, c.to)
             }
             EventRecord::Overlap { t, .. } => format!("{t:.1} s: ✖ overlap"),
             _ => String::new(),
@@ -765,7 +781,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     ui.horizontal_wrapped(|ui| {
         let state = match &s.source.state {
             SourceState::Starting => "starting",
-            SourceState::Running => "● live",
+            SourceState::Running => "⏺ live",
             SourceState::Lost { .. } => "🔌 lost",
             SourceState::Ended => "ended",
             SourceState::Failed { .. } => "failed",

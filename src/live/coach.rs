@@ -667,8 +667,8 @@ pub fn focus_cue(g: &Gauges) -> Cue {
         );
     }
     match g.pitch.state {
-        PitchState::High => return cue("▼ Lower your pitch".into(), Tone::Adjust),
-        PitchState::Low => return cue("▲ Lift your pitch a little".into(), Tone::Adjust),
+        PitchState::High => return cue("⬇ Lower your pitch".into(), Tone::Adjust),
+        PitchState::Low => return cue("⬆ Lift your pitch a little".into(), Tone::Adjust),
         _ => {}
     }
     if g.talk.agent_s >= PACE_WINDOW_S && (g.pace.changes_recent as f64) < g.pace.target[0] {
