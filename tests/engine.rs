@@ -342,3 +342,45 @@ fn live_pace_and_gap_events_equal_the_report() {
     }
     assert_eq!(checked, 12, "corpus calls checked");
 }
+
+/// Regression (found by the live capture test): a capture that starts with digital
+/// silence before the call connects must give the same reply gaps, shifted, as the call
+/// alone. The activity floor used to learn the silence and take the first seconds of the
+/// agent's room noise and echo for speech.
+#[test]
+fn leading_digital_silence_does_not_change_the_gaps() {
+    use callcoach::analysis::{CallAnalyzer, ChannelMap};
+    use callcoach::audio::wav::WavStream;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/dev/calls/c011.wav");
+    let mut s = WavStream::open(&path).expect("opens");
+    let rate = s.info().sample_rate;
+    let mut samples = Vec::new();
+    let mut buf = Vec::new();
+    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
+        samples.extend_from_slice(&buf);
+    }
+    let analyse = |pad_s: f64| {
+        let profile = callcoach::config::Profile::default();
+        let mut a = CallAnalyzer::new(rate, ChannelMap::new(2, 0).expect("map"), profile);
+        let pad = vec![0.0f32; (pad_s * f64::from(rate)) as usize * 2];
+        a.push_interleaved(&pad);
+        a.push_interleaved(&samples);
+        a.finish()
+    };
+    let plain = analyse(0.0);
+    let padded = analyse(2.0);
+    assert_eq!(plain.reply_gaps.len(), 5);
+    assert_eq!(padded.reply_gaps.len(), plain.reply_gaps.len());
+    for (p, q) in plain.reply_gaps.iter().zip(&padded.reply_gaps) {
+        assert!(
+            (q.customer_end - p.customer_end - 2.0).abs() <= 0.011,
+            "{p:?} {q:?}"
+        );
+        assert!(
+            (q.agent_start - p.agent_start - 2.0).abs() <= 0.011,
+            "{p:?} {q:?}"
+        );
+        assert_eq!(q.verdict, p.verdict);
+    }
+}

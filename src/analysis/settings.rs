@@ -46,6 +46,9 @@ pub const FLOOR_SPEECH_RATE: f32 = 0.1;
 pub const NOISE_QUANTILE: f32 = 0.25;
 /// Frames at the start during which the floor moves eight times faster.
 pub const FLOOR_FAST_FRAMES: u64 = 50;
+/// Frames below this are digital silence (no line noise at all: a capture before the
+/// call connects, a muted input); the noise floors do not learn from them.
+pub const DIGITAL_SILENCE_DBFS: f32 = -90.0;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
