@@ -32,7 +32,7 @@ fn channel_at_8k(path: &Path, channel: usize) -> Vec<f32> {
     let mut i = 0usize;
     while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
         for frame in buf.chunks_exact(ch) {
-            if i % step == 0 {
+            if i.is_multiple_of(step) {
                 out.push(frame[channel.min(ch - 1)]);
             }
             i += 1;

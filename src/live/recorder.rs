@@ -186,11 +186,9 @@ pub fn repair(path: &Path) -> io::Result<bool> {
         }
         if &chunk[0..4] == b"data" {
             let available = len - (pos + 8);
-            let whole = if block_align > 0 {
-                available / block_align * block_align
-            } else {
-                available
-            };
+            let whole = available
+                .checked_div(block_align)
+                .map_or(available, |frames| frames * block_align);
             let whole = whole.min(u64::from(u32::MAX) - 64);
             if whole == size {
                 return Ok(false);
