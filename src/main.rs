@@ -405,6 +405,12 @@ fn live_summary(end: &SessionEnd) -> String {
     if let Some([p50, p95]) = end.latency_ms {
         s += &format!("; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms");
     }
+    for p in &end.repaired {
+        s += &format!(
+            "\ncallcoach: repaired the unfinished recording {}",
+            p.display()
+        );
+    }
     match &end.recording {
         RecordingStatus::Saved { wav, json } => {
             s += &format!(

@@ -547,3 +547,26 @@ fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
         .collect();
     assert_eq!(verdicts, want_verdicts);
 }
+
+#[test]
+fn an_unfinished_recording_of_an_earlier_run_is_repaired_when_recording_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = dir.path().join("call-20261122-090000.wav");
+    // A recording whose header says 8000 frames but whose data runs to 16000 (the
+    // process was killed between header updates).
+    {
+        let mut rec = Recorder::create(&old, 8000, 1).expect("create");
+        rec.write(&[7i16; 8000]).expect("write");
+        rec.finish().expect("finish");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&old)
+            .expect("open");
+        f.write_all(&vec![0u8; 16000]).expect("append");
+    }
+    assert_eq!(WavStream::open(&old).expect("opens").info().frames, 8000);
+    let (end, _) = run_demo(&demo_call(), 0, Some(dir.path().to_path_buf()));
+    assert_eq!(end.repaired, vec![old.clone()]);
+    assert_eq!(WavStream::open(&old).expect("opens").info().frames, 16000);
+    assert!(matches!(end.recording, RecordingStatus::Saved { .. }));
+}

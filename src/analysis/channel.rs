@@ -162,6 +162,8 @@ pub struct Tracker {
     frame: u64,
     /// Frames above digital silence so far (the floors learn from these).
     informative_frames: u64,
+    /// Digital silence came before the first sound.
+    leading_silence: bool,
     floor_db: Option<f32>,
     prev_f0_hz: f32,
     /// Ring of the last [`F0_MEDIAN_FRAMES`] pending frames.
@@ -197,6 +199,7 @@ impl Tracker {
         Self {
             frame: 0,
             informative_frames: 0,
+            leading_silence: false,
             floor_db: None,
             prev_f0_hz: 0.0,
             ring: [Pending::default(); F0_MEDIAN_FRAMES],
@@ -245,29 +248,37 @@ impl Tracker {
         self.floor_db = Some(floor);
         // The floor activity is measured against: speech pulls it up only slowly, so a
         // long turn does not lift it into the speech (which would cut the soft end of the
-        // turn). Digital silence (a capture before the call connects, a muted input) says
-        // nothing about the line noise, so it leaves this floor alone, and its fast start
-        // begins with the first frame that carries sound; otherwise a quiet start would
-        // make the first seconds of babble or echo count as speech. The voicing decision
-        // keeps the plain quantile, which is more cautious in mostly voiced audio.
-        if level > DIGITAL_SILENCE_DBFS {
-            self.informative_frames += 1;
-            let speech_step = if self.informative_frames <= FLOOR_FAST_FRAMES {
-                FLOOR_STEP_DB * 8.0
-            } else {
-                FLOOR_STEP_DB
-            };
-            let speech_floor = match self.speech_floor_db {
-                None => level,
-                Some(f) if level > f + ACTIVITY_SNR_DB => {
+        // turn). Digital silence before the first sound (a capture started before the
+        // call connects) must not set it: from there the agent's room noise or echo
+        // would count as speech until the slow rise caught up. After such silence it
+        // starts at the first sound, at most at the absolute silence level (a call that
+        // opens with speech must not start from the speech). The voicing decision keeps the plain quantile, which is more
+        // cautious in mostly voiced audio.
+        let speech_floor = match self.speech_floor_db {
+            None if level <= DIGITAL_SILENCE_DBFS => {
+                self.leading_silence = true;
+                None
+            }
+            None if self.leading_silence => Some(level.min(ABSOLUTE_SILENCE_DBFS)),
+            None => Some(level),
+            Some(f) => {
+                self.informative_frames += 1;
+                let speech_step = if self.informative_frames <= FLOOR_FAST_FRAMES {
+                    FLOOR_STEP_DB * 8.0
+                } else {
+                    FLOOR_STEP_DB
+                };
+                Some(if level > f + ACTIVITY_SNR_DB {
                     f + speech_step * NOISE_QUANTILE * FLOOR_SPEECH_RATE
-                }
-                Some(f) if level > f => f + speech_step * NOISE_QUANTILE,
-                Some(f) => f - speech_step * (1.0 - NOISE_QUANTILE),
-            };
-            self.speech_floor_db = Some(speech_floor);
-        }
-        let speech_floor = self.speech_floor_db.unwrap_or(ABSOLUTE_SILENCE_DBFS);
+                } else if level > f {
+                    f + speech_step * NOISE_QUANTILE
+                } else {
+                    f - speech_step * (1.0 - NOISE_QUANTILE)
+                })
+            }
+        };
+        self.speech_floor_db = speech_floor;
+        let speech_floor = speech_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_snr = level - speech_floor;
 
         let snr = level - floor;

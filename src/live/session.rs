@@ -123,6 +123,8 @@ pub struct SessionEnd {
     pub dropped_blocks: u64,
     /// Audio analysed, s.
     pub audio_s: f64,
+    /// Unfinished recordings of earlier runs that were repaired at the start.
+    pub repaired: Vec<PathBuf>,
 }
 
 /// A running analysis thread.
@@ -323,6 +325,7 @@ struct Worker {
     latency_recent_since: Instant,
     busy: Duration,
     audio_frames: u64,
+    repaired: Vec<PathBuf>,
 }
 
 impl Worker {
@@ -372,6 +375,7 @@ impl Worker {
             latency_recent_since: Instant::now(),
             busy: Duration::ZERO,
             audio_frames: 0,
+            repaired: Vec::new(),
             config,
         }
     }
@@ -380,6 +384,11 @@ impl Worker {
         let Some(dir) = self.config.record_dir.clone() else {
             return;
         };
+        // Recordings an earlier run left unfinished (killed mid-call) are made whole
+        // before a new one starts.
+        for repaired in super::recorder::repair_dir(&dir) {
+            self.repaired.push(repaired);
+        }
         let path = unique_path(&dir, &call_file_name(SystemTime::now()));
         let created = std::fs::create_dir_all(&dir)
             .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))
@@ -632,6 +641,7 @@ impl Worker {
             },
             dropped_blocks: self.counters.dropped(),
             audio_s,
+            repaired: std::mem::take(&mut self.repaired),
         })
     }
 }
