@@ -107,6 +107,12 @@ fn play(
     status: &SharedStatus,
     stop: &AtomicBool,
 ) {
+    // Audible when an output device exists: the file plays through the review view's
+    // player (its own lock-free callback) from the moment the pacing starts.
+    let player = match pace {
+        Pace::RealTime(speed) => demo_player(path, speed),
+        Pace::AsFastAsPossible => None,
+    };
     let channels = usize::from(info.channels);
     let frames_per_block =
         ((info.sample_rate * DEMO_BLOCK_MS / 1000) as usize).clamp(1, BLOCK_SAMPLES / channels);
@@ -149,5 +155,29 @@ fn play(
         );
         sent_frames += n as u64;
     }
+    drop(player);
     lock_status(status).state = SourceState::Ended;
+}
+
+/// A player for the demo file on the default output, playing; `None` without a device.
+fn demo_player(path: &Path, speed: f64) -> Option<crate::review::playback::Player> {
+    use crate::review::playback::{PlaybackBuilder, Player};
+    let mut stream = WavStream::open(path).ok()?;
+    let info = stream.info().clone();
+    let channels = usize::from(info.channels);
+    let mut builder = PlaybackBuilder::new(info.sample_rate, channels.min(2), info.frames);
+    let mut buf = Vec::new();
+    while stream.read_frames(&mut buf, 4096).ok()? > 0 {
+        for frame in buf.chunks_exact(channels) {
+            let second = frame.get(1).copied().unwrap_or(0.0);
+            builder.push([f32_to_i16(frame[0]), f32_to_i16(second)]);
+        }
+    }
+    let player = Player::new(builder.finish());
+    if !player.has_device() {
+        return None;
+    }
+    player.set_speed(speed as f32);
+    player.set_playing(true);
+    Some(player)
 }
