@@ -57,8 +57,10 @@ const AGENT: usize = 0;
 /// Index of the customer's tracker.
 const CUSTOMER: usize = 1;
 
-/// Something the analyzer decided, for live displays.
-#[derive(Debug, Clone, PartialEq)]
+/// Something the analyzer decided, for live displays. Serialized with a `kind` tag
+/// (`speech_started`, `reply_gap`, ...) and its fields, as `live --headless` writes it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// A party started speaking (confirmed).
     SpeechStarted {

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -17,7 +16,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::session::{InputLayout, SharedStatus};
 use super::snapshot::SourceState;
-use super::{Block, DEVICE_BUFFER_MS, FlowCounters, hand_over};
+use super::{Block, DEVICE_BUFFER_MS, FlowCounters, StoppableThread, hand_over};
 
 /// How often a lost device is looked for again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(1);
@@ -360,8 +359,7 @@ impl InputBackend for CpalBackend {
 /// A running capture: its supervisor thread keeps the inputs open and reopens them
 /// after a loss. Dropping it stops capture (and so ends the session fed by it).
 pub struct Capture {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: StoppableThread,
 }
 
 impl Capture {
@@ -384,43 +382,26 @@ impl Capture {
             s.has_customer = layout.channels() > 1;
             s.state = SourceState::Running;
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let supervisor = Supervisor {
-            backend,
-            spec,
-            layout,
-            blocks,
-            counters,
-            status,
-            faults: fault_rx,
-            fault_tx,
-            stop: Arc::clone(&stop),
-        };
-        let thread = std::thread::Builder::new()
-            .name("callcoach-capture".into())
-            .spawn(move || supervisor.run(handle))
-            .map_err(|e| format!("cannot start the capture thread: {e}"))?;
-        Ok((
-            Self {
+        let worker = StoppableThread::spawn("callcoach-capture", move |stop| {
+            let supervisor = Supervisor {
+                backend,
+                spec,
+                layout,
+                blocks,
+                counters,
+                status,
+                faults: fault_rx,
+                fault_tx,
                 stop,
-                thread: Some(thread),
-            },
-            layout,
-        ))
+            };
+            supervisor.run(handle);
+        })?;
+        Ok((Self { worker }, layout))
     }
 
     /// Stops capture.
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Capture {
-    fn drop(&mut self) {
-        self.stop();
+        self.worker.stop();
     }
 }
 

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
@@ -15,7 +14,7 @@ use crate::audio::wav::{WavInfo, WavStream};
 
 use super::session::{InputLayout, SharedStatus, lock_status};
 use super::snapshot::SourceState;
-use super::{BLOCK_SAMPLES, Block, FlowCounters, f32_to_i16, hand_over};
+use super::{BLOCK_SAMPLES, Block, FlowCounters, StoppableThread, f32_to_i16, hand_over};
 
 /// Audio per block handed over, ms (the size of a typical device callback).
 pub const DEMO_BLOCK_MS: u32 = 10;
@@ -31,8 +30,7 @@ pub enum Pace {
 
 /// A file being played into the pipeline.
 pub struct DemoSource {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    worker: StoppableThread,
 }
 
 impl DemoSource {
@@ -61,38 +59,18 @@ impl DemoSource {
             s.has_customer = info.channels > 1;
             s.state = SourceState::Running;
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop2 = Arc::clone(&stop);
         let path: PathBuf = path.to_path_buf();
-        let thread = std::thread::Builder::new()
-            .name("callcoach-demo".into())
-            .spawn(move || {
-                play(
-                    stream, &path, &info, pace, &blocks, &counters, &status, &stop2,
-                )
-            })
-            .map_err(|e| format!("cannot start the demo thread: {e}"))?;
-        Ok((
-            Self {
-                stop,
-                thread: Some(thread),
-            },
-            layout,
-        ))
+        let worker = StoppableThread::spawn("callcoach-demo", move |stop| {
+            play(
+                stream, &path, &info, pace, &blocks, &counters, &status, &stop,
+            );
+        })?;
+        Ok((Self { worker }, layout))
     }
 
     /// Stops playing (the session then ends).
     pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for DemoSource {
-    fn drop(&mut self) {
-        self.stop();
+        self.worker.stop();
     }
 }
 

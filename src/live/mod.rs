@@ -19,7 +19,8 @@ pub mod session;
 pub mod snapshot;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 /// Interleaved samples one [`Block`] can carry.
@@ -128,5 +129,45 @@ pub fn f32_to_i16(x: f32) -> i16 {
         0
     } else {
         v.clamp(-32768.0, 32767.0) as i16
+    }
+}
+
+/// A named worker thread with a stop flag: [`StoppableThread::stop`] (or dropping it)
+/// raises the flag and waits for the thread to end.
+pub struct StoppableThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StoppableThread {
+    /// Spawns `work` on a thread called `name`; `work` gets the stop flag to watch.
+    pub fn spawn(
+        name: &str,
+        work: impl FnOnce(Arc<AtomicBool>) + Send + 'static,
+    ) -> Result<Self, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || work(flag))
+            .map_err(|e| format!("cannot start the {name} thread: {e}"))?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Raises the stop flag and waits for the thread.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for StoppableThread {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{
-    CallReport, Event, PaceChange, PaceSpan, ReplyGap, Segment, Silence, Speaker, TimedEvent,
-};
+use crate::analysis::{CallReport, TimedEvent};
 
 use super::coach::{Gauges, StripPoint};
 
@@ -74,55 +72,9 @@ pub enum RecordingStatus {
     },
 }
 
-/// An engine event as written by `live --headless` and kept for the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum EventRecord {
-    /// A party started speaking.
-    SpeechStarted {
-        /// Who.
-        speaker: Speaker,
-        /// Start, s.
-        t: f64,
-    },
-    /// A party stopped speaking.
-    SpeechEnded(Segment),
-    /// A reply gap with its verdict.
-    ReplyGap(ReplyGap),
-    /// An agent turn ended, with its rate.
-    AgentTurnEnded(PaceSpan),
-    /// The agent changed pace.
-    PaceChange(PaceChange),
-    /// A party started while the other was speaking.
-    Overlap {
-        /// Who started.
-        speaker: Speaker,
-        /// When, s.
-        t: f64,
-    },
-    /// A long silence ended.
-    LongSilence(Silence),
-}
-
-impl From<&Event> for EventRecord {
-    fn from(e: &Event) -> Self {
-        match e {
-            Event::SpeechStarted { speaker, t } => Self::SpeechStarted {
-                speaker: *speaker,
-                t: *t,
-            },
-            Event::SpeechEnded(s) => Self::SpeechEnded(*s),
-            Event::ReplyGap(g) => Self::ReplyGap(*g),
-            Event::AgentTurnEnded(p) => Self::AgentTurnEnded(*p),
-            Event::PaceChange(c) => Self::PaceChange(*c),
-            Event::Overlap { speaker, t } => Self::Overlap {
-                speaker: *speaker,
-                t: *t,
-            },
-            Event::LongSilence(s) => Self::LongSilence(*s),
-        }
-    }
-}
+/// An engine event as written by `live --headless` and kept for the UI: the engine's
+/// own [`Event`], serialized with its `kind` tag.
+pub use crate::analysis::Event as EventRecord;
 
 /// An event with the times it was decided and published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +94,7 @@ impl PublishedEvent {
         Self {
             stream_s: e.decided_at_s,
             published_unix_ms,
-            event: EventRecord::from(&e.event),
+            event: e.event.clone(),
         }
     }
 }
