@@ -2,7 +2,8 @@
 //! values, focus mode shows one cue, the device-loss and headset-only banners, and the
 //! device picker remembers its choice.
 
-use std::collections::HashMap;
+mod common;
+use common::MemoryStorage;
 use std::path::PathBuf;
 
 use callcoach::analysis::{PaceChange, Verdict};
@@ -194,22 +195,6 @@ fn a_lost_device_shows_a_banner_and_a_headset_alone_says_gaps_need_the_customer(
     h.get_by_label("needs the customer side");
 }
 
-#[derive(Default)]
-struct MemoryStorage(HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
 fn device(name: &str, monitor: bool) -> DeviceInfo {
     DeviceInfo {
         host: "PulseAudio".into(),
@@ -251,7 +236,10 @@ fn the_device_picker_lists_inputs_and_remembers_the_choice() {
     );
     let mut storage = MemoryStorage::default();
     h.state_mut().save(&mut storage);
-    assert_eq!(storage.get_string_for_test(DEVICE_KEY), Some("USB Headset"));
+    assert_eq!(
+        storage.0.get(DEVICE_KEY).map(String::as_str),
+        Some("USB Headset")
+    );
     let again = LiveView::new(
         &ctx,
         Some(&storage),
@@ -260,14 +248,4 @@ fn the_device_picker_lists_inputs_and_remembers_the_choice() {
     );
     assert_eq!(again.device(), Some("USB Headset"));
     assert_eq!(again.customer_device(), Some("Monitor of Built-in Audio"));
-}
-
-trait Get {
-    fn get_string_for_test(&self, key: &str) -> Option<&str>;
-}
-
-impl Get for MemoryStorage {
-    fn get_string_for_test(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
-    }
 }

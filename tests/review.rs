@@ -2,6 +2,8 @@
 //! same file; clicking an event moves the playhead; notes survive a reopen; the report
 //! and the CSV hold every gap, note and event; every format the engine reads opens.
 
+mod common;
+use common::MemoryStorage;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32};
@@ -599,25 +601,6 @@ fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
         h.query_by_label("📂 Open a call…").is_some(),
         "start page again"
     );
-}
-
-#[derive(Default)]
-struct MemoryStorage(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-
-    fn flush(&mut self) {}
 }
 
 #[test]
