@@ -570,3 +570,121 @@ fn an_unfinished_recording_of_an_earlier_run_is_repaired_when_recording_starts()
     assert_eq!(WavStream::open(&old).expect("opens").info().frames, 16000);
     assert!(matches!(end.recording, RecordingStatus::Saved { .. }));
 }
+
+#[test]
+fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
+    use callcoach::live::session::{Session, SessionConfig};
+    use callcoach::live::snapshot::SourceStatus;
+    // The two parties of a corpus call arrive as two mono inputs, in blocks of
+    // different sizes (two devices with their own callbacks).
+    let (path, agent) = corpus_call("c007");
+    let mut s = WavStream::open(&path).expect("opens");
+    let rate = s.info().sample_rate;
+    let mut buf = Vec::new();
+    let (mut mic, mut cust) = (Vec::new(), Vec::new());
+    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
+        for f in buf.chunks_exact(2) {
+            mic.push(f32_to_i16(f[agent]));
+            cust.push(f32_to_i16(f[1 - agent]));
+        }
+    }
+    let (tx, rx) = crossbeam_channel::bounded(64);
+    let counters = FlowCounters::new();
+    let status = Arc::new(Mutex::new(SourceStatus {
+        label: "pair".into(),
+        sample_rate: rate,
+        channels: 2,
+        has_customer: true,
+        state: SourceState::Running,
+    }));
+    let profile = Profile::default();
+    let session = Session::start(
+        SessionConfig {
+            band: BandSetting::Hz(profile.pitch.band_hz),
+            profile,
+            layout: InputLayout::Pair {
+                sample_rate: rate,
+                mic_channels: 1,
+                customer_channels: 1,
+            },
+            record_dir: None,
+            label: "pair".into(),
+        },
+        rx,
+        Arc::clone(&counters),
+        status,
+        Arc::new(|| {}),
+    )
+    .expect("starts");
+    // Both devices run at the same rate, each with its own callback size.
+    let (mut i, mut j) = (0, 0);
+    while i < mic.len() || j < cust.len() {
+        if (i <= j && i < mic.len()) || j >= cust.len() {
+            let a = (i + 80).min(mic.len());
+            hand_over(
+                &mic[i..a],
+                1,
+                0,
+                Instant::now(),
+                &counters,
+                |x| x,
+                |b| tx.send(b).is_ok(),
+            );
+            i = a;
+        } else {
+            let b = (j + 133).min(cust.len());
+            hand_over(
+                &cust[j..b],
+                1,
+                1,
+                Instant::now(),
+                &counters,
+                |x| x,
+                |b| tx.send(b).is_ok(),
+            );
+            j = b;
+        }
+    }
+    drop(tx);
+    let end = session.join().expect("ends");
+    assert_eq!(end.report, batch(&path, agent), "pair = stereo call");
+    assert!(end.report.reply_gaps.len() >= 5);
+}
+
+#[test]
+fn a_relative_band_is_set_from_the_agents_own_baseline() {
+    use callcoach::analysis::FrameOutput;
+    use callcoach::live::coach::{BASELINE_VOICED_FRAMES, Coach, PitchState};
+    let mut coach = Coach::new(
+        Profile::default(),
+        BandSetting::Semitones([-1.0, 2.0]),
+        true,
+    );
+    let frame = |t: usize, f0: f32| FrameOutput {
+        t_s: t as f64 * 0.01,
+        agent_f0_hz: f0,
+        agent_level_db: -20.0,
+        agent_active: true,
+        customer_f0_hz: 0.0,
+        customer_level_db: -120.0,
+        customer_active: false,
+    };
+    let first: Vec<_> = (0..BASELINE_VOICED_FRAMES - 1)
+        .map(|t| frame(t, 200.0))
+        .collect();
+    coach.on_frames(&first);
+    let g = coach.gauges();
+    assert_eq!(g.pitch.state, PitchState::Measuring);
+    assert!(g.pitch.band_hz.is_none());
+    coach.on_frames(&[frame(BASELINE_VOICED_FRAMES, 200.0)]);
+    let [lo, hi] = coach.band_hz().expect("band set");
+    assert!((lo - 200.0 * 2f64.powf(-1.0 / 12.0)).abs() < 1e-9, "{lo}");
+    assert!((hi - 200.0 * 2f64.powf(2.0 / 12.0)).abs() < 1e-9, "{hi}");
+    // 2 s of voiced speech at 230 Hz: above a band of 188.8–224.5 Hz.
+    let high: Vec<_> = (0..200).map(|t| frame(4000 + t, 230.0)).collect();
+    coach.on_frames(&high);
+    assert_eq!(coach.gauges().pitch.state, PitchState::High);
+    let back: Vec<_> = (0..200).map(|t| frame(4200 + t, 210.0)).collect();
+    coach.on_frames(&back);
+    assert_eq!(coach.gauges().pitch.state, PitchState::InBand);
+}
