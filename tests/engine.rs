@@ -307,7 +307,7 @@ fn live_pace_and_gap_events_equal_the_report() {
             analyzer.push_interleaved(chunk);
             analyzer.drain_events(&mut events);
         }
-        let (report, tail) = analyzer.finish_with_events();
+        let (report, _, tail) = analyzer.finish_with_output();
         events.extend(tail);
         let name = path.display();
         let spans: Vec<_> = events
@@ -349,27 +349,17 @@ fn live_pace_and_gap_events_equal_the_report() {
 /// agent's room noise and echo for speech.
 #[test]
 fn leading_digital_silence_does_not_change_the_gaps() {
-    use callcoach::analysis::{CallAnalyzer, ChannelMap};
-    use callcoach::audio::wav::WavStream;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/dev/calls/c011.wav");
-    let mut s = WavStream::open(&path).expect("opens");
-    let rate = s.info().sample_rate;
-    let mut samples = Vec::new();
-    let mut buf = Vec::new();
-    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-        samples.extend_from_slice(&buf);
-    }
-    let analyse = |pad_s: f64| {
-        let profile = callcoach::config::Profile::default();
-        let mut a = CallAnalyzer::new(rate, ChannelMap::new(2, 0).expect("map"), profile);
-        let pad = vec![0.0f32; (pad_s * f64::from(rate)) as usize * 2];
-        a.push_interleaved(&pad);
-        a.push_interleaved(&samples);
-        a.finish()
+    let (rate, channels, samples) = read_all(&path);
+    assert_eq!((rate, channels), (RATE, 2));
+    let padded_by = |pad_s: f64| {
+        let mut padded = vec![0.0f32; (pad_s * f64::from(rate)) as usize * 2];
+        padded.extend_from_slice(&samples);
+        analyse(&padded, stereo())
     };
-    let plain = analyse(0.0);
-    let padded = analyse(2.0);
+    let plain = padded_by(0.0);
+    let padded = padded_by(2.0);
     assert_eq!(plain.reply_gaps.len(), 5);
     assert_eq!(padded.reply_gaps.len(), plain.reply_gaps.len());
     for (p, q) in plain.reply_gaps.iter().zip(&padded.reply_gaps) {

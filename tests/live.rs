@@ -42,6 +42,18 @@ fn corpus_call(name: &str) -> (PathBuf, usize) {
     (dir.join(format!("{name}.wav")), agent)
 }
 
+/// Every sample of `path` (interleaved) and its rate.
+fn read_all(path: &Path) -> (u32, Vec<f32>) {
+    let mut s = WavStream::open(path).expect("the WAV opens");
+    let rate = s.info().sample_rate;
+    let mut all = Vec::new();
+    let mut buf = Vec::new();
+    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
+        all.extend_from_slice(&buf);
+    }
+    (rate, all)
+}
+
 fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions {
     let profile = Profile::default();
     PipelineOptions {
@@ -307,16 +319,7 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
         .find(|p| p.extension().is_some_and(|e| e == "wav"))
         .expect("a recording was started");
     let source_info = WavStream::open(&demo_call()).expect("demo").info().clone();
-    let read_all = |p: &Path| -> Vec<f32> {
-        let mut s = WavStream::open(p).expect("the killed recording opens");
-        let mut all = Vec::new();
-        let mut buf = Vec::new();
-        while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-            all.extend_from_slice(&buf);
-        }
-        all
-    };
-    let before = read_all(&wav);
+    let (_, before) = read_all(&wav);
     // About 3 s at 4× real time = 12 s of audio, less the last header interval.
     let seconds = before.len() as f64 / 2.0 / 8000.0;
     assert!(
@@ -324,7 +327,7 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
         "{seconds:.2} s readable after kill -9"
     );
     repair(&wav).expect("repair runs");
-    let after = read_all(&wav);
+    let (_, after) = read_all(&wav);
     assert!(after.len() >= before.len());
     // What is there is the call itself, sample for sample.
     let mut src = WavStream::open(&demo_call()).expect("demo");
@@ -425,13 +428,13 @@ impl InputBackend for Scripted {
 
 #[test]
 fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
-    let mut s = WavStream::open(&demo_call()).expect("demo");
-    let mut floats = Vec::new();
-    let mut all = Vec::new();
-    while s.read_frames(&mut floats, 4096).expect("reads") > 0 {
-        all.extend(floats.iter().map(|&x| f32_to_i16(x)));
-    }
-    let samples = Arc::new(all);
+    let samples = Arc::new(
+        read_all(&demo_call())
+            .1
+            .into_iter()
+            .map(f32_to_i16)
+            .collect::<Vec<_>>(),
+    );
     let backend = Scripted {
         samples: Arc::clone(&samples),
         position: Arc::new(AtomicUsize::new(0)),
@@ -578,16 +581,11 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
     // The two parties of a corpus call arrive as two mono inputs, in blocks of
     // different sizes (two devices with their own callbacks).
     let (path, agent) = corpus_call("c007");
-    let mut s = WavStream::open(&path).expect("opens");
-    let rate = s.info().sample_rate;
-    let mut buf = Vec::new();
-    let (mut mic, mut cust) = (Vec::new(), Vec::new());
-    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-        for f in buf.chunks_exact(2) {
-            mic.push(f32_to_i16(f[agent]));
-            cust.push(f32_to_i16(f[1 - agent]));
-        }
-    }
+    let (rate, all) = read_all(&path);
+    let (mic, cust): (Vec<i16>, Vec<i16>) = all
+        .chunks_exact(2)
+        .map(|f| (f32_to_i16(f[agent]), f32_to_i16(f[1 - agent])))
+        .unzip();
     let (tx, rx) = crossbeam_channel::bounded(64);
     let counters = FlowCounters::new();
     let status = Arc::new(Mutex::new(SourceStatus {

@@ -620,16 +620,9 @@ impl CallAnalyzer {
         (self.report(), frames)
     }
 
-    /// Ends the stream and returns the report and the events not yet drained (those
-    /// decided at the end of the stream: the last turn's pace, a last reply gap).
-    pub fn finish_with_events(mut self) -> (CallReport, Vec<TimedEvent>) {
-        self.flush();
-        let events = std::mem::take(&mut self.events);
-        (self.report(), events)
-    }
-
     /// Ends the stream and returns the report with the frames and events not yet
-    /// drained (what the live pipeline needs to show the end of a call).
+    /// drained (those decided at the end of the stream: the last turn's pace, a last
+    /// reply gap; what the live pipeline needs to show the end of a call).
     pub fn finish_with_output(mut self) -> (CallReport, Vec<FrameOutput>, Vec<TimedEvent>) {
         self.flush();
         let frames = self.frames_out.take().unwrap_or_default();

@@ -160,8 +160,9 @@ struct Pending {
 #[derive(Debug)]
 pub struct Tracker {
     frame: u64,
-    /// Frames above digital silence so far (the floors learn from these).
-    informative_frames: u64,
+    /// Frames the activity floor has tracked since it started (its fast start counts
+    /// from there, not from the first frame).
+    speech_floor_frames: u64,
     /// Digital silence came before the first sound.
     leading_silence: bool,
     floor_db: Option<f32>,
@@ -198,7 +199,7 @@ impl Tracker {
     pub fn new() -> Self {
         Self {
             frame: 0,
-            informative_frames: 0,
+            speech_floor_frames: 0,
             leading_silence: false,
             floor_db: None,
             prev_f0_hz: 0.0,
@@ -252,8 +253,8 @@ impl Tracker {
         // call connects) must not set it: from there the agent's room noise or echo
         // would count as speech until the slow rise caught up. After such silence it
         // starts at the first sound, at most at the absolute silence level (a call that
-        // opens with speech must not start from the speech). The voicing decision keeps the plain quantile, which is more
-        // cautious in mostly voiced audio.
+        // opens with speech must not start from the speech). The voicing decision keeps
+        // the plain quantile, which is more cautious in mostly voiced audio.
         let speech_floor = match self.speech_floor_db {
             None if level <= DIGITAL_SILENCE_DBFS => {
                 self.leading_silence = true;
@@ -262,8 +263,8 @@ impl Tracker {
             None if self.leading_silence => Some(level.min(ABSOLUTE_SILENCE_DBFS)),
             None => Some(level),
             Some(f) => {
-                self.informative_frames += 1;
-                let speech_step = if self.informative_frames <= FLOOR_FAST_FRAMES {
+                self.speech_floor_frames += 1;
+                let speech_step = if self.speech_floor_frames <= FLOOR_FAST_FRAMES {
                     FLOOR_STEP_DB * 8.0
                 } else {
                     FLOOR_STEP_DB

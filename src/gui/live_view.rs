@@ -89,16 +89,7 @@ impl LiveView {
                 ..
             }) = options.as_mut()
         {
-            *spec = match &customer_device {
-                Some(c) => CaptureSpec::Pair {
-                    mic: device.clone(),
-                    customer: c.clone(),
-                },
-                None => CaptureSpec::Single {
-                    device: device.clone(),
-                    agent_channel: profile.agent_channel,
-                },
-            };
+            *spec = capture_spec(&device, &customer_device, profile.agent_channel);
         }
         Self {
             ctx: ctx.clone(),
@@ -208,16 +199,11 @@ impl LiveView {
     }
 
     fn capture_options(&self) -> PipelineOptions {
-        let spec = match &self.customer_device {
-            Some(c) => CaptureSpec::Pair {
-                mic: self.device.clone(),
-                customer: c.clone(),
-            },
-            None => CaptureSpec::Single {
-                device: self.device.clone(),
-                agent_channel: self.profile.agent_channel,
-            },
-        };
+        let spec = capture_spec(
+            &self.device,
+            &self.customer_device,
+            self.profile.agent_channel,
+        );
         PipelineOptions {
             source: SourceChoice::Capture(spec),
             profile: self.profile.clone(),
@@ -347,6 +333,24 @@ impl LiveView {
             ui.toggle_value(&mut self.focus, "🎯 Focus mode")
                 .on_hover_text("Show one cue at a time: the most important now");
         });
+    }
+}
+
+/// The headset (`None`: default input) alone or with a customer-side input.
+fn capture_spec(
+    device: &Option<String>,
+    customer: &Option<String>,
+    agent_channel: usize,
+) -> CaptureSpec {
+    match customer {
+        Some(c) => CaptureSpec::Pair {
+            mic: device.clone(),
+            customer: c.clone(),
+        },
+        None => CaptureSpec::Single {
+            device: device.clone(),
+            agent_channel,
+        },
     }
 }
 

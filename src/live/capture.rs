@@ -427,23 +427,22 @@ impl<B: InputBackend> Supervisor<B> {
         let mut last_callbacks = self.counters.callbacks.load(Ordering::Relaxed);
         let mut last_progress = Instant::now();
         let mut next_retry = Instant::now();
+        // Why the input was lost, shown until it is back.
+        let mut lost = String::new();
         while !self.stop.load(Ordering::Relaxed) {
             if handle.is_some() {
+                let mut reason = None;
                 match self.faults.recv_timeout(Duration::from_millis(100)) {
                     Ok(f) if f.fatal => {
-                        handle = None;
                         let which = if f.source == 1 {
                             "customer-side input"
                         } else {
                             "input"
                         };
-                        self.set_state(SourceState::Lost {
-                            message: format!(
-                                "{which} lost: {}; waiting for it to return",
-                                f.message
-                            ),
-                        });
-                        next_retry = Instant::now() + RETRY_EVERY;
+                        reason = Some(format!(
+                            "{which} lost: {}; waiting for it to return",
+                            f.message
+                        ));
                     }
                     Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -452,14 +451,18 @@ impl<B: InputBackend> Supervisor<B> {
                 if callbacks != last_callbacks {
                     last_callbacks = callbacks;
                     last_progress = Instant::now();
-                } else if handle.is_some() && last_progress.elapsed() >= STALL_AFTER {
+                } else if reason.is_none() && last_progress.elapsed() >= STALL_AFTER {
+                    reason = Some(format!(
+                        "no audio from the input for {} s; reopening it",
+                        STALL_AFTER.as_secs()
+                    ));
+                }
+                if let Some(reason) = reason {
                     handle = None;
                     self.set_state(SourceState::Lost {
-                        message: format!(
-                            "no audio from the input for {} s; reopening it",
-                            STALL_AFTER.as_secs()
-                        ),
+                        message: reason.clone(),
                     });
+                    lost = reason;
                     next_retry = Instant::now() + RETRY_EVERY;
                 }
             } else {
@@ -484,14 +487,9 @@ impl<B: InputBackend> Supervisor<B> {
                         s.label = label;
                         s.state = SourceState::Running;
                     }
-                    Err(e) => {
-                        let mut s = super::session::lock_status(&self.status);
-                        if let SourceState::Lost { message } = &mut s.state
-                            && !message.contains("last try")
-                        {
-                            *message = format!("{message} (last try: {e})");
-                        }
-                    }
+                    Err(e) => self.set_state(SourceState::Lost {
+                        message: format!("{lost} (last try: {e})"),
+                    }),
                 }
             }
         }

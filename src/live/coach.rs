@@ -251,13 +251,15 @@ pub struct Coach {
     voiced_in_band: u64,
     agent_frames: u64,
     customer_frames: u64,
-    /// Customer baseline: active frames seen, level sum, voiced F0s.
+    /// Customer baseline: active frames seen, level sum, voiced F0s while it is measured
+    /// and their median once it is complete.
     cust_base_frames: u64,
     cust_base_level_sum: f64,
     cust_base_f0: Vec<f32>,
+    cust_base_f0_hz: Option<f32>,
     cust_base_span_frames: u64,
-    /// Recent active customer frames (active, level, f0), ring over [`CUSTOMER_RECENT_S`].
-    cust_recent: VecDeque<(bool, f32, f32)>,
+    /// Recent active customer frames (level, f0), ring over [`CUSTOMER_RECENT_S`].
+    cust_recent: VecDeque<(f32, f32)>,
     cust_started: bool,
     last_active_t: Option<f64>,
     reply: ReplyState,
@@ -305,6 +307,7 @@ impl Coach {
             cust_base_frames: 0,
             cust_base_level_sum: 0.0,
             cust_base_f0: Vec::new(),
+            cust_base_f0_hz: None,
             cust_base_span_frames: 0,
             cust_recent: VecDeque::with_capacity((CUSTOMER_RECENT_S / HOP_S) as usize + 1),
             cust_started: false,
@@ -393,12 +396,16 @@ impl Coach {
                         self.cust_base_f0.push(f.customer_f0_hz);
                     }
                 }
+                if self.cust_base_span_frames == (CUSTOMER_BASELINE_S / HOP_S) as u64 {
+                    self.cust_base_f0_hz = median(&mut self.cust_base_f0);
+                    self.cust_base_f0 = Vec::new();
+                }
             } else if self.cust_started && f.customer_active {
                 if self.cust_recent.len() >= (CUSTOMER_RECENT_S / HOP_S) as usize {
                     self.cust_recent.pop_front();
                 }
                 self.cust_recent
-                    .push_back((true, f.customer_level_db, f.customer_f0_hz));
+                    .push_back((f.customer_level_db, f.customer_f0_hz));
             }
             if self.strip.len() >= strip_len {
                 self.strip.pop_front();
@@ -440,7 +447,7 @@ impl Coach {
                     if *speaker != Speaker::Customer {
                         self.agent_turn_start = Some(*t);
                     } else {
-                        self.close_agent_turn();
+                        self.agent_turn_start = None;
                     }
                 }
                 self.last_speaker = Some(*speaker);
@@ -482,25 +489,20 @@ impl Coach {
         }
     }
 
-    fn close_agent_turn(&mut self) {
-        self.agent_turn_start = None;
-    }
-
     fn upset_signs(&self) -> UpsetSigns {
         if self.cust_base_frames < (5.0 / HOP_S) as u64 || self.cust_recent.len() < 100 {
             return UpsetSigns::default();
         }
         let base_level = (self.cust_base_level_sum / self.cust_base_frames as f64) as f32;
         let recent_level =
-            self.cust_recent.iter().map(|r| r.1).sum::<f32>() / self.cust_recent.len() as f32;
-        let mut base_f0 = self.cust_base_f0.clone();
+            self.cust_recent.iter().map(|r| r.0).sum::<f32>() / self.cust_recent.len() as f32;
         let mut recent_f0: Vec<f32> = self
             .cust_recent
             .iter()
-            .map(|r| r.2)
+            .map(|r| r.1)
             .filter(|&f| f > 0.0)
             .collect();
-        let higher = match (median(&mut base_f0), median(&mut recent_f0)) {
+        let higher = match (self.cust_base_f0_hz, median(&mut recent_f0)) {
             (Some(b), Some(r)) if b > 0.0 => r / b - 1.0,
             _ => 0.0,
         };
@@ -592,12 +594,10 @@ impl Coach {
         let agent_s = self.agent_frames as f64 * HOP_S;
         let customer_s = self.customer_frames as f64 * HOP_S;
         let anyone_speaking = self.agent_speaking || self.customer_speaking;
-        let monologue_s = match self.agent_turn_start {
-            Some(start) if self.last_speaker != Some(Speaker::Customer) => {
-                (self.now_s - start).max(0.0)
-            }
-            _ => 0.0,
-        };
+        // The agent's current turn (cleared when the customer takes the floor).
+        let monologue_s = self
+            .agent_turn_start
+            .map_or(0.0, |start| (self.now_s - start).max(0.0));
         let talk = TalkGauge {
             agent_s,
             customer_s,
@@ -610,11 +610,7 @@ impl Coach {
             },
             long_silences: self.long_silences,
             long_silence_s: self.profile.talk.long_silence_s,
-            monologue_s: if self.agent_speaking || monologue_s > 0.0 {
-                monologue_s
-            } else {
-                0.0
-            },
+            monologue_s,
             longest_monologue_s: self.longest_monologue_s.max(monologue_s),
             max_monologue_s: self.profile.talk.max_monologue_s,
         };

@@ -75,7 +75,7 @@ impl LivePipeline {
             has_customer: false,
             state: SourceState::Starting,
         }));
-        let (source, layout, record_dir) = match &options.source {
+        let (source, layout) = match &options.source {
             SourceChoice::Capture(spec) => {
                 let (c, layout) = Capture::start(
                     backend,
@@ -84,7 +84,7 @@ impl LivePipeline {
                     Arc::clone(&counters),
                     Arc::clone(&status),
                 )?;
-                (SourceHandle::Capture(c), layout, options.record_dir.clone())
+                (SourceHandle::Capture(c), layout)
             }
             SourceChoice::Demo {
                 path,
@@ -99,7 +99,7 @@ impl LivePipeline {
                     Arc::clone(&counters),
                     Arc::clone(&status),
                 )?;
-                (SourceHandle::Demo(d), layout, options.record_dir.clone())
+                (SourceHandle::Demo(d), layout)
             }
         };
         let label = super::session::lock_status(&status).label.clone();
@@ -108,7 +108,7 @@ impl LivePipeline {
                 profile: options.profile,
                 band: options.band,
                 layout,
-                record_dir,
+                record_dir: options.record_dir,
                 label,
             },
             rx,

@@ -167,33 +167,9 @@ impl Session {
         repaint: Repaint,
     ) -> Result<Self, String> {
         let map = config.layout.map()?;
-        let has_customer = !map.is_mono();
-        let snapshot = Arc::new(Mutex::new(LiveSnapshot {
-            gauges: Coach::new(config.profile.clone(), config.band, has_customer).gauges(),
-            strip: Vec::new(),
-            source: lock(&status).clone(),
-            input_level_db: [-120.0; 2],
-            dropped_blocks: 0,
-            callback_frames: 0,
-            analysis_load: 0.0,
-            latency_ms: None,
-            recording: RecordingStatus::Off,
-            recent_events: Vec::new(),
-            report: None,
-        }));
-        let (event_tx, events) = crossbeam_channel::unbounded();
-        let stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker::new(
-            config,
-            map,
-            blocks,
-            counters,
-            status,
-            Arc::clone(&snapshot),
-            event_tx,
-            Arc::clone(&stop),
-            repaint,
-        );
+        let (worker, events) = Worker::new(config, map, blocks, counters, status, repaint);
+        let snapshot = Arc::clone(&worker.snapshot);
+        let stop = Arc::clone(&worker.stop);
         let thread = std::thread::Builder::new()
             .name("callcoach-analysis".into())
             .spawn(move || worker.run())
@@ -329,31 +305,42 @@ struct Worker {
 }
 
 impl Worker {
-    #[allow(clippy::too_many_arguments)]
+    /// The worker, and the receiving end of its events.
     fn new(
         config: SessionConfig,
         map: ChannelMap,
         blocks: Receiver<Block>,
         counters: Arc<FlowCounters>,
         status: SharedStatus,
-        snapshot: Arc<Mutex<LiveSnapshot>>,
-        event_tx: Sender<PublishedEvent>,
-        stop: Arc<AtomicBool>,
         repaint: Repaint,
-    ) -> Self {
+    ) -> (Self, Receiver<PublishedEvent>) {
         let rate = config.layout.sample_rate();
         let analyzer = CallAnalyzer::new(rate, map, config.profile.clone())
             .with_events()
             .with_frame_output();
         let coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
+        let snapshot = Arc::new(Mutex::new(LiveSnapshot {
+            gauges: coach.gauges(),
+            strip: Vec::new(),
+            source: lock(&status).clone(),
+            input_level_db: [-120.0; 2],
+            dropped_blocks: 0,
+            callback_frames: 0,
+            analysis_load: 0.0,
+            latency_ms: None,
+            recording: RecordingStatus::Off,
+            recent_events: Vec::new(),
+            report: None,
+        }));
+        let (event_tx, events) = crossbeam_channel::unbounded();
         let pair_capacity = (PAIR_MAX_SKEW_S * 2.0 * f64::from(rate)) as usize;
-        Self {
+        let worker = Self {
             blocks,
             counters,
             status,
             snapshot,
             event_tx,
-            stop,
+            stop: Arc::new(AtomicBool::new(false)),
             repaint,
             analyzer: Some(analyzer),
             coach,
@@ -377,7 +364,8 @@ impl Worker {
             audio_frames: 0,
             repaired: Vec::new(),
             config,
-        }
+        };
+        (worker, events)
     }
 
     fn start_recording(&mut self) {
@@ -386,9 +374,7 @@ impl Worker {
         };
         // Recordings an earlier run left unfinished (killed mid-call) are made whole
         // before a new one starts.
-        for repaired in super::recorder::repair_dir(&dir) {
-            self.repaired.push(repaired);
-        }
+        self.repaired = super::recorder::repair_dir(&dir);
         let path = unique_path(&dir, &call_file_name(SystemTime::now()));
         let created = std::fs::create_dir_all(&dir)
             .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))
