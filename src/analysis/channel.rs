@@ -133,6 +133,9 @@ pub struct FrameDecision {
     pub snr_db: f32,
     /// F0 in Hz, 0 when unvoiced.
     pub f0_hz: f32,
+    /// Level weighted by periodicity, dB: the contour syllable nuclei are picked on
+    /// (see [`SYLLABLE_PERIODICITY_WEIGHT_DB`]).
+    pub sonority_db: f32,
 }
 
 /// What the tracker reports after each frame.
@@ -154,6 +157,7 @@ struct Pending {
     raw_active: bool,
     snr_db: f32,
     f0_hz: f32,
+    sonority_db: f32,
 }
 
 /// Turns frame measures into decisions. Pure state machine over frames.
@@ -303,8 +307,20 @@ impl Tracker {
                 (speech_snr.abs().min(ACTIVITY_SNR_DB) - self.noise_dev_db) / NOISE_DEV_FRAMES;
         }
 
+        // Vowels are both loud and periodic; the dips between them (consonants,
+        // transitions) lose periodicity before they lose level, so weighting the level
+        // by periodicity deepens them.
+        let periodicity = m
+            .yin
+            .candidates()
+            .iter()
+            .map(|c| c.nccf)
+            .fold(0.0f32, f32::max)
+            .max(SYLLABLE_PERIODICITY_FLOOR);
+        let sonority_db = level + SYLLABLE_PERIODICITY_WEIGHT_DB * periodicity.log10();
         let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
         self.ring[slot] = Pending {
+            sonority_db,
             level_db: level,
             raw_active,
             snr_db: if loud_enough {
@@ -398,6 +414,7 @@ impl Tracker {
             active: centre.raw_active,
             snr_db: centre.snr_db,
             f0_hz,
+            sonority_db: centre.sonority_db,
         }
     }
 
@@ -442,10 +459,10 @@ impl Tracker {
         }
     }
 
-    /// Hysteresis peak picker on the level: a peak counts when the level has fallen
+    /// Hysteresis peak picker on the sonority contour: a peak counts when the level has fallen
     /// [`SYLLABLE_DIP_DB`] below it and it rose that much from the previous dip.
     fn syllable(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
-        let level = d.level_db;
+        let level = d.sonority_db;
         if !self.syl_started {
             self.syl_started = true;
             self.syl_rising = false;

@@ -75,8 +75,14 @@ pub const MIN_PAUSE_FRAMES: usize = 25;
 pub const MIN_SPEECH_FRAMES: usize = 8;
 /// Median smoothing span of the F0 track (odd).
 pub const F0_MEDIAN_FRAMES: usize = 5;
-/// A syllable nucleus is an energy peak at least this far above the dips on both sides.
-pub const SYLLABLE_DIP_DB: f32 = 2.0;
+/// A syllable nucleus is a peak of the sonority contour at least this far above the dips
+/// on both sides.
+pub const SYLLABLE_DIP_DB: f32 = 4.5;
+/// Sonority = level + this × log10(periodicity), periodicity being the frame's best
+/// normalised cross-correlation: a frame half as periodic counts 6 dB quieter.
+pub const SYLLABLE_PERIODICITY_WEIGHT_DB: f32 = 20.0;
+/// Periodicity below this counts as this (an unvoiced or silent frame).
+pub const SYLLABLE_PERIODICITY_FLOOR: f32 = 0.05;
 /// In a mono recording, a pause this long separates stretches of talk.
 pub const MONO_STRETCH_PAUSE_S: f64 = 1.0;
 /// Decision delay of the tracker in frames: a frame's activity and F0 are decided when
