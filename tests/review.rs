@@ -720,3 +720,120 @@ fn dragging_the_position_slider_moves_the_playhead_with_it() {
         "stays where it was let go"
     );
 }
+
+/// The rules of a style sheet as (context and selector, body): a rule inside a block
+/// such as `@media print` gets `@media print > ` before its selector.
+fn css_rules(css: &str, prefix: &str, out: &mut Vec<(String, String)>) {
+    let mut rest = css;
+    while let Some(open) = rest.find('{') {
+        let selector = rest[..open].trim().to_string();
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &rest[open + 1..end];
+        if body.contains('{') {
+            css_rules(body, &format!("{prefix}{selector} > "), out);
+        } else {
+            out.push((format!("{prefix}{selector}"), body.trim().to_string()));
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+/// The value `property` gets for `selector` in `context` ("" or "@media print > ").
+fn css_value(
+    rules: &[(String, String)],
+    context: &str,
+    selector: &str,
+    property: &str,
+) -> Option<String> {
+    rules
+        .iter()
+        .filter(|(sel, _)| {
+            sel.strip_prefix(context).is_some_and(|s| {
+                !s.contains(" > ") && s.split(',').any(|one| one.trim() == selector)
+            })
+        })
+        .flat_map(|(_, body)| body.split(';'))
+        .filter_map(|decl| decl.split_once(':'))
+        .filter(|(p, _)| p.trim() == property)
+        .map(|(_, v)| v.trim().to_string())
+        .next_back()
+}
+
+#[test]
+fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
+    let call = load_direct(&demo(), None).expect("loads");
+    let profile = Profile::default();
+    let events = events::collect(&call.report, &profile, &[]);
+    let html = export::html_report(&call, &profile, &[], &events);
+    let css = &html[html.find("<style>").expect("style") + 7..html.find("</style>").expect("end")];
+    let mut rules = Vec::new();
+    css_rules(css, "", &mut rules);
+    let print = "@media print > ";
+    // The timeline is one block that is not split across pages, nor is any chart.
+    assert_eq!(
+        css_value(&rules, print, ".timeline", "break-inside").as_deref(),
+        Some("avoid"),
+        "{rules:?}"
+    );
+    assert_eq!(
+        css_value(&rules, print, "figure", "break-inside").as_deref(),
+        Some("avoid")
+    );
+    // Charts scale to the page's width, keeping their proportions.
+    assert_eq!(
+        css_value(&rules, "", "svg", "max-width").as_deref(),
+        Some("100%")
+    );
+    assert_eq!(
+        css_value(&rules, "", "svg", "height").as_deref(),
+        Some("auto")
+    );
+    assert_eq!(
+        css_value(&rules, "", "figure", "max-width").as_deref(),
+        Some("100%")
+    );
+    // The paper is the printer's (A4 or Letter): margins only.
+    let page = format!("{print}@page");
+    assert!(
+        rules
+            .iter()
+            .any(|(s, b)| s == &page && b.contains("margin")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .filter(|(s, _)| s.ends_with("@page"))
+            .all(|(_, b)| !b.contains("size")),
+        "no fixed paper size"
+    );
+    // Every chart is inside the timeline block, with its heading.
+    let start = html
+        .find(r#"<section class="timeline">"#)
+        .expect("timeline section");
+    let end = start + html[start..].find("</section>").expect("section end");
+    let section = &html[start..end];
+    assert!(section.contains("<h2>Timeline</h2>"));
+    let charts = html.matches("<figure>").count();
+    assert!(charts >= 6, "{charts} charts");
+    assert_eq!(
+        section.matches("<figure>").count(),
+        charts,
+        "all charts in the block"
+    );
+    assert_eq!(section.matches("</figure>").count(), charts);
+}
