@@ -629,3 +629,211 @@ fn recent_files_are_kept_between_runs() {
     }
     assert_eq!(h.state().call().expect("loaded").path, wav);
 }
+
+/// Presses, holds and releases the primary button at `pos` (a click, not a drag).
+fn click_at(h: &mut Harness<'static, ReviewView>, pos: egui::Pos2) {
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    h.drop_at(pos);
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_a_lane_moves_the_playhead_to_the_time_under_the_pointer() {
+    let (_dir, wav) = demo_copy();
+    let mut h = harness(&wav);
+    // Whole call in view, then zoomed onto an event (what a click in the list does).
+    for zoomed in [false, true] {
+        if zoomed {
+            let e = h.state().events()[4].clone();
+            h.get_by_label(&event_label(&e)).click();
+            h.run_steps(3);
+        }
+        for (lane, fraction) in [
+            ("lane_pitch", 0.3f32),
+            ("lane_wave_agent", 0.8),
+            ("lane_gaps", 0.05),
+            ("lane_talk", 0.55),
+        ] {
+            let frame = h.state().lane_frame(lane).expect("lane drawn");
+            let [v0, v1] = h.state().visible_range();
+            let per_px = (v1 - v0) / f64::from(frame.width());
+            let x = frame.left() + fraction * frame.width();
+            let want = v0 + f64::from(x - frame.left()) * per_px;
+            assert!(want > 0.5, "{lane}: {want}");
+            click_at(&mut h, egui::pos2(x, frame.center().y));
+            let t = h.state().playhead_s();
+            assert!(
+                (t - want).abs() <= per_px,
+                "{lane} (zoomed {zoomed}): playhead {t:.4} s, under the pointer {want:.4} s, one pixel {per_px:.4} s"
+            );
+            // A click is not a pan: the view stays where it was.
+            let [a, b] = h.state().visible_range();
+            assert!((a - v0).abs() < 1e-9 && (b - v1).abs() < 1e-9, "{a} {b}");
+        }
+    }
+}
+
+#[test]
+fn dragging_the_position_slider_moves_the_playhead_with_it() {
+    let (_dir, wav) = demo_copy();
+    let mut h = harness(&wav);
+    let d = h.state().call().expect("loaded").audio.duration_s();
+    let rect = h
+        .get_by_role_and_label(egui::accesskit::Role::Slider, "position")
+        .rect();
+    // egui's slider: the handle's centre runs over the rect less half a handle at each
+    // end (height / 2.5, times the aspect ratio of a bar handle), linearly from 0 to the
+    // call's length.
+    let r = match egui::Visuals::default().handle_shape {
+        egui::style::HandleShape::Circle => rect.height() / 2.5,
+        egui::style::HandleShape::Rect { aspect_ratio } => rect.height() / 2.5 * aspect_ratio,
+    };
+    let (left, width) = (rect.left() + r, rect.width() - 2.0 * r);
+    let per_px = d / f64::from(width);
+    let y = rect.center().y;
+    assert!(h.state().playhead_s().abs() < 1e-9);
+    h.hover_at(egui::pos2(left, y));
+    h.step();
+    h.drag_at(egui::pos2(left, y));
+    h.step();
+    let mut last = 0.0;
+    for fraction in [0.1f32, 0.25, 0.5, 0.73, 0.9] {
+        let x = left + fraction * width;
+        h.hover_at(egui::pos2(x, y));
+        h.step();
+        let t = h.state().playhead_s();
+        let want = f64::from(fraction) * d;
+        assert!(
+            (t - want).abs() <= per_px,
+            "while dragging to {fraction}: playhead {t:.3} s, want {want:.3} s (one pixel {per_px:.3} s)"
+        );
+        assert!(t > last, "follows the drag");
+        last = t;
+    }
+    h.drop_at(egui::pos2(left + 0.9 * width, y));
+    h.run_steps(2);
+    assert!(
+        (h.state().playhead_s() - last).abs() < 1e-9,
+        "stays where it was let go"
+    );
+}
+
+/// The rules of a style sheet as (context and selector, body): a rule inside a block
+/// such as `@media print` gets `@media print > ` before its selector.
+fn css_rules(css: &str, prefix: &str, out: &mut Vec<(String, String)>) {
+    let mut rest = css;
+    while let Some(open) = rest.find('{') {
+        let selector = rest[..open].trim().to_string();
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &rest[open + 1..end];
+        if body.contains('{') {
+            css_rules(body, &format!("{prefix}{selector} > "), out);
+        } else {
+            out.push((format!("{prefix}{selector}"), body.trim().to_string()));
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+/// The value `property` gets for `selector` in `context` ("" or "@media print > ").
+fn css_value(
+    rules: &[(String, String)],
+    context: &str,
+    selector: &str,
+    property: &str,
+) -> Option<String> {
+    rules
+        .iter()
+        .filter(|(sel, _)| {
+            sel.strip_prefix(context).is_some_and(|s| {
+                !s.contains(" > ") && s.split(',').any(|one| one.trim() == selector)
+            })
+        })
+        .flat_map(|(_, body)| body.split(';'))
+        .filter_map(|decl| decl.split_once(':'))
+        .filter(|(p, _)| p.trim() == property)
+        .map(|(_, v)| v.trim().to_string())
+        .next_back()
+}
+
+#[test]
+fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
+    let call = load_direct(&demo(), None).expect("loads");
+    let profile = Profile::default();
+    let events = events::collect(&call.report, &profile, &[]);
+    let html = export::html_report(&call, &profile, &[], &events);
+    let css = &html[html.find("<style>").expect("style") + 7..html.find("</style>").expect("end")];
+    let mut rules = Vec::new();
+    css_rules(css, "", &mut rules);
+    let print = "@media print > ";
+    // The timeline is one block that is not split across pages, nor is any chart.
+    assert_eq!(
+        css_value(&rules, print, ".timeline", "break-inside").as_deref(),
+        Some("avoid"),
+        "{rules:?}"
+    );
+    assert_eq!(
+        css_value(&rules, print, "figure", "break-inside").as_deref(),
+        Some("avoid")
+    );
+    // Charts scale to the page's width, keeping their proportions.
+    assert_eq!(
+        css_value(&rules, "", "svg", "max-width").as_deref(),
+        Some("100%")
+    );
+    assert_eq!(
+        css_value(&rules, "", "svg", "height").as_deref(),
+        Some("auto")
+    );
+    assert_eq!(
+        css_value(&rules, "", "figure", "max-width").as_deref(),
+        Some("100%")
+    );
+    // The paper is the printer's (A4 or Letter): margins only.
+    let page = format!("{print}@page");
+    assert!(
+        rules
+            .iter()
+            .any(|(s, b)| s == &page && b.contains("margin")),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .filter(|(s, _)| s.ends_with("@page"))
+            .all(|(_, b)| !b.contains("size")),
+        "no fixed paper size"
+    );
+    // Every chart is inside the timeline block, with its heading.
+    let start = html
+        .find(r#"<section class="timeline">"#)
+        .expect("timeline section");
+    let end = start + html[start..].find("</section>").expect("section end");
+    let section = &html[start..end];
+    assert!(section.contains("<h2>Timeline</h2>"));
+    let charts = html.matches("<figure>").count();
+    assert!(charts >= 6, "{charts} charts");
+    assert_eq!(
+        section.matches("<figure>").count(),
+        charts,
+        "all charts in the block"
+    );
+    assert_eq!(section.matches("</figure>").count(), charts);
+}

@@ -77,6 +77,7 @@ pub struct ReviewView {
     pending_x: Option<[f64; 2]>,
     scratch: LaneScratch,
     gap_markers_drawn: usize,
+    lane_frames: Vec<(&'static str, egui::Rect)>,
     last_lanes_ms: f64,
 }
 
@@ -107,6 +108,7 @@ impl ReviewView {
             pending_x: None,
             scratch: LaneScratch::default(),
             gap_markers_drawn: 0,
+            lane_frames: Vec::new(),
             last_lanes_ms: 0.0,
         };
         if let Some(f) = file {
@@ -178,6 +180,21 @@ impl ReviewView {
     /// Playback status: on with a device, or off and why.
     pub fn playback_status(&self) -> Option<&PlaybackStatus> {
         self.open.as_ref().map(|o| o.player.status())
+    }
+
+    /// Where lane `id` (`lane_wave_agent`, `lane_wave_customer`, `lane_talk`,
+    /// `lane_pitch`, `lane_gaps`, `lane_pace`) drew its data in the last frame: the
+    /// screen rectangle whose left and right edges are the ends of [`Self::visible_range`].
+    pub fn lane_frame(&self, id: &str) -> Option<egui::Rect> {
+        self.lane_frames
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, r)| *r)
+    }
+
+    /// The time range the lanes show, s.
+    pub fn visible_range(&self) -> [f64; 2] {
+        self.view_x
     }
 
     /// Milliseconds the lanes took to prepare and lay out in the last frame.
@@ -523,12 +540,19 @@ impl ReviewView {
         }
         let d = open.call.audio.duration_s();
         let mut pos = player.position_s();
-        let slider = ui.add(
-            egui::Slider::new(&mut pos, 0.0..=d.max(0.01))
-                .text("position")
-                .custom_formatter(|v, _| clock(v))
-                .custom_parser(|_| None),
-        );
+        // Wide, so that a pixel is a fine step, and without snapping to round values.
+        let slider = ui
+            .scope(|ui| {
+                ui.spacing_mut().slider_width = (ui.available_width() * 0.4).clamp(200.0, 640.0);
+                ui.add(
+                    egui::Slider::new(&mut pos, 0.0..=d.max(0.01))
+                        .text("position")
+                        .smart_aim(false)
+                        .custom_formatter(|v, _| clock(v))
+                        .custom_parser(|_| None),
+                )
+            })
+            .inner;
         let mut seek_to = None;
         if slider.changed() {
             seek_to = Some(pos);
@@ -915,6 +939,8 @@ impl ReviewView {
         let mut new_view: Option<[f64; 2]> = None;
         let scratch = &mut self.scratch;
         let mut gap_markers = 0;
+        let mut frames = std::mem::take(&mut self.lane_frames);
+        frames.clear();
         let avail = ui.available_height();
         let stereo = call.waveform[1].is_some();
         let wave_h = ((avail - 500.0) / if stereo { 2.0 } else { 1.0 }).clamp(50.0, 110.0);
@@ -950,7 +976,8 @@ impl ReviewView {
                         pu.set_plot_bounds_x(a..=b);
                     }
                 };
-                let mut after = |resp: egui_plot::PlotResponse<()>| {
+                let mut after = |id: &'static str, resp: egui_plot::PlotResponse<()>| {
+                    frames.push((id, *resp.transform.frame()));
                     let b = resp.transform.bounds();
                     new_view = Some([b.min()[0], b.max()[0]]);
                     if resp.response.clicked()
@@ -986,7 +1013,7 @@ impl ReviewView {
                             );
                             pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                         });
-                    after(resp);
+                    after(id, resp);
                 }
 
                 // Who speaks; long silences; monologues; notes.
@@ -1071,7 +1098,7 @@ impl ReviewView {
                         }
                         pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
-                after(resp);
+                after("lane_talk", resp);
 
                 // Pitch with the calming band.
                 let band = self.profile.pitch.band_hz;
@@ -1107,7 +1134,7 @@ impl ReviewView {
                         );
                         pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
-                after(resp);
+                after("lane_pitch", resp);
 
                 // Reply gaps.
                 if r.reply_gaps_measured {
@@ -1169,7 +1196,7 @@ impl ReviewView {
                             }
                             pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                         });
-                    after(resp);
+                    after("lane_gaps", resp);
                 }
 
                 // Pace.
@@ -1211,7 +1238,7 @@ impl ReviewView {
                         }
                         pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
                     });
-                after(resp);
+                after("lane_pace", resp);
                 ui.label(
                     RichText::new(
                         "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in window · ▶ late · ♦ pace change · 🔽 note.",
@@ -1221,6 +1248,7 @@ impl ReviewView {
             });
 
         self.gap_markers_drawn = gap_markers;
+        self.lane_frames = frames;
         if let Some(v) = new_view {
             self.view_x = v;
         }

@@ -104,6 +104,9 @@ struct Chart {
     svg: String,
     duration: f64,
     height: f64,
+    /// Vertical grid lines at the time ticks (not on the axis strip, where they would
+    /// cross its labels).
+    grid: bool,
 }
 
 impl Chart {
@@ -120,6 +123,7 @@ impl Chart {
             svg,
             duration: duration.max(1e-3),
             height,
+            grid: true,
         }
     }
 
@@ -154,7 +158,7 @@ impl Chart {
             .find(|s| self.duration / s <= 12.0)
             .unwrap_or(3600.0);
         let mut t = 0.0;
-        while t <= self.duration + 1e-9 {
+        while self.grid && t <= self.duration + 1e-9 {
             let x = self.x(t);
             let _ = write!(
                 self.svg,
@@ -170,6 +174,7 @@ impl Chart {
 
 fn time_axis(duration: f64) -> String {
     let mut c = Chart::new("time (m:ss)", duration, 18.0);
+    c.grid = false;
     let steps = [
         1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
     ];
@@ -183,7 +188,7 @@ fn time_axis(duration: f64) -> String {
         let x = c.x(t);
         let _ = write!(
             c.svg,
-            r#"<text x="{x:.1}" y="13" font-size="11" text-anchor="middle">{}</text>"#,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="0" y2="3" stroke="#999" stroke-width="0.8"/><text x="{x:.1}" y="14" font-size="11" text-anchor="middle">{}</text>"##,
             clock(t).trim_end_matches(".0")
         );
         t += step;
@@ -429,13 +434,16 @@ h1 {{ font-size: 1.5rem; margin-bottom: .2rem; }} h2 {{ font-size: 1.15rem; bord
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
 th, td {{ border: 1px solid #bbb; padding: .2rem .45rem; text-align: left; vertical-align: top; }}
 th {{ background: #eee; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-figure {{ margin: .3rem 0; }} figcaption {{ font-size: .8rem; color: #333; }}
+figure {{ margin: .3rem 0; max-width: 100%; }} figcaption {{ font-size: .8rem; color: #333; }}
+svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: .2rem 1.2rem; }}
 @media print {{
   body {{ max-width: none; margin: 0; font-size: 10.5pt; }}
-  h2 {{ break-after: avoid; }} figure, tr {{ break-inside: avoid; }}
+  h2 {{ break-after: avoid; page-break-after: avoid; }}
+  figure, tr, .timeline {{ break-inside: avoid; page-break-inside: avoid; }}
+  .timeline figure {{ margin: .1rem 0; }}
   * {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
-  @page {{ size: A4; margin: 14mm; }}
+  @page {{ margin: 12mm; }}
 }}
 </style></head><body>
 <h1>Call review: {title}</h1>
@@ -546,8 +554,10 @@ figure {{ margin: .3rem 0; }} figcaption {{ font-size: .8rem; color: #333; }}
         let _ = write!(h, "<p class=\"muted\">Note: {}</p>", escape(n));
     }
 
-    h.push_str("<h2>Timeline</h2>\n");
+    // One block, kept on one printed page (A4 or Letter: the paper is the printer's).
+    h.push_str("<section class=\"timeline\"><h2>Timeline</h2>\n");
     h.push_str(&charts(call, profile, notes));
+    h.push_str("</section>\n");
 
     h.push_str("<h2>Reply gaps</h2>");
     if !r.reply_gaps_measured {

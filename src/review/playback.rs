@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
@@ -129,34 +130,82 @@ impl Listen {
 const POS_ONE: f64 = 4_294_967_296.0;
 
 /// State shared with the output callback (atomics only).
+///
+/// `pos` is where the next block will be rendered from; what is *heard* lags it by the
+/// device's latency. The output callback therefore also publishes where the block it
+/// just rendered starts and when the device says that start will be played
+/// (`heard_pos`, `heard_at_ns`), and [`Self::position_frames`] runs on from there with
+/// the clock while playing. `heard_at_ns` doubles as a sequence number: it is zeroed
+/// while the pair is being written, and by a seek (until the next callback renders from
+/// the new place).
 #[derive(Debug)]
 pub struct Transport {
     pos: AtomicU64,
     playing: AtomicBool,
     speed_bits: AtomicU32,
     listen: AtomicU8,
+    heard_pos: AtomicU64,
+    heard_at_ns: AtomicU64,
+    /// Call frames per second.
+    rate: f64,
+    /// Origin of the `*_ns` clock values.
+    epoch: Instant,
 }
 
-impl Default for Transport {
-    fn default() -> Self {
+impl Transport {
+    /// A transport for audio at `rate` call frames per second, at 0, paused.
+    pub fn new(rate: u32) -> Self {
         Self {
             pos: AtomicU64::new(0),
             playing: AtomicBool::new(false),
             speed_bits: AtomicU32::new(1.0f32.to_bits()),
             listen: AtomicU8::new(0),
+            heard_pos: AtomicU64::new(0),
+            heard_at_ns: AtomicU64::new(0),
+            rate: f64::from(rate.max(1)),
+            epoch: Instant::now(),
         }
     }
-}
 
-impl Transport {
-    /// Play position in call frames.
+    /// Nanoseconds since the transport was made (at least 1, so 0 can mean "unknown").
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// Play position in call frames: the frame being heard now while playing (the
+    /// rendered position less what is still queued in the device), else where playing
+    /// will resume.
     pub fn position_frames(&self) -> f64 {
-        self.pos.load(Ordering::Relaxed) as f64 / POS_ONE
+        let pos = self.pos.load(Ordering::Acquire) as f64 / POS_ONE;
+        if !self.is_playing() {
+            return pos;
+        }
+        let at = self.heard_at_ns.load(Ordering::Acquire);
+        let heard = self.heard_pos.load(Ordering::Acquire) as f64 / POS_ONE;
+        if at == 0 || self.heard_at_ns.load(Ordering::Acquire) != at {
+            return pos;
+        }
+        let since_s = (self.now_ns() as f64 - at as f64) * 1e-9;
+        (heard + since_s * f64::from(self.speed()) * self.rate).clamp(0.0, pos)
     }
 
     fn set_position_frames(&self, frames: f64) {
+        self.heard_at_ns.store(0, Ordering::Release);
         self.pos
-            .store((frames.max(0.0) * POS_ONE) as u64, Ordering::Relaxed);
+            .store((frames.max(0.0) * POS_ONE) as u64, Ordering::Release);
+    }
+
+    /// Publishes that the block starting at `start_bits` (fixed point) is heard
+    /// `latency` after now. Called by the output callback only.
+    fn mark_heard(&self, start_bits: u64, latency: Duration) {
+        let at = self
+            .now_ns()
+            .saturating_add(u64::try_from(latency.as_nanos()).unwrap_or(0));
+        self.heard_at_ns.store(0, Ordering::Release);
+        self.heard_pos.store(start_bits, Ordering::Release);
+        self.heard_at_ns.store(at, Ordering::Release);
     }
 
     /// Playback speed, 0.5–2.
@@ -177,24 +226,26 @@ impl Transport {
 
 /// Fills `out` (interleaved, `out_channels` per frame) from `audio` at the transport's
 /// position, advancing it; silence when paused. `device_rate` is the output's rate.
-/// Allocates nothing and takes no lock: this is the output callback's body.
+/// Returns where the rendered block starts (fixed point), or `None` when paused or when
+/// a seek made meanwhile won. Allocates nothing and takes no lock: this is the output
+/// callback's body.
 pub fn render(
     transport: &Transport,
     audio: &PlaybackAudio,
     out: &mut [f32],
     out_channels: usize,
     device_rate: u32,
-) {
+) -> Option<u64> {
     let out_channels = out_channels.max(1);
     if !transport.is_playing() {
         out.fill(0.0);
-        return;
+        return None;
     }
     let frames = audio.frames();
     let ch = usize::from(audio.channels.max(1));
     let step = f64::from(transport.speed()) * f64::from(audio.rate) / f64::from(device_rate.max(1));
     let listen = transport.listen();
-    let start_bits = transport.pos.load(Ordering::Relaxed);
+    let start_bits = transport.pos.load(Ordering::Acquire);
     let mut pos = start_bits as f64 / POS_ONE;
     let sample = |i: usize, c: usize| -> f32 {
         let b = audio
@@ -238,12 +289,15 @@ pub fn render(
         pos = frames as f64;
     }
     // A seek made while rendering wins over the position reached here.
-    let _ = transport.pos.compare_exchange(
-        start_bits,
-        (pos * POS_ONE) as u64,
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
+    transport
+        .pos
+        .compare_exchange(
+            start_bits,
+            (pos * POS_ONE) as u64,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        )
+        .ok()
 }
 
 /// Whether sound can be heard, and why not.
@@ -281,7 +335,7 @@ impl Player {
     /// A player on the default output device, or with playback off (the reason kept)
     /// when there is none or it cannot be opened.
     pub fn new(audio: PlaybackAudio) -> Self {
-        let transport = Arc::new(Transport::default());
+        let transport = Arc::new(Transport::new(audio.rate));
         match open_stream(&audio, &transport) {
             Ok((stream, status)) => Self {
                 audio,
@@ -295,7 +349,8 @@ impl Player {
 
     /// A player with playback off (tests, or no device wanted).
     pub fn silent(audio: PlaybackAudio, reason: &str) -> Self {
-        Self::without_device(audio, Arc::new(Transport::default()), reason.to_string())
+        let transport = Arc::new(Transport::new(audio.rate));
+        Self::without_device(audio, transport, reason.to_string())
     }
 
     fn without_device(audio: PlaybackAudio, transport: Arc<Transport>, reason: String) -> Self {
@@ -397,19 +452,36 @@ fn open_stream(
         .unwrap_or_else(|_| "default output".into());
     let rate = config.sample_rate();
     let format = config.sample_format();
-    let stream_config = config.config();
-    let stream = match format {
+    let mut stream_config = config.config();
+    // A short fixed buffer, so that what is heard follows a seek, a pause or a speed
+    // change at once (a server's default can be seconds: PulseAudio's null sink gives 2 s).
+    let buffer = rate * OUTPUT_BUFFER_MS / 1000;
+    stream_config.buffer_size = match config.buffer_size() {
+        cpal::SupportedBufferSize::Range { min, max } => {
+            cpal::BufferSize::Fixed(buffer.clamp(*min, *max))
+        }
+        cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(buffer),
+    };
+    let open = |stream_config: cpal::StreamConfig| match format {
         cpal::SampleFormat::F32 => build::<f32>(&device, stream_config, audio, transport),
         cpal::SampleFormat::I16 => build::<i16>(&device, stream_config, audio, transport),
         cpal::SampleFormat::U16 => build::<u16>(&device, stream_config, audio, transport),
         cpal::SampleFormat::I32 => build::<i32>(&device, stream_config, audio, transport),
-        other => return Err(format!("output sample format {other} is not supported")),
-    }?;
+        other => Err(format!("output sample format {other} is not supported")),
+    };
+    // A device that refuses the fixed buffer gets its default one.
+    let stream = open(stream_config).or_else(|_| {
+        stream_config.buffer_size = cpal::BufferSize::Default;
+        open(stream_config)
+    })?;
     stream
         .play()
         .map_err(|e| format!("cannot start the output stream: {e}"))?;
     Ok((stream, PlaybackStatus::On { device: name, rate }))
 }
+
+/// Output buffer asked of the device, ms.
+const OUTPUT_BUFFER_MS: u32 = 40;
 
 /// Output frames rendered per callback chunk (a stack buffer: no allocation).
 const CHUNK: usize = 512;
@@ -432,10 +504,18 @@ where
     device
         .build_output_stream::<T, _, _>(
             config,
-            move |data: &mut [T], _| {
-                for out in data.chunks_mut(per_chunk) {
+            move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
+                // When the device will play this callback's first frame.
+                let stamp = info.timestamp();
+                let latency = stamp.playback.saturating_duration_since(stamp.callback);
+                for (k, out) in data.chunks_mut(per_chunk).enumerate() {
                     let tmp = &mut buf[..out.len()];
-                    render(&transport, &audio, tmp, channels, rate);
+                    let start = render(&transport, &audio, tmp, channels, rate);
+                    if k == 0
+                        && let Some(start) = start
+                    {
+                        transport.mark_heard(start, latency);
+                    }
                     for (o, v) in out.iter_mut().zip(tmp.iter()) {
                         *o = T::from_sample(*v);
                     }
@@ -506,6 +586,31 @@ mod tests {
         render(t, player.audio(), &mut out, 2, 48_000);
         assert!(!player.is_playing());
         assert!((player.position_s() - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_playhead_is_what_is_heard_not_what_is_rendered() {
+        let player = Player::silent(tone(8000, 3.0), "test");
+        let t = player.transport();
+        t.playing.store(true, Ordering::Relaxed);
+        // 0.1 s rendered, to be heard from 50 ms on.
+        let mut out = vec![0.0f32; 4800 * 2];
+        let start = render(t, player.audio(), &mut out, 2, 48_000).expect("rendered");
+        assert_eq!(start, 0);
+        t.mark_heard(start, Duration::from_millis(50));
+        assert!(player.position_s() < 1e-9, "{}", player.position_s());
+        std::thread::sleep(Duration::from_millis(80));
+        let p = player.position_s();
+        assert!((0.03 - 1e-6..=0.1).contains(&p), "{p}");
+        // Never beyond what was rendered.
+        std::thread::sleep(Duration::from_millis(150));
+        assert!((player.position_s() - 0.1).abs() < 1e-9);
+        // A seek shows the sought place at once; pausing shows where playing resumes.
+        player.seek(2.0);
+        assert!((player.position_s() - 2.0).abs() < 1e-9);
+        render(t, player.audio(), &mut out, 2, 48_000).expect("rendered");
+        t.playing.store(false, Ordering::Relaxed);
+        assert!((player.position_s() - 2.1).abs() < 1e-9);
     }
 
     #[test]
