@@ -665,7 +665,14 @@ impl ReviewView {
                 ui.label(format!("🔊 {device}, {rate} Hz"));
             }
             PlaybackStatus::Off(reason) => {
-                ui.colored_label(theme::HIGH, format!("🔇 playback off: {reason}"));
+                // The first clause on the bar (device errors can run to two lines), all
+                // of it on hover.
+                let first = reason.split(':').next().unwrap_or(reason);
+                ui.colored_label(
+                    theme::HIGH,
+                    format!("🔇 playback off: {}", short(first, 40)),
+                )
+                .on_hover_text(reason.as_str());
             }
         }
         ui.label(RichText::new("keys: space play · N/P next/previous flagged · ⬅/➡ 5 s").small());
