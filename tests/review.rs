@@ -837,3 +837,71 @@ fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
     );
     assert_eq!(section.matches("</figure>").count(), charts);
 }
+
+#[test]
+fn without_a_native_dialog_open_browses_folders_and_opens_a_wav() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let calls = dir.path().join("calls");
+    std::fs::create_dir(&calls).expect("mkdir");
+    let wav = calls.join("Monday.WAV");
+    std::fs::copy(demo(), &wav).expect("copy");
+    std::fs::write(calls.join("readme.txt"), b"not a call").expect("write");
+    let ctx = egui::Context::default();
+    let mut view = ReviewView::new(&ctx, None, Profile::default(), None);
+    view.without_native_dialog("no portal in this test");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    h.run_steps(2);
+    assert!(h.state().file_browser().is_none());
+    h.get_by_label("📂 Open a call…").click();
+    h.run_steps(4);
+    assert!(
+        h.state().file_browser().is_some(),
+        "the built-in browser opens"
+    );
+    // It says why the desktop's dialog is not used.
+    assert!(
+        h.query_by_label_contains("no portal in this test")
+            .is_some()
+    );
+    // Type the folder, then go into its sub-folder by clicking it.
+    let field = h.get_by_label("Folder");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Folder")
+        .type_text(&dir.path().display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Go").click();
+    h.run_steps(4);
+    let canonical = std::fs::canonicalize(dir.path()).expect("canonical");
+    assert_eq!(h.state().file_browser().expect("open").dir(), canonical);
+    h.get_by_label("📁 calls").click();
+    h.run_steps(4);
+    assert_eq!(
+        h.state().file_browser().expect("open").dir(),
+        canonical.join("calls")
+    );
+    // The WAV (upper-case extension) is listed with its size and length; the text file is not.
+    let d = WavStream::open(&wav).expect("wav").info().duration_s();
+    let size_mb = std::fs::metadata(&wav).expect("meta").len() as f64 / 1e6;
+    assert!(size_mb > 1.0);
+    h.get_by_label(&format!("🎧 Monday.WAV  ({size_mb:.1} MB, {})", clock(d)));
+    assert!(h.query_by_label_contains("readme.txt").is_none());
+    h.get_by_label_contains("Monday.WAV").click();
+    h.step();
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(h.state().file_browser().is_none(), "closed after choosing");
+    let call = h.state().call().expect("loaded");
+    assert_eq!(
+        std::fs::canonicalize(&call.path).expect("path"),
+        canonical.join("calls/Monday.WAV")
+    );
+    assert_eq!(call.report, engine(&wav));
+}

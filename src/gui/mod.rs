@@ -3,6 +3,7 @@
 //! app is a thin shell: the analysis runs on worker threads in [`crate::live`] and
 //! [`crate::review`], and the UI thread only draws what they publish.
 
+pub mod file_browser;
 pub mod live_view;
 pub mod review_view;
 pub mod theme;

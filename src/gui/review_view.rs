@@ -13,6 +13,7 @@ use egui_plot::{
 
 use crate::analysis::{Speaker, Verdict};
 use crate::config::Profile;
+use crate::gui::file_browser::{self, Choice, FileBrowser};
 use crate::gui::theme;
 use crate::review::events::{self, EventKind, ReviewEvent, SortKey};
 use crate::review::export::{self, clock};
@@ -29,6 +30,18 @@ const RECENT_KEY: &str = "callcoach.review.recent";
 const MAX_RECENT: usize = 10;
 /// Gap markers get their value written beside them up to this many in view.
 const MAX_GAP_LABELS: usize = 80;
+
+/// A native dialog that returns nothing sooner than this did not appear (no person
+/// dismisses a dialog that fast): rfd reports a missing portal and zenity that way.
+const DIALOG_FAILED_WITHIN: Duration = Duration::from_millis(700);
+
+/// What the native file dialog's thread reports.
+enum DialogOutcome {
+    /// The coach chose a file, or cancelled.
+    Chosen(Option<PathBuf>),
+    /// The dialog could not be shown; why.
+    Unavailable(String),
+}
 
 /// An open call with its player, notes and events.
 struct Open {
@@ -66,7 +79,10 @@ pub struct ReviewView {
     open: Option<Open>,
     message: Option<Message>,
     recent: Vec<PathBuf>,
-    dialog: Option<Receiver<Option<PathBuf>>>,
+    dialog: Option<Receiver<DialogOutcome>>,
+    /// Why the desktop's file dialog cannot be used (then the built-in browser is).
+    native_dialog_problem: Option<String>,
+    browser: Option<FileBrowser>,
     scan: Option<Scan>,
     sort: SortKey,
     ascending: bool,
@@ -98,6 +114,8 @@ impl ReviewView {
             message: None,
             recent: Vec::new(),
             dialog: None,
+            native_dialog_problem: file_browser::native_dialog_problem_here(),
+            browser: None,
             scan: None,
             sort: SortKey::Time,
             ascending: true,
@@ -115,6 +133,17 @@ impl ReviewView {
             view.open_file(f);
         }
         view
+    }
+
+    /// Uses the built-in file browser for **Open…**, saying `reason` (tests, or a desktop
+    /// known to have no file dialog).
+    pub fn without_native_dialog(&mut self, reason: &str) {
+        self.native_dialog_problem = Some(reason.to_string());
+    }
+
+    /// The built-in file browser, when open.
+    pub fn file_browser(&self) -> Option<&FileBrowser> {
+        self.browser.as_ref()
     }
 
     /// Restores the recent files saved by [`Self::save`].
@@ -306,11 +335,16 @@ impl ReviewView {
             }
         }
         if let Some(rx) = &self.dialog
-            && let Ok(choice) = rx.try_recv()
+            && let Ok(outcome) = rx.try_recv()
         {
             self.dialog = None;
-            if let Some(path) = choice {
-                self.open_file(path);
+            match outcome {
+                DialogOutcome::Chosen(Some(path)) => self.open_file(path),
+                DialogOutcome::Chosen(None) => {}
+                DialogOutcome::Unavailable(reason) => {
+                    self.native_dialog_problem = Some(reason);
+                    self.open_browser();
+                }
             }
         }
         if let Some(scan) = self.scan.as_mut() {
@@ -342,20 +376,53 @@ impl ReviewView {
         }
     }
 
+    /// The folder the browser starts in: the last call's, else the working folder.
+    fn start_folder(&self) -> PathBuf {
+        self.recent
+            .iter()
+            .filter_map(|p| p.parent())
+            .find(|d| d.is_dir())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    fn open_browser(&mut self) {
+        let reason = self
+            .native_dialog_problem
+            .clone()
+            .unwrap_or_else(|| "not available".into());
+        self.browser = Some(FileBrowser::new(self.start_folder(), reason));
+    }
+
     fn start_dialog(&mut self) {
-        if self.dialog.is_some() {
+        if self.dialog.is_some() || self.browser.is_some() {
+            return;
+        }
+        if self.native_dialog_problem.is_some() {
+            self.open_browser();
             return;
         }
         let (tx, rx) = crossbeam_channel::bounded(1);
         let ctx = self.ctx.clone();
+        let start = self.start_folder();
         let spawned = std::thread::Builder::new()
             .name("review-file-dialog".into())
             .spawn(move || {
+                let asked = Instant::now();
                 let choice = rfd::FileDialog::new()
                     .set_title("Open a recorded call")
-                    .add_filter("WAV audio", &["wav", "WAV"])
+                    .set_directory(start)
+                    .add_filter("WAV audio", &["wav", "WAV", "Wav"])
                     .pick_file();
-                let _ = tx.send(choice);
+                let outcome = if choice.is_none() && asked.elapsed() < DIALOG_FAILED_WITHIN {
+                    DialogOutcome::Unavailable(
+                        "the desktop's file dialog did not appear: no xdg-desktop-portal answered and zenity is missing".into(),
+                    )
+                } else {
+                    DialogOutcome::Chosen(choice)
+                };
+                let _ = tx.send(outcome);
                 ctx.request_repaint();
             });
         match spawned {
@@ -423,6 +490,16 @@ impl ReviewView {
         {
             ctx.request_repaint_after(Duration::from_millis(33));
             self.follow_playhead();
+        }
+        if let Some(b) = self.browser.as_mut() {
+            match b.ui(&ctx) {
+                Choice::Browsing => {}
+                Choice::Cancelled => self.browser = None,
+                Choice::Open(path) => {
+                    self.browser = None;
+                    self.open_file(path);
+                }
+            }
         }
         egui::Panel::top("review_toolbar").show(ui, |ui| self.toolbar_ui(ui));
         if self.job.is_some() {
@@ -588,7 +665,14 @@ impl ReviewView {
                 ui.label(format!("🔊 {device}, {rate} Hz"));
             }
             PlaybackStatus::Off(reason) => {
-                ui.colored_label(theme::HIGH, format!("🔇 playback off: {reason}"));
+                // The first clause on the bar (device errors can run to two lines), all
+                // of it on hover.
+                let first = reason.split(':').next().unwrap_or(reason);
+                ui.colored_label(
+                    theme::HIGH,
+                    format!("🔇 playback off: {}", short(first, 40)),
+                )
+                .on_hover_text(reason.as_str());
             }
         }
         ui.label(RichText::new("keys: space play · N/P next/previous flagged · ⬅/➡ 5 s").small());
