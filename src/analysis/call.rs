@@ -335,7 +335,7 @@ impl CallAnalyzer {
             let Some(m) = self.measures[p].take() else {
                 continue;
             };
-            let other_peak = (parties == 2).then(|| {
+            let other_peak = (parties == 2 && p == AGENT).then(|| {
                 self.recent_levels[1 - p]
                     .iter()
                     .copied()

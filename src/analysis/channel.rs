@@ -9,6 +9,24 @@ use crate::dsp::yin::{Yin, YinFrame};
 
 use super::settings::*;
 
+fn tun() -> (f32, f32, f32, u64) {
+    static T: std::sync::OnceLock<(f32, f32, f32, u64)> = std::sync::OnceLock::new();
+    *T.get_or_init(|| {
+        let g = |k: &str, d: f32| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        (
+            g("EDGE_Q", 0.25),
+            g("EDGE_K", 3.0),
+            g("EDGE_MIN", 1.5),
+            g("EDGE_ON", 16.0) as u64,
+        )
+    })
+}
+
 /// What the front end measured on one frame.
 #[derive(Debug, Clone, Copy)]
 pub struct FrameMeasure {
@@ -136,6 +154,9 @@ pub struct FrameDecision {
     /// Level weighted by periodicity, dB: the contour syllable nuclei are picked on
     /// (see [`SYLLABLE_PERIODICITY_WEIGHT_DB`]).
     pub sonority_db: f32,
+    /// The frame is voiced on its own evidence (clearly periodic), not only as the
+    /// continuation of a neighbouring voiced stretch.
+    pub clearly_voiced: bool,
 }
 
 /// What the tracker reports after each frame.
@@ -158,6 +179,11 @@ struct Pending {
     snr_db: f32,
     f0_hz: f32,
     sonority_db: f32,
+    /// Voiced on its own evidence.
+    clear: bool,
+    /// Loud enough to be voiced as the continuation of a neighbour.
+    may_extend: bool,
+    yin: YinFrame,
 }
 
 /// Turns frame measures into decisions. Pure state machine over frames.
@@ -171,17 +197,30 @@ pub struct Tracker {
     leading_silence: bool,
     floor_db: Option<f32>,
     prev_f0_hz: f32,
-    /// Ring of the last [`F0_MEDIAN_FRAMES`] pending frames.
-    ring: [Pending; F0_MEDIAN_FRAMES],
+    /// Ring of the last [`TRACKER_RING_FRAMES`] frames.
+    ring: [Pending; TRACKER_RING_FRAMES],
     /// Segmenter.
     seg_start: Option<u64>,
     seg_last_active: u64,
     /// Last frame of the segment's soft tail (see [`TAIL_MIN_SNR_DB`]).
     seg_tail_end: u64,
-    /// Mean |level - floor| of the noise, dB.
-    noise_dev_db: f32,
+    /// Running sum of (SNR - tail threshold) over the frames after the last active one,
+    /// and its maximum, which was reached at `seg_tail_end`.
+    seg_tail_sum: f32,
+    seg_tail_best: f32,
+    /// Median level change of the noise over [`JITTER_LAG_FRAMES`], dB: the noise's own
+    /// short-term spread (see [`TAIL_JITTER_FACTOR`]).
+    noise_jitter_db: f32,
+    /// Frames the jitter tracker has learned from.
+    jitter_frames: u64,
+    /// Levels and activity of the last [`JITTER_LAG_FRAMES`] frames (ring).
+    recent_levels: [(f32, bool); JITTER_LAG_FRAMES],
+    /// SNR of the last [`ONSET_LOOKBACK_FRAMES`] decided frames (ring), for onsets.
+    recent_snr: [f32; ONSET_LOOKBACK_FRAMES],
     /// Noise floor for activity, dBFS (see [`FLOOR_SPEECH_RATE`]).
     speech_floor_db: Option<f32>,
+    /// Low-quantile noise floor for segment edges, dBFS.
+    edge_floor_db: Option<f32>,
     seg_active_frames: usize,
     seg_confirmed: bool,
     /// Syllable peak picker.
@@ -207,12 +246,18 @@ impl Tracker {
             leading_silence: false,
             floor_db: None,
             prev_f0_hz: 0.0,
-            ring: [Pending::default(); F0_MEDIAN_FRAMES],
+            ring: [Pending::default(); TRACKER_RING_FRAMES],
             seg_start: None,
             seg_last_active: 0,
             seg_tail_end: 0,
-            noise_dev_db: 0.0,
+            seg_tail_sum: 0.0,
+            seg_tail_best: 0.0,
+            noise_jitter_db: JITTER_INITIAL_DB,
+            jitter_frames: 0,
+            recent_levels: [(0.0, true); JITTER_LAG_FRAMES],
+            recent_snr: [f32::NEG_INFINITY; ONSET_LOOKBACK_FRAMES],
             speech_floor_db: None,
+            edge_floor_db: None,
             seg_active_frames: 0,
             seg_confirmed: false,
             syl_rising: false,
@@ -283,6 +328,27 @@ impl Tracker {
             }
         };
         self.speech_floor_db = speech_floor;
+        let eq = tun().0;
+        let edge_floor = match (self.edge_floor_db, speech_floor) {
+            (_, None) => None,
+            (None, Some(f)) => Some(f),
+            (Some(f), Some(_)) => {
+                let st = if self.speech_floor_frames <= FLOOR_FAST_FRAMES {
+                    FLOOR_STEP_DB * 8.0
+                } else {
+                    FLOOR_STEP_DB
+                };
+                Some(if level > f + ACTIVITY_SNR_DB {
+                    f + st * eq * FLOOR_SPEECH_RATE
+                } else if level > f {
+                    f + st * eq
+                } else {
+                    f - st * (1.0 - eq)
+                })
+            }
+        };
+        self.edge_floor_db = edge_floor;
+        let edge_snr = level - edge_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_floor = speech_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_snr = level - speech_floor;
 
@@ -297,15 +363,41 @@ impl Tracker {
         let loudness = ((snr - VOICING_MIN_SNR_DB) / (VOICING_LOUD_SNR_DB - VOICING_MIN_SNR_DB))
             .clamp(0.0, 1.0);
         let max_cmndf = VOICING_MAX_CMNDF + loudness * (VOICING_MAX_CMNDF_LOUD - VOICING_MAX_CMNDF);
-        let voiced =
+        let clear =
             loud_enough && snr > VOICING_MIN_SNR_DB && best.is_some_and(|c| c.cmndf < max_cmndf);
-        let f0_hz = if voiced { self.choose_f0(&m.yin) } else { 0.0 };
+        let may_extend = loud_enough && snr > VOICING_EXTEND_MIN_SNR_DB;
+        let mut f0_hz = if clear { self.choose_f0(&m.yin) } else { 0.0 };
+        let prev = self.frame.checked_sub(1).map(|k| self.ring[Self::slot(k)]);
+        if let Some(prev) = prev
+            && !clear
+            && may_extend
+            && prev.f0_hz > 0.0
+            && level > prev.level_db - VOICING_EXTEND_MAX_DROP_DB
+        {
+            f0_hz = continuation(&m.yin, prev.f0_hz);
+        }
         self.prev_f0_hz = f0_hz;
         let raw_active = loud_enough && speech_snr > ACTIVITY_SNR_DB;
-        if !raw_active {
-            self.noise_dev_db +=
-                (speech_snr.abs().min(ACTIVITY_SNR_DB) - self.noise_dev_db) / NOISE_DEV_FRAMES;
+        // Short-term spread of the noise: the median level change between frames whose
+        // level windows do not overlap, over pairs with no speech in either. Unlike the
+        // spread around the floor it is not inflated by slow level steps (a speaker's
+        // room tone over the line noise), and the median ignores the decays of speech.
+        let lag_slot = (self.frame % JITTER_LAG_FRAMES as u64) as usize;
+        let (lag_level, lag_active) = self.recent_levels[lag_slot];
+        if !raw_active && !lag_active && level > DIGITAL_SILENCE_DBFS {
+            self.jitter_frames += 1;
+            let step = if self.jitter_frames <= FLOOR_FAST_FRAMES {
+                JITTER_STEP_DB * 8.0
+            } else {
+                JITTER_STEP_DB
+            };
+            if (level - lag_level).abs() > self.noise_jitter_db {
+                self.noise_jitter_db += step;
+            } else {
+                self.noise_jitter_db = (self.noise_jitter_db - step).max(0.0);
+            }
         }
+        self.recent_levels[lag_slot] = (level, raw_active || level <= DIGITAL_SILENCE_DBFS);
 
         // Vowels are both loud and periodic; the dips between them (consonants,
         // transitions) lose periodicity before they lose level, so weighting the level
@@ -318,18 +410,23 @@ impl Tracker {
             .fold(0.0f32, f32::max)
             .max(SYLLABLE_PERIODICITY_FLOOR);
         let sonority_db = level + SYLLABLE_PERIODICITY_WEIGHT_DB * periodicity.log10();
-        let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
-        self.ring[slot] = Pending {
+        self.ring[Self::slot(self.frame)] = Pending {
             sonority_db,
             level_db: level,
             raw_active,
             snr_db: if loud_enough {
-                speech_snr
+                edge_snr
             } else {
                 f32::NEG_INFINITY
             },
             f0_hz,
+            clear,
+            may_extend,
+            yin: m.yin,
         };
+        if clear && prev.is_some_and(|p| p.f0_hz == 0.0) {
+            self.extend_back(f0_hz);
+        }
         self.frame += 1;
 
         let mut out = TrackerOutput::default();
@@ -361,6 +458,35 @@ impl Tracker {
         emit(out);
     }
 
+    fn slot(frame: u64) -> usize {
+        (frame % TRACKER_RING_FRAMES as u64) as usize
+    }
+
+    /// A voiced stretch starts at the newest frame: extends it back over the frames not
+    /// yet decided while they continue its F0 (the onset of a voice is often less
+    /// periodic than its first clear frame).
+    fn extend_back(&mut self, f0_hz: f32) {
+        let mut next_f0 = f0_hz;
+        let mut next_level = self.ring[Self::slot(self.frame)].level_db;
+        let oldest = self.frame.saturating_sub(DECISION_DELAY_FRAMES as u64);
+        for k in (oldest..self.frame).rev() {
+            let p = &mut self.ring[Self::slot(k)];
+            if p.f0_hz > 0.0
+                || !p.may_extend
+                || p.level_db <= next_level - VOICING_EXTEND_MAX_DROP_DB
+            {
+                break;
+            }
+            let f0 = continuation(&p.yin, next_f0);
+            if f0 == 0.0 {
+                break;
+            }
+            p.f0_hz = f0;
+            next_f0 = f0;
+            next_level = p.level_db;
+        }
+    }
+
     /// Picks the candidate period closest to the previous frame's F0 when it is nearly
     /// as periodic as YIN's choice, which avoids octave jumps inside a voiced stretch.
     fn choose_f0(&self, yin: &YinFrame) -> f32 {
@@ -388,17 +514,16 @@ impl Tracker {
     /// exist; the median is taken over voiced neighbours only, and only when the frame
     /// itself is voiced.
     fn decide(&self, decided: u64) -> FrameDecision {
-        let slot = (decided % F0_MEDIAN_FRAMES as u64) as usize;
-        let centre = self.ring[slot];
+        let centre = self.ring[Self::slot(decided)];
         let mut f0_hz = 0.0;
         if centre.f0_hz > 0.0 {
-            let half = DECISION_DELAY_FRAMES as u64;
+            let half = (F0_MEDIAN_FRAMES / 2) as u64;
             let mut values = [0.0f32; F0_MEDIAN_FRAMES];
             let mut n = 0;
             let lo = decided.saturating_sub(half);
             let hi = (decided + half).min(self.frame - 1);
             for k in lo..=hi {
-                let p = self.ring[(k % F0_MEDIAN_FRAMES as u64) as usize];
+                let p = self.ring[Self::slot(k)];
                 if p.f0_hz > 0.0 {
                     values[n] = p.f0_hz;
                     n += 1;
@@ -415,35 +540,99 @@ impl Tracker {
             snr_db: centre.snr_db,
             f0_hz,
             sonority_db: centre.sonority_db,
+            clearly_voiced: centre.clear,
         }
     }
 
+    /// Threshold of the soft edges of a segment above the activity floor, dB.
+    fn edge_snr_db(&self) -> f32 {
+        tun().2.max(tun().1 * self.noise_jitter_db)
+    }
+
+    /// A frame's contribution to the edge sums: its SNR less the edge threshold, with
+    /// silence and echo counting as far below.
+    fn edge_score(&self, snr_db: f32) -> f32 {
+        snr_db.clamp(-ACTIVITY_SNR_DB, ACTIVITY_SNR_DB) - self.edge_snr_db()
+    }
+
     fn segment(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
+        let slot = (d.frame % ONSET_LOOKBACK_FRAMES as u64) as usize;
         if d.active {
             if self.seg_start.is_none() {
-                self.seg_start = Some(d.frame);
+                self.seg_start = Some(self.onset(d.frame));
                 self.seg_active_frames = 0;
                 self.seg_confirmed = false;
             }
             self.seg_last_active = d.frame;
             self.seg_tail_end = d.frame;
+            self.seg_tail_sum = 0.0;
+            self.seg_tail_best = 0.0;
             self.seg_active_frames += 1;
             if !self.seg_confirmed && self.seg_active_frames >= MIN_SPEECH_FRAMES {
                 self.seg_confirmed = true;
                 out.segment_opened = self.seg_start;
             }
         } else if self.seg_start.is_some() {
-            let tail_snr = TAIL_MIN_SNR_DB.max(TAIL_NOISE_DEV_FACTOR * self.noise_dev_db);
-            if self.seg_tail_end + 1 == d.frame
-                && d.frame - self.seg_last_active <= TAIL_MAX_FRAMES
-                && d.snr_db > tail_snr
-            {
-                self.seg_tail_end = d.frame;
+            // The tail ends where the sum of (SNR - threshold) since the last active
+            // frame peaks: it runs over a soft ending that stays above the noise on
+            // average, however it flickers, and stops where the level returns to the
+            // noise for good.
+            if d.frame - self.seg_last_active <= TAIL_MAX_FRAMES {
+                self.seg_tail_sum += self.edge_score(d.snr_db);
+                if self.seg_tail_sum > self.seg_tail_best {
+                    self.seg_tail_best = self.seg_tail_sum;
+                    self.seg_tail_end = d.frame;
+                }
             }
             if d.frame - self.seg_tail_end.max(self.seg_last_active) >= MIN_PAUSE_FRAMES as u64 {
                 self.close_segment(out);
             }
         }
+        if let Some(r) = std::env::var("CC_DEBUG").ok().and_then(|v| {
+            let mut it = v.split(',');
+            Some((
+                it.next()?.parse::<u64>().ok()?,
+                it.next()?.parse::<u64>().ok()?,
+            ))
+        }) {
+            if d.frame >= r.0 && d.frame <= r.1 {
+                eprintln!(
+                    "{:p} f {} lvl {:.1} snr {:.1} act {} jit {:.2} thr {:.2} sum {:.1} best {:.1} tail {}",
+                    self,
+                    d.frame,
+                    d.level_db,
+                    d.snr_db,
+                    d.active,
+                    self.noise_jitter_db,
+                    self.edge_snr_db(),
+                    self.seg_tail_sum,
+                    self.seg_tail_best,
+                    self.seg_tail_end
+                );
+            }
+        }
+        self.recent_snr[slot] = if d.active { f32::INFINITY } else { d.snr_db };
+    }
+
+    /// Start of a segment whose first active frame is `first`: the same rule as the
+    /// tail, run backwards over the frames before it (a soft onset).
+    fn onset(&self, first: u64) -> u64 {
+        let mut start = first;
+        let mut sum = 0.0;
+        let mut best = 0.0;
+        for back in 1..=(tun().3).min(first) {
+            let k = first - back;
+            let snr = self.recent_snr[(k % ONSET_LOOKBACK_FRAMES as u64) as usize];
+            if snr == f32::INFINITY {
+                break;
+            }
+            sum += self.edge_score(snr);
+            if sum > best {
+                best = sum;
+                start = k;
+            }
+        }
+        start
     }
 
     fn close_segment(&mut self, out: &mut TrackerOutput) {
@@ -473,7 +662,7 @@ impl Tracker {
             if level > self.syl_extreme_db {
                 self.syl_extreme_db = level;
                 self.syl_peak_frame = d.frame;
-                self.syl_peak_voiced = d.f0_hz > 0.0 && d.active;
+                self.syl_peak_voiced = d.clearly_voiced && d.active;
             } else if level < self.syl_extreme_db - SYLLABLE_DIP_DB {
                 if self.syl_peak_voiced {
                     out.syllable = Some(self.syl_peak_frame);
@@ -487,7 +676,21 @@ impl Tracker {
             self.syl_rising = true;
             self.syl_extreme_db = level;
             self.syl_peak_frame = d.frame;
-            self.syl_peak_voiced = d.f0_hz > 0.0 && d.active;
+            self.syl_peak_voiced = d.clearly_voiced && d.active;
         }
     }
+}
+
+/// The candidate of `yin` continuing a voiced neighbour at `f0_hz`: the most periodic one
+/// within [`VOICING_EXTEND_MAX_STEP`] of it and below [`VOICING_EXTEND_MAX_CMNDF`]; 0 if
+/// none.
+fn continuation(yin: &YinFrame, f0_hz: f32) -> f32 {
+    let lag = ANALYSIS_RATE_HZ as f32 / f0_hz;
+    yin.candidates()
+        .iter()
+        .filter(|c| {
+            c.cmndf < VOICING_EXTEND_MAX_CMNDF && (c.lag / lag).ln().abs() < VOICING_EXTEND_MAX_STEP
+        })
+        .min_by(|a, b| a.cmndf.total_cmp(&b.cmndf))
+        .map_or(0.0, |c| ANALYSIS_RATE_HZ as f32 / c.lag)
 }

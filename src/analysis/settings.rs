@@ -56,19 +56,26 @@ pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 pub const ECHO_MARGIN_DB: f32 = 12.0;
 /// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
 pub const ECHO_LOOKBACK_FRAMES: usize = 16;
-/// A segment's end extends over the frames right after its last active frame while
-/// they stay this far above the noise floor, dB (soft word endings, which are only
-/// 6-10 dB above stationary line noise) ...
-pub const TAIL_MIN_SNR_DB: f32 = 5.0;
-/// ... and this many times the noise's own level spread (see [`NOISE_DEV_FRAMES`]):
-/// over babble, whose level swings by several dB, that is no lower than activity
-/// itself, so babble never lengthens a segment.
-pub const TAIL_NOISE_DEV_FACTOR: f32 = 3.0;
-/// ... for at most this many frames (0.5 s).
+/// A segment's end extends over the frames after its last active frame that are on
+/// average this far above the noise floor, dB (soft word endings and the speaker's own
+/// room sound, a few dB above stationary line noise) ...
+pub const TAIL_MIN_SNR_DB: f32 = 1.5;
+/// ... and this many times the noise's own short-term spread (see
+/// [`JITTER_LAG_FRAMES`]): over babble, whose level swings by several dB, only clearly
+/// louder sound lengthens a segment ...
+pub const TAIL_JITTER_FACTOR: f32 = 3.0;
+/// ... for at most this many frames (0.5 s). A segment's start likewise moves back
+/// over such frames, by at most [`ONSET_LOOKBACK_FRAMES`].
 pub const TAIL_MAX_FRAMES: u64 = 50;
-/// Time constant of the noise level spread (mean |level - floor| over frames below the
-/// activity threshold), frames.
-pub const NOISE_DEV_FRAMES: f32 = 100.0;
+/// Frames before the first active one searched for a soft onset.
+pub const ONSET_LOOKBACK_FRAMES: usize = 16;
+/// The noise spread is the median level change over this many frames (two hops: the
+/// level windows no longer overlap).
+pub const JITTER_LAG_FRAMES: usize = 2;
+/// Step of the noise-spread median tracker, dB per frame.
+pub const JITTER_STEP_DB: f32 = 0.01;
+/// Noise spread assumed before any has been measured, dB.
+pub const JITTER_INITIAL_DB: f32 = 1.0;
 /// A pause of at least this many frames ends a speech segment.
 pub const MIN_PAUSE_FRAMES: usize = 25;
 /// A segment needs this many active frames to count (shorter bursts are clicks).
@@ -85,6 +92,25 @@ pub const SYLLABLE_PERIODICITY_WEIGHT_DB: f32 = 20.0;
 pub const SYLLABLE_PERIODICITY_FLOOR: f32 = 0.05;
 /// In a mono recording, a pause this long separates stretches of talk.
 pub const MONO_STRETCH_PAUSE_S: f64 = 1.0;
+/// A voiced stretch extends to a neighbouring frame that is less clearly periodic than
+/// a voiced frame must be on its own (onsets, decays, fast F0 glides, breathy voice)
+/// when that frame has a candidate period continuing the stretch's F0: within this
+/// distance (natural log of the period ratio, about 10 %) ...
+pub const VOICING_EXTEND_MAX_STEP: f32 = 0.1;
+/// ... with a normalised difference below this ...
+pub const VOICING_EXTEND_MAX_CMNDF: f32 = 0.8;
+/// ... above the noise floor (the continuity is the evidence, so no margin is needed
+/// beyond that), dB ...
+pub const VOICING_EXTEND_MIN_SNR_DB: f32 = 0.0;
+/// ... and at most this far below the level of the frame it extends from, dB: a frame
+/// much quieter than its voiced neighbour lies mostly before the voice starts or after
+/// it stops (its candidate continues only the neighbour's edge), so voicing ends there.
+pub const VOICING_EXTEND_MAX_DROP_DB: f32 = 3.0;
 /// Decision delay of the tracker in frames: a frame's activity and F0 are decided when
-/// the frame this many hops later has been measured (half the median span).
-pub const DECISION_DELAY_FRAMES: usize = F0_MEDIAN_FRAMES / 2;
+/// the frame this many hops later has been measured. Voicing extends back from the
+/// start of a voiced stretch over this many frames (onsets), and covers half the median
+/// span.
+pub const DECISION_DELAY_FRAMES: usize = 4;
+/// Frames the tracker keeps: the decision delay plus the earlier half of the median
+/// span of the frame being decided.
+pub const TRACKER_RING_FRAMES: usize = DECISION_DELAY_FRAMES + F0_MEDIAN_FRAMES / 2 + 1;
