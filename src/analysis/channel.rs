@@ -9,24 +9,6 @@ use crate::dsp::yin::{Yin, YinFrame};
 
 use super::settings::*;
 
-fn tun() -> (f32, f32, f32, u64) {
-    static T: std::sync::OnceLock<(f32, f32, f32, u64)> = std::sync::OnceLock::new();
-    *T.get_or_init(|| {
-        let g = |k: &str, d: f32| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(d)
-        };
-        (
-            g("EDGE_Q", 0.25),
-            g("EDGE_K", 3.0),
-            g("EDGE_MIN", 1.5),
-            g("EDGE_ON", 16.0) as u64,
-        )
-    })
-}
-
 /// What the front end measured on one frame.
 #[derive(Debug, Clone, Copy)]
 pub struct FrameMeasure {
@@ -328,7 +310,7 @@ impl Tracker {
             }
         };
         self.speech_floor_db = speech_floor;
-        let eq = tun().0;
+        let eq = EDGE_FLOOR_QUANTILE;
         let edge_floor = match (self.edge_floor_db, speech_floor) {
             (_, None) => None,
             (None, Some(f)) => Some(f),
@@ -546,7 +528,7 @@ impl Tracker {
 
     /// Threshold of the soft edges of a segment above the activity floor, dB.
     fn edge_snr_db(&self) -> f32 {
-        tun().2.max(tun().1 * self.noise_jitter_db)
+        TAIL_MIN_SNR_DB.max(TAIL_JITTER_FACTOR * self.noise_jitter_db)
     }
 
     /// A frame's contribution to the edge sums: its SNR less the edge threshold, with
@@ -588,29 +570,6 @@ impl Tracker {
                 self.close_segment(out);
             }
         }
-        if let Some(r) = std::env::var("CC_DEBUG").ok().and_then(|v| {
-            let mut it = v.split(',');
-            Some((
-                it.next()?.parse::<u64>().ok()?,
-                it.next()?.parse::<u64>().ok()?,
-            ))
-        }) {
-            if d.frame >= r.0 && d.frame <= r.1 {
-                eprintln!(
-                    "{:p} f {} lvl {:.1} snr {:.1} act {} jit {:.2} thr {:.2} sum {:.1} best {:.1} tail {}",
-                    self,
-                    d.frame,
-                    d.level_db,
-                    d.snr_db,
-                    d.active,
-                    self.noise_jitter_db,
-                    self.edge_snr_db(),
-                    self.seg_tail_sum,
-                    self.seg_tail_best,
-                    self.seg_tail_end
-                );
-            }
-        }
         self.recent_snr[slot] = if d.active { f32::INFINITY } else { d.snr_db };
     }
 
@@ -620,7 +579,7 @@ impl Tracker {
         let mut start = first;
         let mut sum = 0.0;
         let mut best = 0.0;
-        for back in 1..=(tun().3).min(first) {
+        for back in 1..=(ONSET_LOOKBACK_FRAMES as u64).min(first) {
             let k = first - back;
             let snr = self.recent_snr[(k % ONSET_LOOKBACK_FRAMES as u64) as usize];
             if snr == f32::INFINITY {

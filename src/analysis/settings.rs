@@ -44,6 +44,8 @@ pub const FLOOR_STEP_DB: f32 = 0.1;
 pub const FLOOR_SPEECH_RATE: f32 = 0.1;
 /// Share of frames the noise floor settles above.
 pub const NOISE_QUANTILE: f32 = 0.25;
+/// Share of frames the floor that segment edges are measured against settles above.
+pub const EDGE_FLOOR_QUANTILE: f32 = 0.25;
 /// Frames at the start during which the floor moves eight times faster.
 pub const FLOOR_FAST_FRAMES: u64 = 50;
 /// Frames below this are digital silence (no line noise at all: a capture before the
