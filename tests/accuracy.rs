@@ -30,12 +30,12 @@ fn dev_corpus_accuracy_floors() {
         s.gap_precision_pct
     );
     assert!(
-        s.verdict_pct >= 80.0,
+        s.verdict_pct >= 98.0,
         "verdicts right {:.1} %",
         s.verdict_pct
     );
     assert!(
-        s.pace_error_pct <= 20.0,
+        s.pace_error_pct <= 12.0,
         "pace error {:.1} %",
         s.pace_error_pct
     );
@@ -49,18 +49,18 @@ fn dev_corpus_accuracy_floors() {
         "in-band error median {:.2} pp",
         s.in_band_error_pp.0
     );
+    assert!(
+        s.gap_error_ms.1 <= 95.0,
+        "gap error p95 {:.0} ms",
+        s.gap_error_ms.1
+    );
     // Reached but still short of the "must" (VDE <= 16, in-band p90 <= 6,
-    // gap p95 <= 200 ms, pace-change F1 >= 0.5): floors at today's level.
+    // pace-change F1 >= 0.5): floors at today's level.
     assert!(s.vde_pct <= 24.5, "VDE {:.2} %", s.vde_pct);
     assert!(
         s.in_band_error_pp.1 <= 7.5,
         "in-band error p90 {:.2} pp",
         s.in_band_error_pp.1
-    );
-    assert!(
-        s.gap_error_ms.1 <= 380.0,
-        "gap error p95 {:.0} ms",
-        s.gap_error_ms.1
     );
     assert!(
         s.pace_change_f1 >= 0.2,

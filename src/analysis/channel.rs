@@ -129,7 +129,7 @@ pub struct FrameDecision {
     pub level_db: f32,
     /// Speech activity.
     pub active: bool,
-    /// Level above the noise floor, dB.
+    /// Level above the floor of the noise between segments, dB (`-inf` for echo).
     pub snr_db: f32,
     /// F0 in Hz, 0 when unvoiced.
     pub f0_hz: f32,
@@ -172,10 +172,18 @@ pub struct Tracker {
     /// Segmenter.
     seg_start: Option<u64>,
     seg_last_active: u64,
-    /// Last frame of the segment's soft tail (see [`TAIL_MIN_SNR_DB`]).
+    /// Last frame of the segment's soft tail (see [`EDGE_MIN_SNR_DB`]).
     seg_tail_end: u64,
-    /// Mean |level - floor| of the noise, dB.
-    noise_dev_db: f32,
+    /// Running sum of (SNR - edge threshold) over the frames after the last active
+    /// one, and its maximum, which was reached at `seg_tail_end`.
+    seg_tail_sum: f32,
+    seg_tail_best: f32,
+    /// Noise between segments: its [`NOISE_QUANTILE`] quantile (the floor segment
+    /// edges are measured against) and its median, dBFS (see [`Tracker::edge_snr_db`]).
+    pause_floor_db: Option<f32>,
+    pause_median_db: Option<f32>,
+    /// Frames the pause quantiles have learned from.
+    pause_frames: u64,
     /// Noise floor for activity, dBFS (see [`FLOOR_SPEECH_RATE`]).
     speech_floor_db: Option<f32>,
     seg_active_frames: usize,
@@ -207,7 +215,11 @@ impl Tracker {
             seg_start: None,
             seg_last_active: 0,
             seg_tail_end: 0,
-            noise_dev_db: 0.0,
+            seg_tail_sum: 0.0,
+            seg_tail_best: 0.0,
+            pause_floor_db: None,
+            pause_median_db: None,
+            pause_frames: 0,
             speech_floor_db: None,
             seg_active_frames: 0,
             seg_confirmed: false,
@@ -298,20 +310,34 @@ impl Tracker {
         let f0_hz = if voiced { self.choose_f0(&m.yin) } else { 0.0 };
         self.prev_f0_hz = f0_hz;
         let raw_active = loud_enough && speech_snr > ACTIVITY_SNR_DB;
-        if !raw_active {
-            self.noise_dev_db +=
-                (speech_snr.abs().min(ACTIVITY_SNR_DB) - self.noise_dev_db) / NOISE_DEV_FRAMES;
+        // The noise between segments: frames without speech or echo while no segment
+        // is open. Inside a turn the pauses between words carry the speaker's room
+        // sound, a few dB above the line noise; learning from them would lift the
+        // floor into that sound and cut the end of each turn at the last loud word.
+        // The distance from the floor to the median is the noise's spread: a fraction
+        // of a dB for line noise, several dB for babble.
+        if !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none() {
+            self.pause_frames += 1;
+            let step = if self.pause_frames <= FLOOR_FAST_FRAMES {
+                FLOOR_STEP_DB * 8.0
+            } else {
+                FLOOR_STEP_DB
+            };
+            let track = |q: Option<f32>, quantile: f32| match q {
+                None => level,
+                Some(q) if level > q => q + step * quantile,
+                Some(q) => q - step * (1.0 - quantile),
+            };
+            self.pause_floor_db = Some(track(self.pause_floor_db, NOISE_QUANTILE));
+            self.pause_median_db = Some(track(self.pause_median_db, 0.5));
         }
+        let edge_snr = level - self.pause_floor_db.unwrap_or(speech_floor);
 
         let slot = (self.frame % F0_MEDIAN_FRAMES as u64) as usize;
         self.ring[slot] = Pending {
             level_db: level,
             raw_active,
-            snr_db: if loud_enough {
-                speech_snr
-            } else {
-                f32::NEG_INFINITY
-            },
+            snr_db: if echo { f32::NEG_INFINITY } else { edge_snr },
             f0_hz,
         };
         self.frame += 1;
@@ -401,6 +427,17 @@ impl Tracker {
         }
     }
 
+    /// Threshold of the soft end of a segment above the pause floor, dB: a few
+    /// spreads of the noise, so that line noise lets a soft ending or the speaker's
+    /// room sound (2-6 dB above it) extend a segment and babble does not.
+    fn edge_snr_db(&self) -> f32 {
+        let spread = match (self.pause_median_db, self.pause_floor_db) {
+            (Some(m), Some(f)) => (m - f).max(0.0),
+            _ => 0.0,
+        };
+        EDGE_MIN_SNR_DB.max(EDGE_SPREAD_FACTOR * spread)
+    }
+
     fn segment(&mut self, d: &FrameDecision, out: &mut TrackerOutput) {
         if d.active {
             if self.seg_start.is_none() {
@@ -410,20 +447,35 @@ impl Tracker {
             }
             self.seg_last_active = d.frame;
             self.seg_tail_end = d.frame;
+            self.seg_tail_sum = 0.0;
+            self.seg_tail_best = 0.0;
             self.seg_active_frames += 1;
             if !self.seg_confirmed && self.seg_active_frames >= MIN_SPEECH_FRAMES {
                 self.seg_confirmed = true;
                 out.segment_opened = self.seg_start;
             }
         } else if self.seg_start.is_some() {
-            let tail_snr = TAIL_MIN_SNR_DB.max(TAIL_NOISE_DEV_FACTOR * self.noise_dev_db);
-            if self.seg_tail_end + 1 == d.frame
-                && d.frame - self.seg_last_active <= TAIL_MAX_FRAMES
-                && d.snr_db > tail_snr
-            {
-                self.seg_tail_end = d.frame;
+            // The tail of a confirmed segment ends where the sum of (SNR - threshold)
+            // since the last active frame peaks: it runs over a soft ending that stays
+            // above the noise on average, however it flickers, and stops where the
+            // level returns to the noise for good. Echo counts as far below.
+            if self.seg_confirmed && d.frame - self.seg_last_active <= TAIL_MAX_FRAMES {
+                let above = d.snr_db.clamp(-ACTIVITY_SNR_DB, ACTIVITY_SNR_DB) - self.edge_snr_db();
+                self.seg_tail_sum += above;
+                if self.seg_tail_sum > self.seg_tail_best {
+                    self.seg_tail_best = self.seg_tail_sum;
+                    self.seg_tail_end = d.frame;
+                }
             }
-            if d.frame - self.seg_tail_end.max(self.seg_last_active) >= MIN_PAUSE_FRAMES as u64 {
+            // A burst too short to confirm (a click, a swell of babble) is forgotten
+            // after a shorter pause, so speech that follows starts where it starts.
+            let pause = d.frame - self.seg_tail_end.max(self.seg_last_active);
+            let max_pause = if self.seg_confirmed {
+                MIN_PAUSE_FRAMES
+            } else {
+                UNCONFIRMED_PAUSE_FRAMES
+            };
+            if pause >= max_pause as u64 {
                 self.close_segment(out);
             }
         }

@@ -56,23 +56,22 @@ pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 pub const ECHO_MARGIN_DB: f32 = 12.0;
 /// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
 pub const ECHO_LOOKBACK_FRAMES: usize = 16;
-/// A segment's end extends over the frames right after its last active frame while
-/// they stay this far above the noise floor, dB (soft word endings, which are only
-/// 6-10 dB above stationary line noise) ...
-pub const TAIL_MIN_SNR_DB: f32 = 5.0;
-/// ... and this many times the noise's own level spread (see [`NOISE_DEV_FRAMES`]):
-/// over babble, whose level swings by several dB, that is no lower than activity
-/// itself, so babble never lengthens a segment.
-pub const TAIL_NOISE_DEV_FACTOR: f32 = 3.0;
-/// ... for at most this many frames (0.5 s).
+/// A segment's end extends over the frames after its last active one that are on
+/// average this far above the floor of the noise between segments, dB: soft word
+/// endings and the speaker's own room sound, a few dB above stationary line noise ...
+pub const EDGE_MIN_SNR_DB: f32 = 1.5;
+/// ... and this many times the noise's spread (median less floor): over babble, whose
+/// level swings by several dB, only clearly louder sound extends a segment.
+pub const EDGE_SPREAD_FACTOR: f32 = 2.0;
+/// ... by at most this many frames (0.5 s).
 pub const TAIL_MAX_FRAMES: u64 = 50;
-/// Time constant of the noise level spread (mean |level - floor| over frames below the
-/// activity threshold), frames.
-pub const NOISE_DEV_FRAMES: f32 = 100.0;
 /// A pause of at least this many frames ends a speech segment.
 pub const MIN_PAUSE_FRAMES: usize = 25;
 /// A segment needs this many active frames to count (shorter bursts are clicks).
 pub const MIN_SPEECH_FRAMES: usize = 8;
+/// A segment that has not reached [`MIN_SPEECH_FRAMES`] is dropped after a pause this
+/// long, so a burst of noise does not become the start of the speech that follows.
+pub const UNCONFIRMED_PAUSE_FRAMES: usize = 16;
 /// Median smoothing span of the F0 track (odd).
 pub const F0_MEDIAN_FRAMES: usize = 5;
 /// A syllable nucleus is an energy peak at least this far above the dips on both sides.
