@@ -30,17 +30,17 @@ fn dev_corpus_accuracy_floors() {
         s.gap_precision_pct
     );
     assert!(
-        s.verdict_pct >= 90.0,
+        s.verdict_pct >= 98.0,
         "verdicts right {:.1} %",
         s.verdict_pct
     );
     assert!(
-        s.pace_error_pct <= 12.5,
+        s.pace_error_pct <= 12.0,
         "pace error {:.1} %",
         s.pace_error_pct
     );
     assert!(
-        s.pace_change_f1 >= 0.65,
+        s.pace_change_f1 >= 0.70,
         "pace-change F1 {:.2}",
         s.pace_change_f1
     );
@@ -59,12 +59,11 @@ fn dev_corpus_accuracy_floors() {
         "in-band error p90 {:.2} pp",
         s.in_band_error_pp.1
     );
-    // Reached but still short of the "must" (VDE <= 16, gap p95 <= 200 ms):
-    // floors at today's level.
-    assert!(s.vde_pct <= 18.0, "VDE {:.2} %", s.vde_pct);
     assert!(
-        s.gap_error_ms.1 <= 290.0,
+        s.gap_error_ms.1 <= 80.0,
         "gap error p95 {:.0} ms",
         s.gap_error_ms.1
     );
+    // Reached but still short of the "must" (VDE <= 16): a floor at today's level.
+    assert!(s.vde_pct <= 18.0, "VDE {:.2} %", s.vde_pct);
 }

@@ -335,6 +335,9 @@ impl CallAnalyzer {
             let Some(m) = self.measures[p].take() else {
                 continue;
             };
+            // The echo rule guards the agent channel only: the far end leaks into the
+            // agent's headset, nothing leaks into the customer's line, and there the
+            // rule would cut the soft end of a customer turn the agent talks over.
             let other_peak = (parties == 2 && p == AGENT).then(|| {
                 self.recent_levels[1 - p]
                     .iter()

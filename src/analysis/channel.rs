@@ -184,25 +184,22 @@ pub struct Tracker {
     /// Segmenter.
     seg_start: Option<u64>,
     seg_last_active: u64,
-    /// Last frame of the segment's soft tail (see [`TAIL_MIN_SNR_DB`]).
+    /// Last frame of the segment's soft tail (see [`EDGE_MIN_SNR_DB`]).
     seg_tail_end: u64,
-    /// Running sum of (SNR - tail threshold) over the frames after the last active one,
+    /// Running sum of (SNR - edge threshold) over the frames after the last active one,
     /// and its maximum, which was reached at `seg_tail_end`.
     seg_tail_sum: f32,
     seg_tail_best: f32,
-    /// Median level change of the noise over [`JITTER_LAG_FRAMES`], dB: the noise's own
-    /// short-term spread (see [`TAIL_JITTER_FACTOR`]).
-    noise_jitter_db: f32,
-    /// Frames the jitter tracker has learned from.
-    jitter_frames: u64,
-    /// Levels and activity of the last [`JITTER_LAG_FRAMES`] frames (ring).
-    recent_levels: [(f32, bool); JITTER_LAG_FRAMES],
+    /// Noise between segments: its [`NOISE_QUANTILE`] quantile (the floor segment
+    /// edges are measured against) and its median, dBFS (see [`Tracker::edge_snr_db`]).
+    pause_floor_db: Option<f32>,
+    pause_median_db: Option<f32>,
+    /// Frames the pause quantiles have learned from.
+    pause_frames: u64,
     /// SNR of the last [`ONSET_LOOKBACK_FRAMES`] decided frames (ring), for onsets.
     recent_snr: [f32; ONSET_LOOKBACK_FRAMES],
     /// Noise floor for activity, dBFS (see [`FLOOR_SPEECH_RATE`]).
     speech_floor_db: Option<f32>,
-    /// Low-quantile noise floor for segment edges, dBFS.
-    edge_floor_db: Option<f32>,
     seg_active_frames: usize,
     seg_confirmed: bool,
     /// Syllable peak picker.
@@ -234,12 +231,11 @@ impl Tracker {
             seg_tail_end: 0,
             seg_tail_sum: 0.0,
             seg_tail_best: 0.0,
-            noise_jitter_db: JITTER_INITIAL_DB,
-            jitter_frames: 0,
-            recent_levels: [(0.0, true); JITTER_LAG_FRAMES],
+            pause_floor_db: None,
+            pause_median_db: None,
+            pause_frames: 0,
             recent_snr: [f32::NEG_INFINITY; ONSET_LOOKBACK_FRAMES],
             speech_floor_db: None,
-            edge_floor_db: None,
             seg_active_frames: 0,
             seg_confirmed: false,
             syl_rising: false,
@@ -310,27 +306,6 @@ impl Tracker {
             }
         };
         self.speech_floor_db = speech_floor;
-        let eq = EDGE_FLOOR_QUANTILE;
-        let edge_floor = match (self.edge_floor_db, speech_floor) {
-            (_, None) => None,
-            (None, Some(f)) => Some(f),
-            (Some(f), Some(_)) => {
-                let st = if self.speech_floor_frames <= FLOOR_FAST_FRAMES {
-                    FLOOR_STEP_DB * 8.0
-                } else {
-                    FLOOR_STEP_DB
-                };
-                Some(if level > f + ACTIVITY_SNR_DB {
-                    f + st * eq * FLOOR_SPEECH_RATE
-                } else if level > f {
-                    f + st * eq
-                } else {
-                    f - st * (1.0 - eq)
-                })
-            }
-        };
-        self.edge_floor_db = edge_floor;
-        let edge_snr = level - edge_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_floor = speech_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_snr = level - speech_floor;
 
@@ -360,26 +335,28 @@ impl Tracker {
         }
         self.prev_f0_hz = f0_hz;
         let raw_active = loud_enough && speech_snr > ACTIVITY_SNR_DB;
-        // Short-term spread of the noise: the median level change between frames whose
-        // level windows do not overlap, over pairs with no speech in either. Unlike the
-        // spread around the floor it is not inflated by slow level steps (a speaker's
-        // room tone over the line noise), and the median ignores the decays of speech.
-        let lag_slot = (self.frame % JITTER_LAG_FRAMES as u64) as usize;
-        let (lag_level, lag_active) = self.recent_levels[lag_slot];
-        if !raw_active && !lag_active && level > DIGITAL_SILENCE_DBFS {
-            self.jitter_frames += 1;
-            let step = if self.jitter_frames <= FLOOR_FAST_FRAMES {
-                JITTER_STEP_DB * 8.0
+        // The noise between segments: frames without speech or echo while no segment
+        // is open. Inside a turn the pauses between words carry the speaker's room
+        // sound, a few dB above the line noise; learning from them would lift the
+        // floor into that sound and cut the end of each turn at the last loud word.
+        // The distance from the floor to the median is the noise's spread: a fraction
+        // of a dB for line noise, several dB for babble.
+        if !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none() {
+            self.pause_frames += 1;
+            let step = if self.pause_frames <= FLOOR_FAST_FRAMES {
+                FLOOR_STEP_DB * 8.0
             } else {
-                JITTER_STEP_DB
+                FLOOR_STEP_DB
             };
-            if (level - lag_level).abs() > self.noise_jitter_db {
-                self.noise_jitter_db += step;
-            } else {
-                self.noise_jitter_db = (self.noise_jitter_db - step).max(0.0);
-            }
+            let track = |q: Option<f32>, quantile: f32| match q {
+                None => level,
+                Some(q) if level > q => q + step * quantile,
+                Some(q) => q - step * (1.0 - quantile),
+            };
+            self.pause_floor_db = Some(track(self.pause_floor_db, NOISE_QUANTILE));
+            self.pause_median_db = Some(track(self.pause_median_db, 0.5));
         }
-        self.recent_levels[lag_slot] = (level, raw_active || level <= DIGITAL_SILENCE_DBFS);
+        let edge_snr = level - self.pause_floor_db.unwrap_or(speech_floor);
 
         // Vowels are both loud and periodic; the dips between them (consonants,
         // transitions) lose periodicity before they lose level, so weighting the level
@@ -396,11 +373,7 @@ impl Tracker {
             sonority_db,
             level_db: level,
             raw_active,
-            snr_db: if loud_enough {
-                edge_snr
-            } else {
-                f32::NEG_INFINITY
-            },
+            snr_db: if echo { f32::NEG_INFINITY } else { edge_snr },
             f0_hz,
             clear,
             may_extend,
@@ -526,13 +499,19 @@ impl Tracker {
         }
     }
 
-    /// Threshold of the soft edges of a segment above the activity floor, dB.
+    /// Threshold of the soft end of a segment above the pause floor, dB: a few
+    /// spreads of the noise, so that line noise lets a soft ending or the speaker's
+    /// room sound (2-6 dB above it) extend a segment and babble does not.
     fn edge_snr_db(&self) -> f32 {
-        TAIL_MIN_SNR_DB.max(TAIL_JITTER_FACTOR * self.noise_jitter_db)
+        let spread = match (self.pause_median_db, self.pause_floor_db) {
+            (Some(m), Some(f)) => (m - f).max(0.0),
+            _ => 0.0,
+        };
+        EDGE_MIN_SNR_DB.max(EDGE_SPREAD_FACTOR * spread)
     }
 
-    /// A frame's contribution to the edge sums: its SNR less the edge threshold, with
-    /// silence and echo counting as far below.
+    /// A frame's contribution to the tail sum: its SNR less the edge threshold, with
+    /// echo counting as far below.
     fn edge_score(&self, snr_db: f32) -> f32 {
         snr_db.clamp(-ACTIVITY_SNR_DB, ACTIVITY_SNR_DB) - self.edge_snr_db()
     }
@@ -555,18 +534,26 @@ impl Tracker {
                 out.segment_opened = self.seg_start;
             }
         } else if self.seg_start.is_some() {
-            // The tail ends where the sum of (SNR - threshold) since the last active
-            // frame peaks: it runs over a soft ending that stays above the noise on
-            // average, however it flickers, and stops where the level returns to the
-            // noise for good.
-            if d.frame - self.seg_last_active <= TAIL_MAX_FRAMES {
+            // The tail of a confirmed segment ends where the sum of (SNR - threshold)
+            // since the last active frame peaks: it runs over a soft ending that stays
+            // above the noise on average, however it flickers, and stops where the
+            // level returns to the noise for good.
+            if self.seg_confirmed && d.frame - self.seg_last_active <= TAIL_MAX_FRAMES {
                 self.seg_tail_sum += self.edge_score(d.snr_db);
                 if self.seg_tail_sum > self.seg_tail_best {
                     self.seg_tail_best = self.seg_tail_sum;
                     self.seg_tail_end = d.frame;
                 }
             }
-            if d.frame - self.seg_tail_end.max(self.seg_last_active) >= MIN_PAUSE_FRAMES as u64 {
+            // A burst too short to confirm (a click, a swell of babble) is forgotten
+            // after a shorter pause, so speech that follows starts where it starts.
+            let pause = d.frame - self.seg_tail_end.max(self.seg_last_active);
+            let max_pause = if self.seg_confirmed {
+                MIN_PAUSE_FRAMES
+            } else {
+                UNCONFIRMED_PAUSE_FRAMES
+            };
+            if pause >= max_pause as u64 {
                 self.close_segment(out);
             }
         }

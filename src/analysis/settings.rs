@@ -44,8 +44,6 @@ pub const FLOOR_STEP_DB: f32 = 0.1;
 pub const FLOOR_SPEECH_RATE: f32 = 0.1;
 /// Share of frames the noise floor settles above.
 pub const NOISE_QUANTILE: f32 = 0.25;
-/// Share of frames the floor that segment edges are measured against settles above.
-pub const EDGE_FLOOR_QUANTILE: f32 = 0.25;
 /// Frames at the start during which the floor moves eight times faster.
 pub const FLOOR_FAST_FRAMES: u64 = 50;
 /// Frames below this are digital silence (no line noise at all: a capture before the
@@ -58,38 +56,33 @@ pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 pub const ECHO_MARGIN_DB: f32 = 12.0;
 /// Frames of the other channel considered for the echo rule (covers delays to ~150 ms).
 pub const ECHO_LOOKBACK_FRAMES: usize = 16;
-/// A segment's end extends over the frames after its last active frame that are on
-/// average this far above the noise floor, dB (soft word endings and the speaker's own
-/// room sound, a few dB above stationary line noise) ...
-pub const TAIL_MIN_SNR_DB: f32 = 1.5;
-/// ... and this many times the noise's own short-term spread (see
-/// [`JITTER_LAG_FRAMES`]): over babble, whose level swings by several dB, only clearly
-/// louder sound lengthens a segment ...
-pub const TAIL_JITTER_FACTOR: f32 = 3.0;
-/// ... for at most this many frames (0.5 s). A segment's start likewise moves back
-/// over such frames, by at most [`ONSET_LOOKBACK_FRAMES`].
+/// A segment's end extends over the frames after its last active one that are on
+/// average this far above the floor of the noise between segments, dB: soft word
+/// endings and the speaker's own room sound, a few dB above stationary line noise ...
+pub const EDGE_MIN_SNR_DB: f32 = 1.5;
+/// ... and this many times the noise's spread (median less floor): over babble, whose
+/// level swings by several dB, only clearly louder sound extends a segment.
+pub const EDGE_SPREAD_FACTOR: f32 = 2.0;
+/// ... by at most this many frames (0.5 s).
 pub const TAIL_MAX_FRAMES: u64 = 50;
-/// Frames before the first active one searched for a soft onset.
+/// A segment's start likewise moves back over such frames before its first active one
+/// (a soft onset), by at most this many.
 pub const ONSET_LOOKBACK_FRAMES: usize = 16;
-/// The noise spread is the median level change over this many frames (two hops: the
-/// level windows no longer overlap).
-pub const JITTER_LAG_FRAMES: usize = 2;
-/// Step of the noise-spread median tracker, dB per frame.
-pub const JITTER_STEP_DB: f32 = 0.01;
-/// Noise spread assumed before any has been measured, dB.
-pub const JITTER_INITIAL_DB: f32 = 1.0;
 /// A pause of at least this many frames ends a speech segment.
 pub const MIN_PAUSE_FRAMES: usize = 25;
 /// A segment needs this many active frames to count (shorter bursts are clicks).
 pub const MIN_SPEECH_FRAMES: usize = 8;
+/// A segment that has not reached [`MIN_SPEECH_FRAMES`] is dropped after a pause this
+/// long, so a burst of noise does not become the start of the speech that follows.
+pub const UNCONFIRMED_PAUSE_FRAMES: usize = 16;
 /// Median smoothing span of the F0 track (odd).
 pub const F0_MEDIAN_FRAMES: usize = 5;
 /// A syllable nucleus is a peak of the sonority contour at least this far above the dips
 /// on both sides.
-pub const SYLLABLE_DIP_DB: f32 = 4.5;
+pub const SYLLABLE_DIP_DB: f32 = 5.0;
 /// Sonority = level + this × log10(periodicity), periodicity being the frame's best
-/// normalised cross-correlation: a frame half as periodic counts 6 dB quieter.
-pub const SYLLABLE_PERIODICITY_WEIGHT_DB: f32 = 20.0;
+/// normalised cross-correlation: a frame half as periodic counts 6.6 dB quieter.
+pub const SYLLABLE_PERIODICITY_WEIGHT_DB: f32 = 22.0;
 /// Periodicity below this counts as this (an unvoiced or silent frame).
 pub const SYLLABLE_PERIODICITY_FLOOR: f32 = 0.05;
 /// In a mono recording, a pause this long separates stretches of talk.
