@@ -345,6 +345,9 @@ impl CallAnalyzer {
                     .fold(f32::NEG_INFINITY, f32::max)
             });
             *output = self.trackers[p].step(&m, other_peak);
+            if output.noise {
+                self.fronts[p].learn_noise();
+            }
         }
         self.frame += 1;
         self.handle_outputs(&outputs[..parties]);

@@ -16,6 +16,8 @@ pub struct FrameMeasure {
     pub level_db: f32,
     /// Pitch candidates (empty when the frame was too quiet to be worth it).
     pub yin: YinFrame,
+    /// YIN analysed the frame (it was above [`ABSOLUTE_SILENCE_DBFS`]).
+    pub analysed: bool,
 }
 
 /// Streaming front end of one channel: resampling, band-pass, framing, level and YIN.
@@ -30,6 +32,8 @@ pub struct FrontEnd {
     /// Frames emitted.
     frames: u64,
     yin: Yin,
+    /// The last frame was loud enough for YIN to analyse it.
+    last_analysed: bool,
 }
 
 /// Frame `k` is centred on analysis sample `k * HOP_LENGTH`; its pitch frame spans
@@ -51,7 +55,17 @@ impl FrontEnd {
             buffer,
             received: 0,
             frames: 0,
-            yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD),
+            yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD)
+                .with_noise_compensation(NOISE_SUBTRACT_SHARE),
+            last_analysed: false,
+        }
+    }
+
+    /// The last frame measured holds only background noise (the tracker says so): YIN
+    /// learns the noise from it (see [`Yin::learn_noise`]).
+    pub fn learn_noise(&mut self) {
+        if self.last_analysed {
+            self.yin.learn_noise(NOISE_LEARN_FRAMES);
         }
     }
 
@@ -65,6 +79,7 @@ impl FrontEnd {
             received,
             frames,
             yin,
+            last_analysed,
         } = self;
         resampler.push(sample, |x| {
             let stage1 = highpass[0].process(x);
@@ -72,7 +87,9 @@ impl FrontEnd {
             buffer.push(y);
             *received += 1;
             if buffer.len() == FRAME_LENGTH {
-                on_frame(measure(yin, buffer));
+                let m = measure(yin, buffer);
+                *last_analysed = m.analysed;
+                on_frame(m);
                 *frames += 1;
                 buffer.drain(..HOP_LENGTH);
             }
@@ -87,7 +104,9 @@ impl FrontEnd {
             while self.buffer.len() < FRAME_LENGTH {
                 self.buffer.push(0.0);
             }
-            on_frame(measure(&mut self.yin, &self.buffer));
+            let m = measure(&mut self.yin, &self.buffer);
+            self.last_analysed = m.analysed;
+            on_frame(m);
             self.frames += 1;
             self.buffer.drain(..HOP_LENGTH);
         }
@@ -103,12 +122,17 @@ fn measure(yin: &mut Yin, frame: &[f32]) -> FrameMeasure {
         .sum::<f64>()
         / LEVEL_WINDOW_LENGTH as f64;
     let level_db = power_to_db(mean_square);
-    let yin = if level_db > ABSOLUTE_SILENCE_DBFS {
+    let analysed = level_db > ABSOLUTE_SILENCE_DBFS;
+    let yin = if analysed {
         yin.analyse(frame)
     } else {
         YinFrame::default()
     };
-    FrameMeasure { level_db, yin }
+    FrameMeasure {
+        level_db,
+        yin,
+        analysed,
+    }
 }
 
 /// A finished stretch of speech on one channel, in frames (inclusive).
@@ -152,6 +176,9 @@ pub struct TrackerOutput {
     pub segment_closed: Option<SegmentFrames>,
     /// A syllable nucleus was found at this frame.
     pub syllable: Option<u64>,
+    /// The frame just stepped (not the decided one) is background noise between
+    /// segments, with no speech or echo: the front end may learn the noise from it.
+    pub noise: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -341,7 +368,9 @@ impl Tracker {
         // floor into that sound and cut the end of each turn at the last loud word.
         // The distance from the floor to the median is the noise's spread: a fraction
         // of a dB for line noise, several dB for babble.
-        if !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none() {
+        let noise =
+            !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none();
+        if noise {
             self.pause_frames += 1;
             let step = if self.pause_frames <= FLOOR_FAST_FRAMES {
                 FLOOR_STEP_DB * 8.0
@@ -384,7 +413,16 @@ impl Tracker {
         }
         self.frame += 1;
 
-        let mut out = TrackerOutput::default();
+        // Only frames close to the noise floor teach the front end the noise: the soft
+        // start of speech before it counts as active is not noise.
+        let noise_like = noise
+            && self
+                .pause_floor_db
+                .is_some_and(|f| level < f + NOISE_LEARN_MARGIN_DB);
+        let mut out = TrackerOutput {
+            noise: noise_like,
+            ..TrackerOutput::default()
+        };
         let half = DECISION_DELAY_FRAMES as u64;
         if self.frame > half {
             let decided = self.frame - 1 - half;
@@ -428,7 +466,7 @@ impl Tracker {
             let p = &mut self.ring[Self::slot(k)];
             if p.f0_hz > 0.0
                 || !p.may_extend
-                || p.level_db <= next_level - VOICING_EXTEND_MAX_DROP_DB
+                || p.level_db <= next_level - VOICING_EXTEND_BACK_MAX_DROP_DB
             {
                 break;
             }

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
+/// Noise frames [`Yin::learn_noise`] needs before frames are compensated.
+pub const NOISE_MIN_FRAMES: u64 = 20;
+
 /// Most local minima of the normalised difference kept as pitch candidates per frame.
 pub const MAX_CANDIDATES: usize = 4;
 
@@ -59,6 +62,16 @@ pub struct Yin {
     scratch_inv: Vec<Complex32>,
     prefix_energy: Vec<f64>,
     cmndf: Vec<f32>,
+    /// Difference function of the last frame analysed, before noise compensation.
+    diff: Vec<f64>,
+    /// Whether `diff` belongs to the last frame passed to [`Yin::analyse`].
+    diff_valid: bool,
+    /// Expected difference function of the background noise (see [`Yin::learn_noise`]).
+    noise_diff: Vec<f64>,
+    /// Noise frames learned from.
+    noise_frames: u64,
+    /// Share of the noise's expected difference removed before normalising.
+    noise_subtract: f64,
 }
 
 impl std::fmt::Debug for Yin {
@@ -96,6 +109,39 @@ impl Yin {
             scratch_inv,
             prefix_energy: vec![0.0; window_len + max_lag + 1],
             cmndf: vec![1.0; max_lag + 2],
+            diff: vec![0.0; max_lag + 1],
+            diff_valid: false,
+            noise_diff: vec![0.0; max_lag + 1],
+            noise_frames: 0,
+            noise_subtract: 0.0,
+        }
+    }
+
+    /// Removes `share` (0 to 1) of the learned noise's difference function from each
+    /// frame's before normalising (see [`Yin::learn_noise`]); 0, the default, is plain YIN.
+    pub fn with_noise_compensation(mut self, share: f32) -> Self {
+        self.noise_subtract = f64::from(share.clamp(0.0, 1.0));
+        self
+    }
+
+    /// Learns the background noise from the last frame analysed, which the caller knows
+    /// to hold only noise; a running mean over the first `frames` noise frames, then an
+    /// exponential one with that time constant.
+    ///
+    /// Additive noise uncorrelated with the voice adds its own expected difference to
+    /// the voice's at every lag: stationary noise (pink, line hiss) raises the
+    /// difference at all lags, and mains hum at every lag off its period, both of which
+    /// hide the voice's dip. Subtracting the noise's expected difference brings the dip
+    /// back. In a quiet recording the learned difference is near zero and changes
+    /// nothing.
+    pub fn learn_noise(&mut self, frames: u32) {
+        if !self.diff_valid {
+            return;
+        }
+        self.noise_frames += 1;
+        let weight = 1.0 / self.noise_frames.min(u64::from(frames.max(1))) as f64;
+        for (n, d) in self.noise_diff.iter_mut().zip(&self.diff) {
+            *n += (d - *n) * weight;
         }
     }
 
@@ -108,6 +154,7 @@ impl Yin {
     /// candidates) and returns its candidate periods. Never allocates.
     pub fn analyse(&mut self, frame: &[f32]) -> YinFrame {
         let mut out = YinFrame::default();
+        self.diff_valid = false;
         let n = self.frame_len();
         if frame.len() < n {
             return out;
@@ -159,13 +206,21 @@ impl Yin {
             return out;
         }
 
-        // Cumulative-mean-normalised difference.
+        // Cumulative-mean-normalised difference, less the noise's share once the noise
+        // has been heard long enough to be known.
+        let subtract = if self.noise_frames >= NOISE_MIN_FRAMES {
+            self.noise_subtract
+        } else {
+            0.0
+        };
         self.cmndf[0] = 1.0;
         let mut running = 0.0f64;
         for tau in 1..=self.max_lag {
             let energy_tau = self.prefix_energy[tau + w] - self.prefix_energy[tau];
             let r = f64::from(self.time_a[tau]) * scale;
-            let d = (energy0 + energy_tau - 2.0 * r).max(0.0);
+            let raw = (energy0 + energy_tau - 2.0 * r).max(0.0);
+            self.diff[tau] = raw;
+            let d = (raw - subtract * self.noise_diff[tau]).max(0.0);
             running += d;
             self.cmndf[tau] = if running > 0.0 {
                 (d * tau as f64 / running) as f32
@@ -206,6 +261,7 @@ impl Yin {
                 best.sort_by(|a, b| a.cmndf.total_cmp(&b.cmndf));
             }
         }
+        self.diff_valid = true;
         let valid = best.iter().filter(|c| c.cmndf.is_finite()).count();
         if valid == 0 {
             return out;
@@ -289,5 +345,68 @@ mod tests {
             "{:?}",
             frame.candidates()
         );
+    }
+
+    /// Deterministic coloured noise: white noise from an LCG through a one-pole low-pass
+    /// (more energy at low frequencies, like pink noise on a line).
+    fn coloured_noise(len: usize, seed: u64, amplitude: f64) -> Vec<f32> {
+        let mut state = seed;
+        let mut y = 0.0f64;
+        (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let white = ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+                y = 0.9 * y + white;
+                (y * amplitude) as f32
+            })
+            .collect()
+    }
+
+    /// Best normalised difference within 3 % of `f0_hz`'s period, and YIN's own choice.
+    fn at_f0(frame: &YinFrame, f0_hz: f64) -> (f32, f64) {
+        let lag = 8000.0 / f0_hz;
+        let near = frame
+            .candidates()
+            .iter()
+            .filter(|c| (f64::from(c.lag) / lag).ln().abs() < 0.03)
+            .map(|c| c.cmndf)
+            .fold(f32::INFINITY, f32::min);
+        (near, 8000.0 / f64::from(frame.candidates()[0].lag))
+    }
+
+    #[test]
+    fn learned_noise_is_removed_from_the_difference() {
+        let f0 = 140.0;
+        let mut plain = Yin::new(240, 20, 134, 0.2);
+        let mut compensated = Yin::new(240, 20, 134, 0.2).with_noise_compensation(0.8);
+        let len = plain.frame_len();
+        // The noise alone, 30 frames: the compensated estimator learns it.
+        for k in 0..30 {
+            let noise = coloured_noise(len, 7 + k, 0.05);
+            plain.analyse(&noise);
+            compensated.analyse(&noise);
+            compensated.learn_noise(50);
+        }
+        // A voice as strong as the noise: plain YIN's dip is shallow.
+        let tone = harmonic_frame(f0, 8000.0, len, 2);
+        let noise = coloured_noise(len, 1000, 0.05);
+        let tone_power = tone.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>();
+        let noise_power = noise.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>();
+        let gain = (noise_power / tone_power).sqrt() as f32;
+        let mixed: Vec<f32> = tone.iter().zip(&noise).map(|(t, n)| t * gain + n).collect();
+        let (plain_dip, _) = at_f0(&plain.analyse(&mixed), f0);
+        let (comp_dip, comp_f0) = at_f0(&compensated.analyse(&mixed), f0);
+        println!("dip at F0: plain {plain_dip:.3}, compensated {comp_dip:.3}");
+        assert!(
+            comp_dip < plain_dip - 0.1,
+            "compensated dip {comp_dip} vs plain {plain_dip}"
+        );
+        assert!((comp_f0 - f0).abs() / f0 < 0.02, "F0 {comp_f0}");
+        // Without learned noise (too few frames) the estimator is plain YIN.
+        let mut fresh = Yin::new(240, 20, 134, 0.2).with_noise_compensation(0.8);
+        let (fresh_dip, _) = at_f0(&fresh.analyse(&mixed), f0);
+        assert_eq!(fresh_dip, plain_dip);
     }
 }
