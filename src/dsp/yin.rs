@@ -197,9 +197,13 @@ impl Yin {
         }
         let scale = 1.0 / self.time_a.len() as f64;
 
+        // The running sum stays in a register: reading it back from the slice it was
+        // just stored to made this loop wait on the store every sample.
         self.prefix_energy[0] = 0.0;
-        for (i, &x) in frame.iter().enumerate() {
-            self.prefix_energy[i + 1] = self.prefix_energy[i] + f64::from(x) * f64::from(x);
+        let mut sum = 0.0f64;
+        for (prefix, &x) in self.prefix_energy[1..].iter_mut().zip(frame) {
+            sum += f64::from(x) * f64::from(x);
+            *prefix = sum;
         }
         let energy0 = self.prefix_energy[w];
         if energy0 <= 1e-12 {
