@@ -153,7 +153,7 @@ pub struct FrameDecision {
     pub level_db: f32,
     /// Speech activity.
     pub active: bool,
-    /// Level above the noise floor, dB.
+    /// Level above the floor of the noise between segments, dB (`-inf` for echo).
     pub snr_db: f32,
     /// F0 in Hz, 0 when unvoiced.
     pub f0_hz: f32,
