@@ -16,8 +16,6 @@ pub struct FrameMeasure {
     pub level_db: f32,
     /// Pitch candidates (empty when the frame was too quiet to be worth it).
     pub yin: YinFrame,
-    /// YIN analysed the frame (it was above [`ABSOLUTE_SILENCE_DBFS`]).
-    pub analysed: bool,
 }
 
 /// Streaming front end of one channel: resampling, band-pass, framing, level and YIN.
@@ -32,8 +30,6 @@ pub struct FrontEnd {
     /// Frames emitted.
     frames: u64,
     yin: Yin,
-    /// The last frame was loud enough for YIN to analyse it.
-    last_analysed: bool,
 }
 
 /// Frame `k` is centred on analysis sample `k * HOP_LENGTH`; its pitch frame spans
@@ -57,16 +53,13 @@ impl FrontEnd {
             frames: 0,
             yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD)
                 .with_noise_compensation(NOISE_SUBTRACT_SHARE),
-            last_analysed: false,
         }
     }
 
     /// The last frame measured holds only background noise (the tracker says so): YIN
     /// learns the noise from it (see [`Yin::learn_noise`]).
     pub fn learn_noise(&mut self) {
-        if self.last_analysed {
-            self.yin.learn_noise(NOISE_LEARN_FRAMES);
-        }
+        self.yin.learn_noise(NOISE_LEARN_FRAMES);
     }
 
     /// Feeds one input sample; calls `on_frame` for each frame completed.
@@ -79,7 +72,6 @@ impl FrontEnd {
             received,
             frames,
             yin,
-            last_analysed,
         } = self;
         resampler.push(sample, |x| {
             let stage1 = highpass[0].process(x);
@@ -87,9 +79,7 @@ impl FrontEnd {
             buffer.push(y);
             *received += 1;
             if buffer.len() == FRAME_LENGTH {
-                let m = measure(yin, buffer);
-                *last_analysed = m.analysed;
-                on_frame(m);
+                on_frame(measure(yin, buffer));
                 *frames += 1;
                 buffer.drain(..HOP_LENGTH);
             }
@@ -104,9 +94,7 @@ impl FrontEnd {
             while self.buffer.len() < FRAME_LENGTH {
                 self.buffer.push(0.0);
             }
-            let m = measure(&mut self.yin, &self.buffer);
-            self.last_analysed = m.analysed;
-            on_frame(m);
+            on_frame(measure(&mut self.yin, &self.buffer));
             self.frames += 1;
             self.buffer.drain(..HOP_LENGTH);
         }
@@ -122,17 +110,13 @@ fn measure(yin: &mut Yin, frame: &[f32]) -> FrameMeasure {
         .sum::<f64>()
         / LEVEL_WINDOW_LENGTH as f64;
     let level_db = power_to_db(mean_square);
-    let analysed = level_db > ABSOLUTE_SILENCE_DBFS;
-    let yin = if analysed {
+    let yin = if level_db > ABSOLUTE_SILENCE_DBFS {
         yin.analyse(frame)
     } else {
+        yin.skip();
         YinFrame::default()
     };
-    FrameMeasure {
-        level_db,
-        yin,
-        analysed,
-    }
+    FrameMeasure { level_db, yin }
 }
 
 /// A finished stretch of speech on one channel, in frames (inclusive).
@@ -290,16 +274,12 @@ impl Tracker {
         // Quantile tracking: the floor settles where NOISE_QUANTILE of the frames lie
         // below it, which is the middle of the noise for typical shares of speech. Fast
         // during the first frames, so short files get a floor from their first pause.
-        let step = if self.frame < FLOOR_FAST_FRAMES {
-            FLOOR_STEP_DB * 8.0
-        } else {
-            FLOOR_STEP_DB
-        };
-        let floor = match self.floor_db {
-            None => level,
-            Some(f) if level > f => f + step * NOISE_QUANTILE,
-            Some(f) => f - step * (1.0 - NOISE_QUANTILE),
-        };
+        let floor = track_quantile(
+            self.floor_db,
+            level,
+            floor_step_db(self.frame + 1),
+            NOISE_QUANTILE,
+        );
         self.floor_db = Some(floor);
         // The floor activity is measured against: speech pulls it up only slowly, so a
         // long turn does not lift it into the speech (which would cut the soft end of the
@@ -318,11 +298,7 @@ impl Tracker {
             None => Some(level),
             Some(f) => {
                 self.speech_floor_frames += 1;
-                let speech_step = if self.speech_floor_frames <= FLOOR_FAST_FRAMES {
-                    FLOOR_STEP_DB * 8.0
-                } else {
-                    FLOOR_STEP_DB
-                };
+                let speech_step = floor_step_db(self.speech_floor_frames);
                 Some(if level > f + ACTIVITY_SNR_DB {
                     f + speech_step * NOISE_QUANTILE * FLOOR_SPEECH_RATE
                 } else if level > f {
@@ -372,18 +348,14 @@ impl Tracker {
             !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none();
         if noise {
             self.pause_frames += 1;
-            let step = if self.pause_frames <= FLOOR_FAST_FRAMES {
-                FLOOR_STEP_DB * 8.0
-            } else {
-                FLOOR_STEP_DB
-            };
-            let track = |q: Option<f32>, quantile: f32| match q {
-                None => level,
-                Some(q) if level > q => q + step * quantile,
-                Some(q) => q - step * (1.0 - quantile),
-            };
-            self.pause_floor_db = Some(track(self.pause_floor_db, NOISE_QUANTILE));
-            self.pause_median_db = Some(track(self.pause_median_db, 0.5));
+            let step = floor_step_db(self.pause_frames);
+            self.pause_floor_db = Some(track_quantile(
+                self.pause_floor_db,
+                level,
+                step,
+                NOISE_QUANTILE,
+            ));
+            self.pause_median_db = Some(track_quantile(self.pause_median_db, level, step, 0.5));
         }
         let edge_snr = level - self.pause_floor_db.unwrap_or(speech_floor);
 
@@ -662,6 +634,28 @@ impl Tracker {
             self.syl_peak_frame = d.frame;
             self.syl_peak_voiced = d.clearly_voiced && d.active;
         }
+    }
+}
+
+/// Step of a noise-floor quantile tracker that has seen `frames` frames, dB: eight times
+/// [`FLOOR_STEP_DB`] during the first [`FLOOR_FAST_FRAMES`], so short files get a floor
+/// from their first pause.
+fn floor_step_db(frames: u64) -> f32 {
+    if frames <= FLOOR_FAST_FRAMES {
+        FLOOR_STEP_DB * 8.0
+    } else {
+        FLOOR_STEP_DB
+    }
+}
+
+/// One step of a quantile tracker at `q` (None before the first frame, which sets it):
+/// up by `step × quantile` when `level` lies above it, down by `step × (1 − quantile)`
+/// otherwise, so it settles where that share of the levels lies below it.
+fn track_quantile(q: Option<f32>, level: f32, step: f32, quantile: f32) -> f32 {
+    match q {
+        None => level,
+        Some(q) if level > q => q + step * quantile,
+        Some(q) => q - step * (1.0 - quantile),
     }
 }
 

@@ -64,7 +64,7 @@ pub struct Yin {
     cmndf: Vec<f32>,
     /// Difference function of the last frame analysed, before noise compensation.
     diff: Vec<f64>,
-    /// Whether `diff` belongs to the last frame passed to [`Yin::analyse`].
+    /// Whether `diff` belongs to the last frame (analysed, not skipped).
     diff_valid: bool,
     /// Expected difference function of the background noise (see [`Yin::learn_noise`]).
     noise_diff: Vec<f64>,
@@ -122,6 +122,12 @@ impl Yin {
     pub fn with_noise_compensation(mut self, share: f32) -> Self {
         self.noise_subtract = f64::from(share.clamp(0.0, 1.0));
         self
+    }
+
+    /// The caller passes over a frame without analysing it (too quiet to be worth it):
+    /// [`Yin::learn_noise`] then has no frame to learn from.
+    pub fn skip(&mut self) {
+        self.diff_valid = false;
     }
 
     /// Learns the background noise from the last frame analysed, which the caller knows
