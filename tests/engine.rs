@@ -1,13 +1,14 @@
 //! Engine behaviour on synthetic calls with exactly known timing, and chunk invariance
 //! on a real labelled call.
 
+mod common;
+use common::read_wav;
 use std::f64::consts::PI;
 use std::path::Path;
 
 use callcoach::analysis::{
     CallAnalyzer, CallReport, ChannelMap, Event, FrameOutput, Speaker, TimedEvent, Verdict,
 };
-use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use rand::{RngExt, SeedableRng};
 
@@ -232,17 +233,6 @@ fn mono_file_says_reply_gaps_need_two_channels() {
     assert!(report.segments.iter().all(|s| s.speaker == Speaker::Mixed));
 }
 
-fn read_all(path: &Path) -> (u32, usize, Vec<f32>) {
-    let mut stream = WavStream::open(path).expect("corpus file opens");
-    let info = stream.info().clone();
-    let mut all = Vec::new();
-    let mut block = Vec::new();
-    while stream.read_frames(&mut block, 4096).expect("reads") > 0 {
-        all.extend_from_slice(&block);
-    }
-    (info.sample_rate, usize::from(info.channels), all)
-}
-
 fn run_chunked(
     rate: u32,
     channels: usize,
@@ -271,7 +261,7 @@ fn results_do_not_depend_on_chunk_size() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/corpus/dev/calls")
             .join(name);
-        let (rate, channels, samples) = read_all(&path);
+        let (rate, channels, samples) = read_wav(&path);
         let (whole, whole_frames) = run_chunked(rate, channels, &samples, &mut || usize::MAX / 4);
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let (random, random_frames) =
@@ -299,7 +289,7 @@ fn live_pace_and_gap_events_equal_the_report() {
         {
             continue;
         }
-        let (rate, channels, samples) = read_all(&path);
+        let (rate, channels, samples) = read_wav(&path);
         let map = ChannelMap::new(channels, 0).expect("map");
         let mut analyzer = CallAnalyzer::new(rate, map, Profile::default()).with_events();
         let mut events: Vec<TimedEvent> = Vec::new();
@@ -351,7 +341,7 @@ fn live_pace_and_gap_events_equal_the_report() {
 fn leading_digital_silence_does_not_change_the_gaps() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/dev/calls/c011.wav");
-    let (rate, channels, samples) = read_all(&path);
+    let (rate, channels, samples) = read_wav(&path);
     assert_eq!((rate, channels), (RATE, 2));
     let padded_by = |pad_s: f64| {
         let mut padded = vec![0.0f32; (pad_s * f64::from(rate)) as usize * 2];

@@ -2,6 +2,8 @@
 //! on the same audio), recordings that score the same and stay readable after `kill -9`,
 //! a failing disk, and a device lost and recovered mid-call.
 
+mod common;
+use common::read_wav;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,17 +45,6 @@ fn corpus_call(name: &str) -> (PathBuf, usize) {
 }
 
 /// Every sample of `path` (interleaved) and its rate.
-fn read_all(path: &Path) -> (u32, Vec<f32>) {
-    let mut s = WavStream::open(path).expect("the WAV opens");
-    let rate = s.info().sample_rate;
-    let mut all = Vec::new();
-    let mut buf = Vec::new();
-    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-        all.extend_from_slice(&buf);
-    }
-    (rate, all)
-}
-
 fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions {
     let profile = Profile::default();
     PipelineOptions {
@@ -319,7 +310,7 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
         .find(|p| p.extension().is_some_and(|e| e == "wav"))
         .expect("a recording was started");
     let source_info = WavStream::open(&demo_call()).expect("demo").info().clone();
-    let (_, before) = read_all(&wav);
+    let (_, _, before) = read_wav(&wav);
     // About 3 s at 4× real time = 12 s of audio, less the last header interval.
     let seconds = before.len() as f64 / 2.0 / 8000.0;
     assert!(
@@ -327,7 +318,7 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
         "{seconds:.2} s readable after kill -9"
     );
     repair(&wav).expect("repair runs");
-    let (_, after) = read_all(&wav);
+    let (_, _, after) = read_wav(&wav);
     assert!(after.len() >= before.len());
     // What is there is the call itself, sample for sample.
     let mut src = WavStream::open(&demo_call()).expect("demo");
@@ -429,8 +420,8 @@ impl InputBackend for Scripted {
 #[test]
 fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
     let samples = Arc::new(
-        read_all(&demo_call())
-            .1
+        read_wav(&demo_call())
+            .2
             .into_iter()
             .map(f32_to_i16)
             .collect::<Vec<_>>(),
@@ -581,7 +572,7 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
     // The two parties of a corpus call arrive as two mono inputs, in blocks of
     // different sizes (two devices with their own callbacks).
     let (path, agent) = corpus_call("c007");
-    let (rate, all) = read_all(&path);
+    let (rate, _, all) = read_wav(&path);
     let (mic, cust): (Vec<i16>, Vec<i16>) = all
         .chunks_exact(2)
         .map(|f| (f32_to_i16(f[agent]), f32_to_i16(f[1 - agent])))

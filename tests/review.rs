@@ -60,18 +60,28 @@ fn score_cli(path: &Path) -> CallRecord {
 fn harness(file: &Path) -> Harness<'static, ReviewView> {
     let ctx = egui::Context::default();
     let view = ReviewView::new(&ctx, Some(file.to_path_buf()), Profile::default(), None);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(60), "still loading");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    let mut h = review_harness(view);
+    wait_loaded(&mut h, Duration::from_secs(60));
     // Settle: the first frames apply the initial view.
     h.run_steps(3);
     h
+}
+
+/// A 1400 × 1000 harness around `view`.
+fn review_harness(view: ReviewView) -> Harness<'static, ReviewView> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view)
+}
+
+/// Steps the harness until the view has finished loading, failing after `limit`.
+fn wait_loaded(h: &mut Harness<'static, ReviewView>, limit: Duration) {
+    let start = Instant::now();
+    while h.state().is_loading() {
+        assert!(start.elapsed() < limit, "still loading after {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
 }
 
 fn event_label(e: &callcoach::review::ReviewEvent) -> String {
@@ -275,12 +285,7 @@ fn a_file_that_cannot_be_read_gets_a_message_and_the_view_stays_usable() {
     // Still usable: open a good call.
     let (_d2, wav) = demo_copy();
     h.state_mut().open_file(wav.clone());
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    wait_loaded(&mut h, Duration::from_secs(60));
     h.run_steps(2);
     assert_eq!(h.state().call().expect("loaded").report, engine(&wav));
     assert!(h.state().message().is_none());
@@ -308,12 +313,7 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
         .map(|n| corpus(n))
         .collect();
     // The demo call as float32, and as 48 kHz 16-bit PCM (each sample held 6 times).
-    let mut stream = WavStream::open(&demo()).expect("open demo");
-    let mut samples = Vec::new();
-    let mut block = Vec::new();
-    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
-        samples.extend_from_slice(&block);
-    }
+    let (_, _, samples) = common::read_wav(&demo());
     let float = dir.path().join("float.wav");
     let spec = hound::WavSpec {
         channels: 2,
@@ -530,21 +530,14 @@ fn a_dropped_file_opens_and_the_event_list_sorts_by_value() {
     let (_dir, wav) = demo_copy();
     let ctx = egui::Context::default();
     let view = ReviewView::new(&ctx, None, Profile::default(), None);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    let mut h = review_harness(view);
     h.run_steps(2);
     assert!(h.query_by_label("📂 Open a call…").is_some(), "start page");
     h.input_mut()
         .dropped_files
         .push(Arc::new(Dropped(wav.clone())));
     h.step();
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    wait_loaded(&mut h, Duration::from_secs(60));
     h.run_steps(3);
     assert_eq!(h.state().call().expect("loaded").path, wav);
     // Sort by value: ascending, then descending on a second click.
@@ -576,20 +569,13 @@ fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
     write_g711(&long, 8000, 2, Encoding::MuLaw, &all).expect("write");
     let ctx = egui::Context::default();
     let view = ReviewView::new(&ctx, Some(long.clone()), Profile::default(), None);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    let mut h = review_harness(view);
     h.step();
     assert!(h.state().is_loading());
     assert!(h.query_by_label_contains("Analysing").is_some());
     h.get_by_label("✖ Cancel").click();
     h.step();
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
+    wait_loaded(&mut h, Duration::from_secs(30));
     h.run_steps(2);
     let msg = h.state().message().expect("a message").to_string();
     assert!(
@@ -614,19 +600,12 @@ fn recent_files_are_kept_between_runs() {
     let ctx = egui::Context::default();
     let mut view = ReviewView::new(&ctx, None, Profile::default(), None);
     view.restore(Some(&storage));
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    let mut h = review_harness(view);
     h.run_steps(2);
     // The start page lists it; a click opens it.
     h.get_by_label(&wav.display().to_string()).click();
     h.step();
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    wait_loaded(&mut h, Duration::from_secs(60));
     assert_eq!(h.state().call().expect("loaded").path, wav);
 }
 
@@ -849,9 +828,7 @@ fn without_a_native_dialog_open_browses_folders_and_opens_a_wav() {
     let ctx = egui::Context::default();
     let mut view = ReviewView::new(&ctx, None, Profile::default(), None);
     view.without_native_dialog("no portal in this test");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, view: &mut ReviewView| view.ui(ui), view);
+    let mut h = review_harness(view);
     h.run_steps(2);
     assert!(h.state().file_browser().is_none());
     h.get_by_label("📂 Open a call…").click();
@@ -890,12 +867,7 @@ fn without_a_native_dialog_open_browses_folders_and_opens_a_wav() {
     assert!(h.query_by_label_contains("readme.txt").is_none());
     h.get_by_label_contains("Monday.WAV").click();
     h.step();
-    let start = Instant::now();
-    while h.state().is_loading() {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    wait_loaded(&mut h, Duration::from_secs(60));
     h.run_steps(2);
     assert!(h.state().file_browser().is_none(), "closed after choosing");
     let call = h.state().call().expect("loaded");

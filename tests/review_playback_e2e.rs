@@ -10,13 +10,15 @@
 //! server and waits; the inner run, marked by an environment variable, does the work).
 //! Needs pulseaudio and pulseaudio-utils (`.ci/test` installs them).
 
+mod common;
+use common::read_wav;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callcoach::audio::wav::{Encoding, WavStream, write_g711};
+use callcoach::audio::wav::{Encoding, write_g711};
 use callcoach::config::Profile;
 use callcoach::review::load::{LoadJob, LoadRequest};
 use callcoach::review::playback::{Listen, PlaybackStatus, Player};
@@ -35,18 +37,6 @@ const FIXTURE_S: f64 = 3.0;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Interleaved samples of a WAV, and its rate and channels.
-fn read_wav(path: &Path) -> (Vec<f32>, u32, usize) {
-    let mut s = WavStream::open(path).expect("opens");
-    let info = s.info().clone();
-    let mut all = Vec::new();
-    let mut buf = Vec::new();
-    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-        all.extend_from_slice(&buf);
-    }
-    (all, info.sample_rate, usize::from(info.channels))
 }
 
 /// Interleaved samples, and (read instant, frames received so far) per read.
@@ -274,7 +264,7 @@ fn inner() {
     // The fixture: stereo 8 kHz mu-law, as telephony systems record.
     let dir = tempfile::tempdir().expect("tempdir");
     let fixture = dir.path().join("overtalk.wav");
-    let (demo, rate, ch) = read_wav(&root().join("recordings/demo_call.wav"));
+    let (rate, ch, demo) = read_wav(&root().join("recordings/demo_call.wav"));
     assert_eq!(ch, 2);
     let frame = |s: f64| (s * f64::from(rate)) as usize;
     let pcm: Vec<i16> = (0..frame(FIXTURE_S))
@@ -288,7 +278,7 @@ fn inner() {
         .collect();
     write_g711(&fixture, rate, 2, Encoding::MuLaw, &pcm).expect("write fixture");
     // The reference is the file as the engine's reader decodes it.
-    let (file, rate, _) = read_wav(&fixture);
+    let (rate, _, file) = read_wav(&fixture);
     let src_rate = f64::from(rate);
     let agent: Vec<f32> = file.iter().step_by(2).copied().collect();
     let customer: Vec<f32> = file.iter().skip(1).step_by(2).copied().collect();

@@ -1,6 +1,22 @@
-//! Helpers shared by the UI test binaries.
+//! Helpers shared by the test binaries (each uses some of them).
+#![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::path::Path;
+
+use callcoach::audio::wav::WavStream;
+
+/// A whole WAV file's interleaved samples, with its rate and channel count.
+pub fn read_wav(path: &Path) -> (u32, usize, Vec<f32>) {
+    let mut stream = WavStream::open(path).expect("the WAV opens");
+    let info = stream.info().clone();
+    let mut all = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("reads") > 0 {
+        all.extend_from_slice(&block);
+    }
+    (info.sample_rate, usize::from(info.channels), all)
+}
 
 /// An in-memory eframe storage, for settings that must survive a restart.
 #[derive(Default)]
