@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
+use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
 use crate::pipeline::{AnalyseOptions, analyse_file};
 
@@ -196,10 +197,7 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     for entry in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
         let path = entry?.path();
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
-        {
+        if has_wav_extension(&path) {
             out.push(path);
         }
     }

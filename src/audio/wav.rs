@@ -866,6 +866,13 @@ fn show_guid(guid: &[u8]) -> String {
     format!("{{{d1:08X}-{d2:04X}-{d3:04X}-{rest}}}")
 }
 
+/// Whether `path` names a WAV file by its extension, in any case (`call.WAV` too): the
+/// rule folder scans (batch, eval, review, recorder repair, file browser) share.
+pub fn has_wav_extension(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
 /// Writes a G.711 WAV file: format tag 7 (mu-law) or 6 (A-law), 8 bits per
 /// sample, an 18-byte `fmt` chunk, a `fact` chunk with the frame count, and
 /// the encoded `interleaved` samples, as telephony systems write them.
@@ -963,6 +970,12 @@ fn write_g711_inner(
 mod tests {
     use super::*;
     use std::fs;
+
+    #[test]
+    fn wav_extension_in_any_case() {
+        assert!(has_wav_extension(Path::new("x.Wav")) && has_wav_extension(Path::new("a/b.WAV")));
+        assert!(!has_wav_extension(Path::new("wav")) && !has_wav_extension(Path::new("x.wav.txt")));
+    }
 
     // ---------- fixture helpers ----------
 

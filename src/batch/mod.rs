@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::analysis::FrameOutput;
+use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
 use crate::pipeline::{AnalyseOptions, analyse_file};
 
@@ -77,10 +78,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
             .with_context(|| format!("{}: cannot stat", path.display()))?;
         if file_type.is_dir() {
             walk(&path, found)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
-        {
+        } else if has_wav_extension(&path) {
             found.push(path);
         }
     }

@@ -9,6 +9,8 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::audio::wav::has_wav_extension;
+
 /// The header is brought up to date this often, s of audio.
 pub const HEADER_EVERY_S: f64 = 0.5;
 
@@ -215,10 +217,7 @@ pub fn repair_dir(dir: &Path) -> Vec<PathBuf> {
     let mut repaired = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_wav = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
-        if is_wav && matches!(repair(&path), Ok(true)) {
+        if has_wav_extension(&path) && matches!(repair(&path), Ok(true)) {
             repaired.push(path);
         }
     }

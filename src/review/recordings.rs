@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Receiver;
 
+use crate::audio::wav::has_wav_extension;
 use crate::batch::{CallRecord, score_one};
 use crate::config::Profile;
 use crate::pipeline::AnalyseOptions;
@@ -28,11 +29,7 @@ pub fn list(dir: &Path) -> Vec<PathBuf> {
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case("wav"))
-        })
+        .filter(|p| p.is_file() && has_wav_extension(p))
         .collect();
     files.sort();
     files
