@@ -1,5 +1,6 @@
 //! Reading call audio: WAV through hound (PCM, float, extensible) and G.711 mu-law and
-//! A-law WAV, streamed in blocks with bounded memory.
+//! A-law WAV, streamed in blocks with bounded memory; opening sound devices.
 
+pub mod device;
 pub mod g711;
 pub mod wav;

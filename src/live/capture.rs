@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::session::{InputLayout, SharedStatus};
 use super::snapshot::SourceState;
 use super::{Block, DEVICE_BUFFER_MS, FlowCounters, StoppableThread, hand_over};
+use crate::audio::device::open_with_fixed_buffer;
 
 /// How often a lost device is looked for again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(1);
@@ -206,13 +207,6 @@ fn open_stream(
         config = found.config();
         format = found.sample_format();
     }
-    let buffer = config.sample_rate * DEVICE_BUFFER_MS / 1000;
-    config.buffer_size = match default.buffer_size() {
-        cpal::SupportedBufferSize::Range { min, max } => {
-            cpal::BufferSize::Fixed(buffer.clamp(*min, *max))
-        }
-        cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(buffer),
-    };
     let build = |config: cpal::StreamConfig| -> Result<cpal::Stream, cpal::Error> {
         match format {
             SampleFormat::F32 => {
@@ -238,12 +232,7 @@ fn open_stream(
             )),
         }
     };
-    // A fixed buffer is asked for first; a device that refuses it gets its default.
-    let stream = build(config)
-        .or_else(|_| {
-            config.buffer_size = cpal::BufferSize::Default;
-            build(config)
-        })
+    let stream = open_with_fixed_buffer(config, default.buffer_size(), DEVICE_BUFFER_MS, build)
         .map_err(|e| format!("{name}: cannot open the input: {e}"))?;
     stream
         .play()

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
+use crate::audio::device::open_with_fixed_buffer;
 use crate::audio::g711::{linear_to_mulaw, mulaw_to_linear};
 
 /// Highest rate audio is held at for listening, Hz.
@@ -452,16 +453,6 @@ fn open_stream(
         .unwrap_or_else(|_| "default output".into());
     let rate = config.sample_rate();
     let format = config.sample_format();
-    let mut stream_config = config.config();
-    // A short fixed buffer, so that what is heard follows a seek, a pause or a speed
-    // change at once (a server's default can be seconds: PulseAudio's null sink gives 2 s).
-    let buffer = rate * OUTPUT_BUFFER_MS / 1000;
-    stream_config.buffer_size = match config.buffer_size() {
-        cpal::SupportedBufferSize::Range { min, max } => {
-            cpal::BufferSize::Fixed(buffer.clamp(*min, *max))
-        }
-        cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(buffer),
-    };
     let open = |stream_config: cpal::StreamConfig| match format {
         cpal::SampleFormat::F32 => build::<f32>(&device, stream_config, audio, transport),
         cpal::SampleFormat::I16 => build::<i16>(&device, stream_config, audio, transport),
@@ -469,11 +460,14 @@ fn open_stream(
         cpal::SampleFormat::I32 => build::<i32>(&device, stream_config, audio, transport),
         other => Err(format!("output sample format {other} is not supported")),
     };
-    // A device that refuses the fixed buffer gets its default one.
-    let stream = open(stream_config).or_else(|_| {
-        stream_config.buffer_size = cpal::BufferSize::Default;
-        open(stream_config)
-    })?;
+    // A short fixed buffer, so that what is heard follows a seek, a pause or a speed
+    // change at once (PulseAudio's null sink defaults to 2 s).
+    let stream = open_with_fixed_buffer(
+        config.config(),
+        config.buffer_size(),
+        OUTPUT_BUFFER_MS,
+        open,
+    )?;
     stream
         .play()
         .map_err(|e| format!("cannot start the output stream: {e}"))?;
