@@ -16,6 +16,10 @@ pub struct FrameMeasure {
     pub level_db: f32,
     /// Pitch candidates (empty when the frame was too quiet to be worth it).
     pub yin: YinFrame,
+    /// The level window reaches into digital silence the stream started with (at least
+    /// [`LEADING_SILENCE_MIN_SAMPLES`] zeros), so the level reads low by however much of
+    /// the window the silence fills.
+    pub partial: bool,
 }
 
 /// Streaming front end of one channel: resampling, band-pass, framing, level and YIN.
@@ -29,6 +33,11 @@ pub struct FrontEnd {
     received: u64,
     /// Frames emitted.
     frames: u64,
+    /// Analysis-rate samples of digital silence (see [`LEADING_SILENCE_MAX_AMPLITUDE`])
+    /// before the first sound.
+    leading_zeros: u64,
+    /// A sample louder than digital silence has arrived.
+    sound_started: bool,
     yin: Yin,
 }
 
@@ -51,6 +60,8 @@ impl FrontEnd {
             buffer,
             received: 0,
             frames: 0,
+            leading_zeros: 0,
+            sound_started: false,
             yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD)
                 .with_noise_compensation(NOISE_SUBTRACT_SHARE),
         }
@@ -71,15 +82,25 @@ impl FrontEnd {
             buffer,
             received,
             frames,
+            leading_zeros,
+            sound_started,
             yin,
         } = self;
         resampler.push(sample, |x| {
+            if !*sound_started {
+                if x.abs() <= LEADING_SILENCE_MAX_AMPLITUDE {
+                    *leading_zeros += 1;
+                } else {
+                    *sound_started = true;
+                }
+            }
             let stage1 = highpass[0].process(x);
             let y = highpass[1].process(stage1);
             buffer.push(y);
             *received += 1;
             if buffer.len() == FRAME_LENGTH {
-                on_frame(measure(yin, buffer));
+                let partial = window_in_leading_silence(*frames, *leading_zeros, *sound_started);
+                on_frame(measure(yin, buffer, partial));
                 *frames += 1;
                 buffer.drain(..HOP_LENGTH);
             }
@@ -94,14 +115,28 @@ impl FrontEnd {
             while self.buffer.len() < FRAME_LENGTH {
                 self.buffer.push(0.0);
             }
-            on_frame(measure(&mut self.yin, &self.buffer));
+            let partial =
+                window_in_leading_silence(self.frames, self.leading_zeros, self.sound_started);
+            on_frame(measure(&mut self.yin, &self.buffer, partial));
             self.frames += 1;
             self.buffer.drain(..HOP_LENGTH);
         }
     }
 }
 
-fn measure(yin: &mut Yin, frame: &[f32]) -> FrameMeasure {
+/// Whether the level window of frame `frame` reaches into the digital silence the stream
+/// started with: `leading_zeros` samples of it, followed by sound if `sound_started`.
+/// Shorter runs of zeros are ordinary samples.
+fn window_in_leading_silence(frame: u64, leading_zeros: u64, sound_started: bool) -> bool {
+    if !sound_started {
+        return leading_zeros >= LEADING_SILENCE_MIN_SAMPLES;
+    }
+    let centre = frame * HOP_LENGTH as u64;
+    let window_start = centre.saturating_sub((LEVEL_WINDOW_LENGTH / 2) as u64);
+    leading_zeros >= LEADING_SILENCE_MIN_SAMPLES && window_start < leading_zeros
+}
+
+fn measure(yin: &mut Yin, frame: &[f32], partial: bool) -> FrameMeasure {
     let start = CENTRE_OFFSET.saturating_sub(LEVEL_WINDOW_LENGTH / 2);
     let level_slice = frame.get(start..start + LEVEL_WINDOW_LENGTH).unwrap_or(&[]);
     let mean_square = level_slice
@@ -116,7 +151,11 @@ fn measure(yin: &mut Yin, frame: &[f32]) -> FrameMeasure {
         yin.skip();
         YinFrame::default()
     };
-    FrameMeasure { level_db, yin }
+    FrameMeasure {
+        level_db,
+        yin,
+        partial,
+    }
 }
 
 /// A finished stretch of speech on one channel, in frames (inclusive).
@@ -188,6 +227,13 @@ pub struct Tracker {
     speech_floor_frames: u64,
     /// Digital silence came before the first sound.
     leading_silence: bool,
+    /// After leading silence: frames with sound seen before the activity floor starts,
+    /// and the lowest level among them, dBFS.
+    seed_frames: u64,
+    seed_min_db: f32,
+    /// Clearly periodic frames among them.
+    seed_voiced_frames: u64,
+    /// Noise floor for voicing, dBFS (the plain [`NOISE_QUANTILE`] quantile).
     floor_db: Option<f32>,
     prev_f0_hz: f32,
     /// Ring of the last [`TRACKER_RING_FRAMES`] frames.
@@ -234,6 +280,9 @@ impl Tracker {
             frame: 0,
             speech_floor_frames: 0,
             leading_silence: false,
+            seed_frames: 0,
+            seed_min_db: f32::INFINITY,
+            seed_voiced_frames: 0,
             floor_db: None,
             prev_f0_hz: 0.0,
             ring: [Pending::default(); TRACKER_RING_FRAMES],
@@ -282,19 +331,41 @@ impl Tracker {
         );
         self.floor_db = Some(floor);
         // The floor activity is measured against: speech pulls it up only slowly, so a
-        // long turn does not lift it into the speech (which would cut the soft end of the
-        // turn). Digital silence before the first sound (a capture started before the
-        // call connects) must not set it: from there the agent's room noise or echo
-        // would count as speech until the slow rise caught up. After such silence it
-        // starts at the first sound, at most at the absolute silence level (a call that
-        // opens with speech must not start from the speech). The voicing decision keeps
-        // the plain quantile, which is more cautious in mostly voiced audio.
+        // long turn does not lift it into the speech (which would cut the soft end of
+        // the turn). Digital silence before the first sound (a capture started before
+        // the call connects) must not set it, and neither may the first frames after
+        // such silence, whose level windows still partly hold it: they read low by an
+        // amount that depends on where the sound starts relative to the frame grid, and
+        // from a floor seeded there the agent's room noise or echo would count as speech
+        // until the slow rise caught up. After such silence it starts at the first frame
+        // whose window holds sound from end to end, at most at the absolute silence level
+        // (a call that opens with speech must not start from the speech). The voicing
+        // decision keeps the plain quantile, which is more cautious in mostly voiced
+        // audio.
+        let silent = level <= DIGITAL_SILENCE_DBFS;
         let speech_floor = match self.speech_floor_db {
-            None if level <= DIGITAL_SILENCE_DBFS => {
+            None if silent || m.partial => {
                 self.leading_silence = true;
                 None
             }
-            None if self.leading_silence => Some(level.min(ABSOLUTE_SILENCE_DBFS)),
+            None if self.leading_silence => {
+                self.seed_frames += 1;
+                self.seed_min_db = self.seed_min_db.min(level);
+                if m.yin
+                    .candidates()
+                    .first()
+                    .is_some_and(|c| c.cmndf < VOICING_MAX_CMNDF)
+                {
+                    self.seed_voiced_frames += 1;
+                }
+                (self.seed_frames >= FLOOR_SEED_FRAMES).then(|| {
+                    if self.seed_voiced_frames >= FLOOR_SEED_VOICED_FRAMES {
+                        self.seed_min_db.min(ABSOLUTE_SILENCE_DBFS)
+                    } else {
+                        self.seed_min_db
+                    }
+                })
+            }
             None => Some(level),
             Some(f) => {
                 self.speech_floor_frames += 1;
@@ -344,8 +415,11 @@ impl Tracker {
         // floor into that sound and cut the end of each turn at the last loud word.
         // The distance from the floor to the median is the noise's spread: a fraction
         // of a dB for line noise, several dB for babble.
-        let noise =
-            !raw_active && !echo && level > DIGITAL_SILENCE_DBFS && self.seg_start.is_none();
+        let noise = self.speech_floor_db.is_some()
+            && !silent
+            && !raw_active
+            && !echo
+            && self.seg_start.is_none();
         if noise {
             self.pause_frames += 1;
             let step = floor_step_db(self.pause_frames);
@@ -570,23 +644,19 @@ impl Tracker {
         self.recent_snr[slot] = if d.active { f32::INFINITY } else { d.snr_db };
     }
 
-    /// Start of a segment whose first active frame is `first`: the same rule as the
-    /// tail, run backwards over the frames before it (a soft onset).
+    /// Start of a segment whose first active frame is `first`: moved back over the run
+    /// of frames just before it that stay above the edge threshold (a soft onset). The
+    /// first frame back at the noise ends the run: a swell of babble a few frames before
+    /// the voice starts is not its onset, however loud.
     fn onset(&self, first: u64) -> u64 {
         let mut start = first;
-        let mut sum = 0.0;
-        let mut best = 0.0;
         for back in 1..=(ONSET_LOOKBACK_FRAMES as u64).min(first) {
             let k = first - back;
             let snr = self.recent_snr[(k % ONSET_LOOKBACK_FRAMES as u64) as usize];
-            if snr == f32::INFINITY {
+            if snr == f32::INFINITY || self.edge_score(snr) < 0.0 {
                 break;
             }
-            sum += self.edge_score(snr);
-            if sum > best {
-                best = sum;
-                start = k;
-            }
+            start = k;
         }
         start
     }

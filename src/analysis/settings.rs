@@ -58,6 +58,21 @@ pub const FLOOR_FAST_FRAMES: u64 = 50;
 /// Frames below this are digital silence (no line noise at all: a capture before the
 /// call connects, a muted input); the noise floors do not learn from them.
 pub const DIGITAL_SILENCE_DBFS: f32 = -90.0;
+/// Samples up to this magnitude are digital silence when a stream starts with them: 0 in
+/// PCM and μ-law, ±8/32768 (the smallest A-law code) in A-law.
+pub const LEADING_SILENCE_MAX_AMPLITUDE: f32 = 8.0 / 32768.0;
+/// A stream that starts with at least this many analysis-rate samples of digital
+/// silence (1 ms) starts with silence; fewer are ordinary samples.
+pub const LEADING_SILENCE_MIN_SAMPLES: u64 = 8;
+/// After leading digital silence, the activity floor starts at the lowest level of this
+/// many frames (200 ms) whose level windows hold sound from end to end: that is the
+/// line's noise, or a dip of the voice if the call opens with speech, and never a level
+/// the silence pulled down.
+pub const FLOOR_SEED_FRAMES: u64 = 20;
+/// If this many of those frames are clearly periodic, the stream opened with a voice,
+/// and the activity floor starts at most at [`ABSOLUTE_SILENCE_DBFS`] instead.
+pub const FLOOR_SEED_VOICED_FRAMES: u64 = 5;
+/// Levels below this never count as speech.
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
