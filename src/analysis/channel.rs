@@ -337,11 +337,12 @@ impl Tracker {
         // such silence, whose level windows still partly hold it: they read low by an
         // amount that depends on where the sound starts relative to the frame grid, and
         // from a floor seeded there the agent's room noise or echo would count as speech
-        // until the slow rise caught up. After such silence it starts at the first frame
-        // whose window holds sound from end to end, at most at the absolute silence level
-        // (a call that opens with speech must not start from the speech). The voicing
-        // decision keeps the plain quantile, which is more cautious in mostly voiced
-        // audio.
+        // until the slow rise caught up. After such silence it starts at the lowest level
+        // of the first FLOOR_SEED_FRAMES frames whose windows hold sound from end to end
+        // (the line's noise), at most at the absolute silence level if enough of them
+        // are clearly periodic (a call that opens with speech must not start from the
+        // speech). The voicing decision keeps the plain quantile, which is more cautious
+        // in mostly voiced audio.
         let silent = level <= DIGITAL_SILENCE_DBFS;
         let speech_floor = match self.speech_floor_db {
             None if silent || m.partial => {

@@ -73,7 +73,6 @@ pub const FLOOR_SEED_FRAMES: u64 = 20;
 /// and the activity floor starts at most at [`ABSOLUTE_SILENCE_DBFS`] instead.
 pub const FLOOR_SEED_VOICED_FRAMES: u64 = 5;
 /// Levels below this never count as speech.
-/// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
 /// recent peak is taken as echo of the other party, not speech.
