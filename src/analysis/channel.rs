@@ -34,10 +34,8 @@ pub struct FrontEnd {
     /// Frames emitted.
     frames: u64,
     /// Analysis-rate samples of digital silence (see [`LEADING_SILENCE_MAX_AMPLITUDE`])
-    /// before the first sound.
+    /// before the first sound; equal to `received` until sound arrives.
     leading_zeros: u64,
-    /// A sample louder than digital silence has arrived.
-    sound_started: bool,
     yin: Yin,
 }
 
@@ -61,7 +59,6 @@ impl FrontEnd {
             received: 0,
             frames: 0,
             leading_zeros: 0,
-            sound_started: false,
             yin: Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD)
                 .with_noise_compensation(NOISE_SUBTRACT_SHARE),
         }
@@ -83,23 +80,18 @@ impl FrontEnd {
             received,
             frames,
             leading_zeros,
-            sound_started,
             yin,
         } = self;
         resampler.push(sample, |x| {
-            if !*sound_started {
-                if x.abs() <= LEADING_SILENCE_MAX_AMPLITUDE {
-                    *leading_zeros += 1;
-                } else {
-                    *sound_started = true;
-                }
+            if *leading_zeros == *received && x.abs() <= LEADING_SILENCE_MAX_AMPLITUDE {
+                *leading_zeros += 1;
             }
             let stage1 = highpass[0].process(x);
             let y = highpass[1].process(stage1);
             buffer.push(y);
             *received += 1;
             if buffer.len() == FRAME_LENGTH {
-                let partial = window_in_leading_silence(*frames, *leading_zeros, *sound_started);
+                let partial = window_in_leading_silence(*frames, *leading_zeros);
                 on_frame(measure(yin, buffer, partial));
                 *frames += 1;
                 buffer.drain(..HOP_LENGTH);
@@ -115,8 +107,7 @@ impl FrontEnd {
             while self.buffer.len() < FRAME_LENGTH {
                 self.buffer.push(0.0);
             }
-            let partial =
-                window_in_leading_silence(self.frames, self.leading_zeros, self.sound_started);
+            let partial = window_in_leading_silence(self.frames, self.leading_zeros);
             on_frame(measure(&mut self.yin, &self.buffer, partial));
             self.frames += 1;
             self.buffer.drain(..HOP_LENGTH);
@@ -125,12 +116,10 @@ impl FrontEnd {
 }
 
 /// Whether the level window of frame `frame` reaches into the digital silence the stream
-/// started with: `leading_zeros` samples of it, followed by sound if `sound_started`.
-/// Shorter runs of zeros are ordinary samples.
-fn window_in_leading_silence(frame: u64, leading_zeros: u64, sound_started: bool) -> bool {
-    if !sound_started {
-        return leading_zeros >= LEADING_SILENCE_MIN_SAMPLES;
-    }
+/// started with (`leading_zeros` samples of it; shorter runs are ordinary samples). A
+/// frame is measured only once its window has been received, so while no sound has come
+/// every window starts inside the silence.
+fn window_in_leading_silence(frame: u64, leading_zeros: u64) -> bool {
     let centre = frame * HOP_LENGTH as u64;
     let window_start = centre.saturating_sub((LEVEL_WINDOW_LENGTH / 2) as u64);
     leading_zeros >= LEADING_SILENCE_MIN_SAMPLES && window_start < leading_zeros
