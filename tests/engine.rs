@@ -2,7 +2,7 @@
 //! on a real labelled call.
 
 mod common;
-use common::read_wav;
+use common::{labelled_reply_gaps, read_label, read_wav};
 use std::f64::consts::PI;
 use std::path::Path;
 
@@ -348,23 +348,10 @@ fn live_pace_and_gap_events_equal_the_report() {
 fn leading_digital_silence_does_not_change_the_gaps() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
     for (name, idle) in [("c011", 0.0), ("c007", 8.0 / 32768.0), ("c005", 0.0)] {
-        let (rate, channels, samples) = read_wav(&dir.join(format!("{name}.wav")));
+        let wav = dir.join(format!("{name}.wav"));
+        let (rate, channels, samples) = read_wav(&wav);
         assert_eq!((rate, channels), (RATE, 2));
-        let truth: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("labels"),
-        )
-        .expect("label json");
-        let true_gaps: Vec<(f64, f64)> = truth["reply_gaps"]
-            .as_array()
-            .expect("reply_gaps")
-            .iter()
-            .map(|g| {
-                (
-                    g["customer_end"].as_f64().expect("end"),
-                    g["agent_start"].as_f64().expect("start"),
-                )
-            })
-            .collect();
+        let true_gaps = labelled_reply_gaps(&read_label(&wav));
         let plain = analyse(&samples, stereo());
         for pad_ms in [1, 3, 7, 9, 40, 127, 211] {
             let pad = pad_ms as usize * rate as usize / 1000;

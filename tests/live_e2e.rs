@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{labelled_reply_gaps, read_label};
+
 use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
@@ -93,20 +96,8 @@ fn p95(sorted: &[f64]) -> f64 {
 #[test]
 fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
     let call = root().join(format!("../shared/corpus/dev/calls/{CALL}.wav"));
-    let label: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(call.with_extension("json")).expect("label"))
-            .expect("json");
-    let labels: Vec<(f64, f64)> = label["reply_gaps"]
-        .as_array()
-        .expect("gaps")
-        .iter()
-        .map(|g| {
-            (
-                g["customer_end"].as_f64().expect("end"),
-                g["agent_start"].as_f64().expect("start"),
-            )
-        })
-        .collect();
+    let label = read_label(&call);
+    let labels = labelled_reply_gaps(&label);
     let duration = label["duration_s"].as_f64().expect("duration");
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");

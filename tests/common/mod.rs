@@ -18,6 +18,27 @@ pub fn read_wav(path: &Path) -> (u32, usize, Vec<f32>) {
     (info.sample_rate, usize::from(info.channels), all)
 }
 
+/// The label file (`X.json`) of the corpus file `wav` (`X.wav`).
+pub fn read_label(wav: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(wav.with_extension("json")).expect("the label reads");
+    serde_json::from_str(&text).expect("the label is JSON")
+}
+
+/// A call label's reply gaps as (customer turn end, agent start), s.
+pub fn labelled_reply_gaps(label: &serde_json::Value) -> Vec<(f64, f64)> {
+    label["reply_gaps"]
+        .as_array()
+        .expect("reply_gaps")
+        .iter()
+        .map(|g| {
+            (
+                g["customer_end"].as_f64().expect("customer_end"),
+                g["agent_start"].as_f64().expect("agent_start"),
+            )
+        })
+        .collect()
+}
+
 /// An in-memory eframe storage, for settings that must survive a restart.
 #[derive(Default)]
 pub struct MemoryStorage(pub HashMap<String, String>);
