@@ -205,7 +205,8 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
+/// Reads a corpus F0 track (`X.f0.csv`: header `time_s,f0_hz`, 0 where unvoiced).
+pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut rows = Vec::new();

@@ -308,12 +308,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if per_file {
                 for p in &result.pitch {
                     println!(
-                        "{}: GPE {}/{} VDE {}/{} median-F0 err {:.1}% in-band err {:.1} pp",
+                        "{}: GPE {}/{} VDE {}/{} unvoiced called voiced {}/{} median-F0 err {:.1}% in-band err {:.1} pp",
                         p.name,
                         p.gross,
                         p.both_voiced,
                         p.voicing_errors,
                         p.frames,
+                        p.unvoiced_called_voiced,
+                        p.unvoiced_frames,
                         p.median_f0_error.unwrap_or(f64::NAN) * 100.0,
                         p.in_band_error_pp.unwrap_or(f64::NAN)
                     );
