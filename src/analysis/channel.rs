@@ -207,6 +207,73 @@ struct Pending {
     yin: YinFrame,
 }
 
+/// The steady noise a stream opens with after leading digital silence: the run of full
+/// frames from the first one whose levels span less than [`OPENING_STEADY_RANGE_DB`] and
+/// whose clearly periodic frames, if any, hold one pitch
+/// ([`OPENING_STEADY_PITCH_OCTAVES`], octave jumps allowed). Hum is exactly periodic at
+/// its mains multiple and steady in level; a voice's level and F0 move within a few
+/// frames. The run ends at the first frame that breaks it.
+#[derive(Debug, Clone, Copy)]
+struct Opening {
+    frames: u64,
+    ended: bool,
+    min_db: f32,
+    max_db: f32,
+    /// Shortest and longest period of its periodic frames, samples.
+    lag_min: f32,
+    lag_max: f32,
+}
+
+impl Default for Opening {
+    fn default() -> Self {
+        Self {
+            frames: 0,
+            ended: false,
+            min_db: f32::INFINITY,
+            max_db: f32::NEG_INFINITY,
+            lag_min: f32::INFINITY,
+            lag_max: f32::NEG_INFINITY,
+        }
+    }
+}
+
+impl Opening {
+    /// Adds the next full frame (its level, and its period if clearly periodic), unless
+    /// the run has ended or this frame ends it.
+    fn push(&mut self, level_db: f32, lag: Option<f32>) {
+        if self.ended {
+            return;
+        }
+        let mut next = Self {
+            frames: self.frames + 1,
+            min_db: self.min_db.min(level_db),
+            max_db: self.max_db.max(level_db),
+            ..*self
+        };
+        if let Some(lag) = lag {
+            next.lag_min = next.lag_min.min(lag);
+            next.lag_max = next.lag_max.max(lag);
+        }
+        let octaves = (next.lag_max / next.lag_min).log2();
+        let one_pitch = !octaves.is_finite()
+            || (octaves - octaves.round()).abs() < OPENING_STEADY_PITCH_OCTAVES;
+        if next.max_db - next.min_db < OPENING_STEADY_RANGE_DB && one_pitch {
+            *self = next;
+        } else {
+            self.ended = true;
+        }
+    }
+
+    /// The opening noise's lowest level, dBFS: while the run goes on (it may be noise),
+    /// or once it has held through all [`FLOOR_SEED_FRAMES`] (it is noise); with
+    /// `settled`, only the latter.
+    fn noise_db(&self, settled: bool) -> Option<f32> {
+        let long = self.frames >= FLOOR_SEED_FRAMES;
+        let going = !self.ended && self.frames > 0;
+        (long || (going && !settled)).then_some(self.min_db)
+    }
+}
+
 /// Turns frame measures into decisions. Pure state machine over frames.
 #[derive(Debug)]
 pub struct Tracker {
@@ -222,6 +289,8 @@ pub struct Tracker {
     seed_min_db: f32,
     /// Clearly periodic frames among them.
     seed_voiced_frames: u64,
+    /// The steady noise those frames open with (see [`Opening`]).
+    opening: Opening,
     /// Noise floor for voicing, dBFS (the plain [`NOISE_QUANTILE`] quantile).
     floor_db: Option<f32>,
     prev_f0_hz: f32,
@@ -271,6 +340,7 @@ impl Tracker {
             leading_silence: false,
             seed_frames: 0,
             seed_min_db: f32::INFINITY,
+            opening: Opening::default(),
             seed_voiced_frames: 0,
             floor_db: None,
             prev_f0_hz: 0.0,
@@ -312,7 +382,7 @@ impl Tracker {
         // Quantile tracking: the floor settles where NOISE_QUANTILE of the frames lie
         // below it, which is the middle of the noise for typical shares of speech. Fast
         // during the first frames, so short files get a floor from their first pause.
-        let floor = track_quantile(
+        let mut floor = track_quantile(
             self.floor_db,
             level,
             floor_step_db(self.frame + 1),
@@ -341,13 +411,15 @@ impl Tracker {
             None if self.leading_silence => {
                 self.seed_frames += 1;
                 self.seed_min_db = self.seed_min_db.min(level);
-                if m.yin
+                let periodic = m
+                    .yin
                     .candidates()
                     .first()
-                    .is_some_and(|c| c.cmndf < VOICING_MAX_CMNDF)
-                {
+                    .filter(|c| c.cmndf < VOICING_MAX_CMNDF);
+                if periodic.is_some() {
                     self.seed_voiced_frames += 1;
                 }
+                self.opening.push(level, periodic.map(|c| c.lag));
                 (self.seed_frames >= FLOOR_SEED_FRAMES).then(|| {
                     if self.seed_voiced_frames >= FLOOR_SEED_VOICED_FRAMES {
                         self.seed_min_db.min(ABSOLUTE_SILENCE_DBFS)
@@ -369,11 +441,32 @@ impl Tracker {
                 })
             }
         };
+        // The voicing floor's quantile climbs slowly from the silence, which keeps soft
+        // voice voiced in clean recordings; but steady noise after the silence (mains
+        // hum, line noise) must not pass for voice meanwhile. While such an opening is
+        // being seeded, the floor is at least just under its lowest level, and the
+        // quantile starts from that level once the activity floor does.
+        let opening = self.leading_silence && self.speech_floor_db.is_none();
+        if opening
+            && speech_floor.is_some()
+            && let Some(noise) = self.opening.noise_db(true)
+        {
+            floor = floor.max(noise);
+            self.floor_db = Some(floor);
+        }
+        // A frame whose level window still partly holds the leading silence is never
+        // voiced: it reads low, and hum voiced there would be carried on into the
+        // steady frames after it as a continuation.
+        let voicing_floor = match self.opening.noise_db(false) {
+            _ if m.partial => f32::INFINITY,
+            Some(noise) if opening && !silent => floor.max(noise - OPENING_FLOOR_MARGIN_DB),
+            _ => floor,
+        };
         self.speech_floor_db = speech_floor;
         let speech_floor = speech_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
         let speech_snr = level - speech_floor;
 
-        let snr = level - floor;
+        let snr = level - voicing_floor;
         let echo = other_recent_peak_db.is_some_and(|p| level < p - ECHO_MARGIN_DB);
         let loud_enough = level > ABSOLUTE_SILENCE_DBFS && !echo;
 

@@ -72,6 +72,17 @@ pub const FLOOR_SEED_FRAMES: u64 = 20;
 /// If this many of those frames are clearly periodic, the stream opened with a voice,
 /// and the activity floor starts at most at [`ABSOLUTE_SILENCE_DBFS`] instead.
 pub const FLOOR_SEED_VOICED_FRAMES: u64 = 5;
+/// After leading digital silence, the opening is steady noise (mains hum, line noise)
+/// rather than a voice when its full frames' levels span less than this, dB...
+pub const OPENING_STEADY_RANGE_DB: f32 = 6.0;
+/// ...and its clearly periodic frames, if any, hold one pitch: their periods agree within
+/// this many octaves (1.4 %), octave jumps allowed. Hum is exactly periodic at its mains
+/// multiple; a voice's F0 moves by more than that within a few frames.
+pub const OPENING_STEADY_PITCH_OCTAVES: f32 = 0.02;
+/// While the first frames after leading silence are steady noise, the voicing floor is
+/// at least their lowest level less this, dB; once the activity floor starts, the voicing
+/// floor starts from that lowest level (instead of climbing slowly from the silence).
+pub const OPENING_FLOOR_MARGIN_DB: f32 = 3.0;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
