@@ -227,12 +227,17 @@ pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
     Ok(rows)
 }
 
-fn analyse(path: &Path, agent_channel: usize) -> Result<(CallReport, Vec<FrameOutput>)> {
+fn analyse(
+    path: &Path,
+    agent_channel: usize,
+    lead_silence_s: f64,
+) -> Result<(CallReport, Vec<FrameOutput>)> {
     let mut frames = Vec::new();
     let mut profile = Profile::default();
     profile.pitch.band_hz = LABEL_BAND_HZ;
     let options = AnalyseOptions {
         agent_channel: Some(agent_channel),
+        lead_silence_s,
         ..AnalyseOptions::default()
     };
     let analysed = analyse_file(
@@ -244,10 +249,15 @@ fn analyse(path: &Path, agent_channel: usize) -> Result<(CallReport, Vec<FrameOu
     Ok((analysed.report, frames))
 }
 
-/// Compares a frame track with label rows.
-fn compare_pitch(result: &mut PitchFileResult, frames: &[FrameOutput], truth: &[(f64, f64)]) {
+/// Compares a frame track with label rows; the track is `shift_s` later than the label.
+fn compare_pitch(
+    result: &mut PitchFileResult,
+    frames: &[FrameOutput],
+    truth: &[(f64, f64)],
+    shift_s: f64,
+) {
     for &(t, f_true) in truth {
-        let k = (t / HOP_S).round() as usize;
+        let k = ((t + shift_s) / HOP_S).round() as usize;
         let f_est = frames.get(k).map_or(0.0, |f| f64::from(f.agent_f0_hz));
         result.frames += 1;
         let (v_true, v_est) = (f_true > 0.0, f_est > 0.0);
@@ -273,6 +283,12 @@ fn compare_pitch(result: &mut PitchFileResult, frames: &[FrameOutput], truth: &[
 
 /// Runs the engine on every labelled file under `corpus` (`pitch/` and `calls/`).
 pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
+    evaluate_after_silence(corpus, 0.0)
+}
+
+/// [`evaluate`] with `lead_silence_s` of digital silence fed before every file (the
+/// labels are compared `lead_silence_s` later): how results depend on how a stream starts.
+pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<EvalResult> {
     let mut result = EvalResult::default();
     for wav in wavs_in(&corpus.join("pitch"))? {
         let label: PitchLabel = read_json(&wav.with_extension("json"))?;
@@ -280,13 +296,13 @@ pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
             continue;
         }
         let truth = read_f0_csv(&wav.with_extension("f0.csv"))?;
-        let (report, frames) = analyse(&wav, 0)?;
+        let (report, frames) = analyse(&wav, 0, lead_silence_s)?;
         let mut r = PitchFileResult {
             name: file_name(&wav),
             hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
             ..Default::default()
         };
-        compare_pitch(&mut r, &frames, &truth);
+        compare_pitch(&mut r, &frames, &truth, lead_silence_s);
         r.median_f0_error = relative_error(report.agent.median_f0_hz, label.median_f0_hz);
         r.in_band_error_pp = pp_error(
             report.agent.frac_voiced_in_band,
@@ -300,10 +316,27 @@ pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
             continue;
         }
         let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
-        let (report, _) = analyse(&wav, agent_channel)?;
+        let (mut report, _) = analyse(&wav, agent_channel, lead_silence_s)?;
+        shift_compared_times(&mut report, -lead_silence_s);
         result.calls.push(compare_call(&wav, &label, &report));
     }
     Ok(result)
+}
+
+/// Moves the times [`compare_call`] compares (reply gaps, pace spans, pace changes) by
+/// `by_s`.
+fn shift_compared_times(report: &mut CallReport, by_s: f64) {
+    for g in &mut report.reply_gaps {
+        g.customer_end += by_s;
+        g.agent_start += by_s;
+    }
+    for p in &mut report.agent.pace {
+        p.start += by_s;
+        p.end += by_s;
+    }
+    for c in &mut report.agent.pace_changes {
+        c.t += by_s;
+    }
 }
 
 fn file_name(path: &Path) -> String {

@@ -81,6 +81,11 @@ enum Command {
         /// Also print one line per file.
         #[arg(long)]
         per_file: bool,
+        /// Feed this much digital silence before every file (labels compared that much
+        /// later), to measure how the results depend on how a stream starts: a capture
+        /// started before the call connects, or a recording with silence at its head.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        lead_silence_ms: u32,
     },
     /// Print the default coaching profile (TOML, with comments).
     Profile,
@@ -303,8 +308,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{DEFAULT_PROFILE_TOML}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { corpus, per_file } => {
-            let result = callcoach::eval::evaluate(&corpus)?;
+        Command::Eval {
+            corpus,
+            per_file,
+            lead_silence_ms,
+        } => {
+            let result = callcoach::eval::evaluate_after_silence(
+                &corpus,
+                f64::from(lead_silence_ms) / 1000.0,
+            )?;
             if per_file {
                 for p in &result.pitch {
                     println!(

@@ -78,6 +78,10 @@ pub struct AnalyseOptions {
     pub agent_channel: Option<usize>,
     /// Progress report and cancellation (for interactive callers).
     pub progress: Option<ProgressFn>,
+    /// Digital silence fed to the engine before the file, s: 0 in normal use; `eval
+    /// --lead-silence-ms` measures how results depend on how a stream starts (a capture
+    /// started before the call connects starts this way). Reported times include it.
+    pub lead_silence_s: f64,
 }
 
 impl fmt::Debug for AnalyseOptions {
@@ -85,6 +89,7 @@ impl fmt::Debug for AnalyseOptions {
         f.debug_struct("AnalyseOptions")
             .field("agent_channel", &self.agent_channel)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .field("lead_silence_s", &self.lead_silence_s)
             .finish()
     }
 }
@@ -110,6 +115,11 @@ pub fn analyse_file(
     if on_frames.is_some() {
         analyzer = analyzer.with_frame_output();
     }
+    let lead_frames = (options.lead_silence_s.max(0.0) * f64::from(info.sample_rate)).round();
+    analyzer.push_interleaved(&vec![
+        0.0;
+        lead_frames as usize * usize::from(info.channels)
+    ]);
     let mut block = Vec::with_capacity(READ_BLOCK_FRAMES * usize::from(info.channels));
     let mut frames = Vec::new();
     let mut frames_done = 0u64;

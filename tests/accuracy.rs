@@ -66,3 +66,46 @@ fn dev_corpus_accuracy_floors() {
     );
     assert!(s.vde_pct <= 16.0, "VDE {:.2} %", s.vde_pct);
 }
+
+/// The same corpus with 200 ms of digital silence before every file, as a capture started
+/// before the call connects delivers it (`callcoach eval --lead-silence-ms 200`). Reply
+/// gaps, verdicts and hum pauses hold their floors there too (measured: recall 100 %,
+/// precision 96.8 % from c002's two false gaps, verdicts 100 %, p95 72 ms, hum pauses
+/// 1.37 %; the engine of the previous stop voiced 46 % of the hum pauses). Pitch and the
+/// in-band fraction do not yet meet the must after silence (GPE 6.00 %, in-band
+/// p90 9.69 pp: babble pauses voiced, an open defect in README); their bounds here only
+/// keep them from getting worse.
+#[test]
+fn dev_corpus_after_leading_silence() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
+    let result = callcoach::eval::evaluate_after_silence(&corpus, 0.2).expect("corpus evaluates");
+    let s = result.summary();
+    println!("{}", s.table(&result));
+    assert!(
+        s.hum_pause_voiced_pct <= 1.5,
+        "hum pauses voiced {:.2} %",
+        s.hum_pause_voiced_pct
+    );
+    assert!(
+        s.gap_recall_pct >= 95.0 && s.gap_precision_pct >= 95.0,
+        "gap recall {:.1} %, precision {:.1} %",
+        s.gap_recall_pct,
+        s.gap_precision_pct
+    );
+    assert!(
+        s.verdict_pct >= 98.0,
+        "verdicts right {:.1} %",
+        s.verdict_pct
+    );
+    assert!(
+        s.gap_error_ms.1 <= 80.0,
+        "gap error p95 {:.0} ms",
+        s.gap_error_ms.1
+    );
+    assert!(s.gpe_pct <= 6.1, "GPE {:.2} %", s.gpe_pct);
+    assert!(
+        s.in_band_error_pp.1 <= 9.8,
+        "in-band error p90 {:.2} pp",
+        s.in_band_error_pp.1
+    );
+}

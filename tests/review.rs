@@ -487,6 +487,7 @@ fn the_progress_hook_observes_without_changing_results() {
                 std::ops::ControlFlow::Continue(())
             })
         }),
+        ..AnalyseOptions::default()
     };
     let mut frames = 0usize;
     let hooked = analyse_file(
@@ -504,6 +505,7 @@ fn the_progress_hook_observes_without_changing_results() {
     let stop = AnalyseOptions {
         agent_channel: None,
         progress: Some(Arc::new(|_| std::ops::ControlFlow::Break(()))),
+        ..AnalyseOptions::default()
     };
     let e = analyse_file(&path, &Profile::default(), &stop, None).expect_err("cancelled");
     assert!(

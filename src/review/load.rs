@@ -238,6 +238,7 @@ pub fn load(
                 }
             })
         }),
+        ..AnalyseOptions::default()
     };
     let analysed = analyse_file(
         &path,
