@@ -264,13 +264,16 @@ impl Opening {
         }
     }
 
-    /// The opening noise's lowest level, dBFS: while the run goes on (it may be noise),
-    /// or once it has held through all [`FLOOR_SEED_FRAMES`] (it is noise); with
-    /// `settled`, only the latter.
-    fn noise_db(&self, settled: bool) -> Option<f32> {
-        let long = self.frames >= FLOOR_SEED_FRAMES;
+    /// The opening noise's lowest level, dBFS, once the run has held through all
+    /// [`FLOOR_SEED_FRAMES`]: it is noise.
+    fn settled_noise_db(&self) -> Option<f32> {
+        (self.frames >= FLOOR_SEED_FRAMES).then_some(self.min_db)
+    }
+
+    /// The same while the run still goes on too (it may be noise).
+    fn noise_db(&self) -> Option<f32> {
         let going = !self.ended && self.frames > 0;
-        (long || (going && !settled)).then_some(self.min_db)
+        self.settled_noise_db().or(going.then_some(self.min_db))
     }
 }
 
@@ -449,7 +452,7 @@ impl Tracker {
         let opening = self.leading_silence && self.speech_floor_db.is_none();
         if opening
             && speech_floor.is_some()
-            && let Some(noise) = self.opening.noise_db(true)
+            && let Some(noise) = self.opening.settled_noise_db()
         {
             floor = floor.max(noise);
             self.floor_db = Some(floor);
@@ -457,10 +460,12 @@ impl Tracker {
         // A frame whose level window still partly holds the leading silence is never
         // voiced: it reads low, and hum voiced there would be carried on into the
         // steady frames after it as a continuation.
-        let voicing_floor = match self.opening.noise_db(false) {
-            _ if m.partial => f32::INFINITY,
-            Some(noise) if opening && !silent => floor.max(noise - OPENING_FLOOR_MARGIN_DB),
-            _ => floor,
+        let voicing_floor = if m.partial {
+            f32::INFINITY
+        } else if let Some(noise) = self.opening.noise_db().filter(|_| opening && !silent) {
+            floor.max(noise - OPENING_FLOOR_MARGIN_DB)
+        } else {
+            floor
         };
         self.speech_floor_db = speech_floor;
         let speech_floor = speech_floor.unwrap_or(ABSOLUTE_SILENCE_DBFS);
