@@ -250,7 +250,7 @@ fn analyse(
 }
 
 /// Compares a frame track with label rows; the track is `shift_s` later than the label.
-fn compare_pitch(
+pub fn compare_pitch(
     result: &mut PitchFileResult,
     frames: &[FrameOutput],
     truth: &[(f64, f64)],

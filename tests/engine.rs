@@ -10,7 +10,8 @@ use callcoach::analysis::{
     CallAnalyzer, CallReport, ChannelMap, Event, FrameOutput, Speaker, TimedEvent, Verdict,
 };
 use callcoach::config::Profile;
-use callcoach::eval::read_f0_csv;
+use callcoach::eval::{PitchFileResult, compare_pitch, read_f0_csv};
+use callcoach::pipeline::{AnalyseOptions, analyse_file};
 use rand::{RngExt, SeedableRng};
 
 const RATE: u32 = 8000;
@@ -384,26 +385,6 @@ fn leading_digital_silence_does_not_change_the_gaps() {
     }
 }
 
-/// Label-unvoiced rows (5 ms) of a pitch file's track reported voiced, and how many
-/// label-unvoiced rows there are, with the file's audio `shift_s` later than its label.
-fn unvoiced_called_voiced(
-    frames: &[FrameOutput],
-    truth: &[(f64, f64)],
-    shift_s: f64,
-) -> (usize, usize) {
-    let hop = 0.01;
-    let unvoiced: Vec<f64> = truth.iter().filter(|r| r.1 == 0.0).map(|r| r.0).collect();
-    let voiced = unvoiced
-        .iter()
-        .filter(|&&t| {
-            frames
-                .get(((t + shift_s) / hop).round() as usize)
-                .is_some_and(|f| f.agent_f0_hz > 0.0)
-        })
-        .count();
-    (voiced, unvoiced.len())
-}
-
 /// A recording that starts with digital silence and then has mains hum (a capture
 /// started before the line carries sound, a trimmed file): the voicing floor used to
 /// start at the silence and climb from there by 0.025 dB a frame, so for seconds the hum
@@ -416,17 +397,7 @@ fn unvoiced_called_voiced(
 fn hum_after_leading_digital_silence_is_not_voiced() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/pitch");
     let hum_files = ["p007", "p008", "p016", "p030", "p033", "p037"];
-    let analyse_mono = |samples: &[f32]| {
-        let mut analyzer = CallAnalyzer::new(
-            RATE,
-            ChannelMap::new(1, 0).expect("mono"),
-            Profile::default(),
-        )
-        .with_frame_output();
-        analyzer.push_interleaved(samples);
-        analyzer.finish_with_frames().1
-    };
-    for pad_ms in [0usize, 3, 7, 20, 43, 73, 77, 133, 200, 211, 500] {
+    for pad_ms in [0u32, 3, 7, 20, 43, 73, 77, 133, 200, 211, 500] {
         let (mut voiced, mut unvoiced) = (0, 0);
         for name in hum_files {
             let wav = dir.join(format!("{name}.wav"));
@@ -437,13 +408,22 @@ fn hum_after_leading_digital_silence_is_not_voiced() {
                     .is_some_and(|n| n.starts_with("hum"))
             );
             let truth = read_f0_csv(&wav.with_extension("f0.csv")).expect("the F0 track reads");
-            let (rate, channels, samples) = read_wav(&wav);
-            assert_eq!((rate, channels), (RATE, 1));
-            let pad = pad_ms * RATE as usize / 1000;
-            let mut padded = vec![0.0; pad];
-            padded.extend_from_slice(&samples);
-            let frames = analyse_mono(&padded);
-            let (v, u) = unvoiced_called_voiced(&frames, &truth, pad as f64 / f64::from(RATE));
+            let lead_silence_s = pad_ms as f64 / 1000.0;
+            let options = AnalyseOptions {
+                lead_silence_s,
+                ..AnalyseOptions::default()
+            };
+            let mut frames = Vec::new();
+            analyse_file(
+                &wav,
+                &Profile::default(),
+                &options,
+                Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
+            )
+            .expect("analyses");
+            let mut r = PitchFileResult::default();
+            compare_pitch(&mut r, &frames, &truth, lead_silence_s);
+            let (v, u) = (r.unvoiced_called_voiced, r.unvoiced_frames);
             println!("{name} after {pad_ms} ms: {v} of {u} pause rows voiced");
             voiced += v;
             unvoiced += u;
