@@ -8,7 +8,7 @@
 //! The sound server does not pass the call through intact on this machine: playing with
 //! a 10 ms buffer, `paplay` underran and PulseAudio put hundreds of 2.5 ms runs of
 //! zeros into the call (2.4 s in one run); with a 200 ms playback buffer no zeros came in,
-//! but the capture side still lost audio now and then (from 19 to 840 ms over the 67 s
+//! but the capture side still lost audio now and then (from 19 to about 870 ms over the 67 s
 //! call, in a few pieces). So the player uses 200 ms, and each labelled gap is mapped
 //! into the capture by the local offset of the audio around its two ends rather than by
 //! one offset for the whole call. Needs pulseaudio, pulseaudio-utils and
@@ -18,9 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{labelled_reply_gaps, read_label};
+use common::{labelled_reply_gaps, read_label, read_wav};
 
-use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
 
@@ -35,22 +34,13 @@ fn root() -> PathBuf {
 /// Both channels summed, at 8 kHz (taking every n-th sample of a 48 kHz file is enough
 /// to align two copies of the same call).
 fn mix_at_8k(path: &Path) -> Vec<f32> {
-    let mut s = WavStream::open(path).expect("opens");
-    let info = s.info().clone();
-    let step = (info.sample_rate / 8000).max(1) as usize;
-    let ch = usize::from(info.channels);
-    let mut out = Vec::new();
-    let mut buf = Vec::new();
-    let mut i = 0usize;
-    while s.read_frames(&mut buf, 4096).expect("reads") > 0 {
-        for frame in buf.chunks_exact(ch) {
-            if i.is_multiple_of(step) {
-                out.push(frame.iter().sum());
-            }
-            i += 1;
-        }
-    }
-    out
+    let (rate, channels, samples) = read_wav(path);
+    let step = (rate / 8000).max(1) as usize;
+    samples
+        .chunks_exact(channels)
+        .step_by(step)
+        .map(|frame| frame.iter().sum())
+        .collect()
 }
 
 /// Normalised correlation of `a` with `b` (equal lengths).
@@ -62,6 +52,20 @@ fn ncc(a: &[f32], b: &[f32]) -> f32 {
         bb += y * y;
     }
     ab / (aa * bb).sqrt().max(1e-12)
+}
+
+/// The lag in `lags` where `piece` best matches `signal` (normalised correlation), each
+/// lag scored once.
+fn best_lag(lags: std::ops::RangeInclusive<usize>, piece: &[f32], signal: &[f32]) -> usize {
+    lags.map(|k| {
+        (
+            k,
+            ncc(piece, &signal[k..(k + piece.len()).min(signal.len())]),
+        )
+    })
+    .max_by(|a, b| a.1.total_cmp(&b.1))
+    .expect("a lag")
+    .0
 }
 
 /// How far (s) the second of `source` starting at `t` s lies later in `recording`,
@@ -82,21 +86,10 @@ fn local_offset_s(recording: &[f32], source: &[f32], t: f64, guess: f64, radius:
     let lo = (((t + guess - radius) * RATE) as isize).max(0) as usize / HOP;
     let hi =
         ((((t + guess + radius) * RATE) as usize) / HOP).min(re.len().saturating_sub(pe.len()));
-    let coarse = (lo..=hi.max(lo))
-        .max_by(|&a, &b| {
-            let score = |k: usize| ncc(&pe, &re[k..(k + pe.len()).min(re.len())]);
-            score(a).total_cmp(&score(b))
-        })
-        .expect("a lag");
+    let coarse = best_lag(lo..=hi.max(lo), &pe, &re);
     let fine_lo = (coarse * HOP).saturating_sub(2 * HOP);
     let fine_hi = (coarse * HOP + 2 * HOP).min(recording.len().saturating_sub(piece.len()));
-    let fine = (fine_lo..=fine_hi.max(fine_lo))
-        .max_by(|&a, &b| {
-            let score =
-                |k: usize| ncc(piece, &recording[k..(k + piece.len()).min(recording.len())]);
-            score(a).total_cmp(&score(b))
-        })
-        .expect("a lag");
+    let fine = best_lag(fine_lo..=fine_hi.max(fine_lo), piece, recording);
     fine as f64 / RATE - t
 }
 
