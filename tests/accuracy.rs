@@ -80,8 +80,10 @@ fn dev_corpus_accuracy_floors() {
 /// gaps, verdicts and hum pauses hold their floors there too (measured: recall 100 %,
 /// precision 96.8 % from c002's two false gaps, verdicts 100 %, p95 72 ms, hum pauses
 /// 1.37 %; the engine of the previous stop voiced 46 % of the hum pauses). Pitch and the
-/// in-band fraction do not yet meet the must after silence (GPE 6.00 %, in-band
-/// p90 9.69 pp: babble pauses voiced, an open defect in README); their bounds here only
+/// in-band fraction do not yet meet the must after silence (GPE 5.62 %, in-band
+/// p90 7.52 pp; 6.00 % and 9.69 pp before the voicing floor was lifted on streams that
+/// show noise of their own within 3 s): babble pauses in the first seconds of the
+/// short pitch files are still voiced, an open defect in README. Their bounds here only
 /// keep them from getting worse.
 #[test]
 fn dev_corpus_after_leading_silence() {
@@ -95,9 +97,9 @@ fn dev_corpus_after_leading_silence() {
         s.hum_pause_voiced_pct
     );
     assert_gap_floors(&s);
-    assert!(s.gpe_pct <= 6.1, "GPE {:.2} %", s.gpe_pct);
+    assert!(s.gpe_pct <= 5.7, "GPE {:.2} %", s.gpe_pct);
     assert!(
-        s.in_band_error_pp.1 <= 9.8,
+        s.in_band_error_pp.1 <= 7.6,
         "in-band error p90 {:.2} pp",
         s.in_band_error_pp.1
     );

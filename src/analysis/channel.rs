@@ -277,6 +277,51 @@ impl Opening {
     }
 }
 
+/// Whether a stream that started with digital silence stays clean: its sound keeps
+/// falling to the silence level for [`CLEAN_QUIET_RUN_FRAMES`] in a row at least once
+/// every [`CLEAN_PROOF_FRAMES`]. Meanwhile it tracks the [`NOISE_QUANTILE`] quantile of
+/// the levels since the first sound, the voicing floor for when it does not.
+#[derive(Debug, Clone, Copy, Default)]
+struct CleanWatch {
+    /// The levels' quantile since the first full frame, dBFS, and the frames it has seen.
+    floor_db: Option<f32>,
+    frames: u64,
+    /// Frames in a row at the silence level, and frames since the last such run.
+    quiet_run: u64,
+    since_quiet: u64,
+    /// The stream has shown noise of its own: nothing more to watch.
+    noisy: bool,
+}
+
+impl CleanWatch {
+    /// Adds the next frame after the first sound; returns the floor to lift the voicing
+    /// floor to on the frame that shows the stream is not clean.
+    fn push(&mut self, level_db: f32) -> Option<f32> {
+        if self.noisy {
+            return None;
+        }
+        self.frames += 1;
+        self.floor_db = Some(track_quantile(
+            self.floor_db,
+            level_db,
+            floor_step_db(self.frames),
+            NOISE_QUANTILE,
+        ));
+        if level_db <= ABSOLUTE_SILENCE_DBFS {
+            self.quiet_run += 1;
+        } else {
+            self.quiet_run = 0;
+        }
+        if self.quiet_run >= CLEAN_QUIET_RUN_FRAMES {
+            self.since_quiet = 0;
+        } else {
+            self.since_quiet += 1;
+        }
+        self.noisy = self.since_quiet >= CLEAN_PROOF_FRAMES;
+        self.floor_db.filter(|_| self.noisy)
+    }
+}
+
 /// Turns frame measures into decisions. Pure state machine over frames.
 #[derive(Debug)]
 pub struct Tracker {
@@ -296,6 +341,9 @@ pub struct Tracker {
     opening: Opening,
     /// Noise floor for voicing, dBFS (the plain [`NOISE_QUANTILE`] quantile).
     floor_db: Option<f32>,
+    /// After leading silence, until the stream has shown noise of its own (see
+    /// [`CLEAN_PROOF_FRAMES`]): whether it keeps proving clean.
+    clean: CleanWatch,
     prev_f0_hz: f32,
     /// Ring of the last [`TRACKER_RING_FRAMES`] frames.
     ring: [Pending; TRACKER_RING_FRAMES],
@@ -346,6 +394,7 @@ impl Tracker {
             opening: Opening::default(),
             seed_voiced_frames: 0,
             floor_db: None,
+            clean: CleanWatch::default(),
             prev_f0_hz: 0.0,
             ring: [Pending::default(); TRACKER_RING_FRAMES],
             seg_start: None,
@@ -453,6 +502,18 @@ impl Tracker {
         if opening
             && speech_floor.is_some()
             && let Some(noise) = self.opening.settled_noise_db()
+        {
+            floor = floor.max(noise);
+            self.floor_db = Some(floor);
+        }
+        // A stream that keeps no pause at the silence level for seconds is not clean:
+        // its voicing floor jumps to where it would be had the stream started with its
+        // first sound, instead of climbing from the silence for tens of seconds while
+        // babble or line noise in the pauses passes for voice. (`seed_frames` counts from
+        // the first frame after the silence whose window holds sound from end to end.)
+        if self.leading_silence
+            && self.seed_frames > 0
+            && let Some(noise) = self.clean.push(level)
         {
             floor = floor.max(noise);
             self.floor_db = Some(floor);

@@ -83,6 +83,17 @@ pub const OPENING_STEADY_PITCH_OCTAVES: f32 = 0.02;
 /// at least their lowest level less this, dB; once the activity floor starts, the voicing
 /// floor starts from that lowest level (instead of climbing slowly from the silence).
 pub const OPENING_FLOOR_MARGIN_DB: f32 = 3.0;
+/// After leading digital silence the voicing floor starts from the silence, which keeps
+/// soft voice voiced in a clean recording. The recording stays clean while its sound falls
+/// to [`ABSOLUTE_SILENCE_DBFS`] for at least this many frames in a row (30 ms: a pause
+/// between words or phrases; babble mostly dips that low for a frame or two)...
+pub const CLEAN_QUIET_RUN_FRAMES: u64 = 3;
+/// ...at least once every this many frames (3 s) from its first sound on. A stream that
+/// goes longer without such a pause has noise of its own (babble, line noise): its voicing
+/// floor is lifted to the quantile of the levels since its first sound, the floor it would
+/// have had if it had started with that sound. On the dev corpus the longest such stretch
+/// of a clean file is 2.72 s (p024).
+pub const CLEAN_PROOF_FRAMES: u64 = 300;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
