@@ -251,8 +251,15 @@ fn pitch_track_has_one_row_per_10_ms_frame() {
         assert!((t - i as f64 * 0.01).abs() < 1e-6, "row {i}: {t}");
         assert!(*f == 0.0 || (55.0..=420.0).contains(f), "row {i}: {f} Hz");
     }
+    // The track lists every voiced frame; `voiced_s` counts those of the agent's speech
+    // (active, or inside a confirmed segment), not babble voiced in the pauses. Measured
+    // on c003: 30.39 s in the track, 28.63 s of it speech.
     let voiced = rows.iter().filter(|r| r.1 > 0.0).count() as f64 * 0.01;
-    assert!((voiced - v["agent"]["voiced_s"].as_f64().expect("voiced_s")).abs() < 0.011);
+    let voiced_s = v["agent"]["voiced_s"].as_f64().expect("voiced_s");
+    assert!(
+        voiced_s <= voiced + 0.005 && voiced_s >= 0.9 * voiced,
+        "voiced_s {voiced_s}, track {voiced}"
+    );
 }
 
 #[test]

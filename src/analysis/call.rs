@@ -369,7 +369,11 @@ impl CallAnalyzer {
         for (p, out) in outputs.iter().enumerate() {
             if let Some(d) = out.decision {
                 decided = Some(d.frame);
-                if d.f0_hz > 0.0 {
+                // A party's pitch statistics count its speech only: frames that are
+                // active or inside a confirmed segment (its soft ends included), not the
+                // babble voiced now and then in its pauses.
+                let speech = d.active || self.trackers[p].speaking();
+                if d.f0_hz > 0.0 && speech {
                     self.f0[p].add(d.f0_hz, band);
                 }
                 if p == AGENT {
