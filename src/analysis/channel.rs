@@ -280,7 +280,8 @@ impl Opening {
 /// Whether a stream that started with digital silence stays clean: its sound keeps
 /// falling to the silence level for [`CLEAN_QUIET_RUN_FRAMES`] in a row at least once
 /// every [`CLEAN_PROOF_FRAMES`]. Meanwhile it tracks the [`NOISE_QUANTILE`] quantile of
-/// the levels since the first sound, the voicing floor for when it does not.
+/// the levels since the first sound, the voicing floor for when it does not, and the
+/// recent lowest level, which bounds the activity floor after a voice opening.
 #[derive(Debug, Clone, Copy, Default)]
 struct CleanWatch {
     /// The levels' quantile since the first full frame, dBFS, and the frames it has seen.
@@ -289,6 +290,11 @@ struct CleanWatch {
     /// Frames in a row at the silence level, and frames since the last such run.
     quiet_run: u64,
     since_quiet: u64,
+    /// Such a run has been seen since the first sound.
+    quiet_seen: bool,
+    /// The recent lowest level, dBFS: each frame's level, or the last value raised by
+    /// [`RECENT_MIN_RELEASE_DB`], whichever is lower.
+    recent_min_db: Option<f32>,
     /// The stream has shown noise of its own: nothing more to watch.
     noisy: bool,
 }
@@ -301,6 +307,10 @@ impl CleanWatch {
             return None;
         }
         self.frames += 1;
+        self.recent_min_db = Some(
+            self.recent_min_db
+                .map_or(level_db, |m| level_db.min(m + RECENT_MIN_RELEASE_DB)),
+        );
         self.floor_db = Some(track_quantile(
             self.floor_db,
             level_db,
@@ -314,11 +324,19 @@ impl CleanWatch {
         }
         if self.quiet_run >= CLEAN_QUIET_RUN_FRAMES {
             self.since_quiet = 0;
+            self.quiet_seen = true;
         } else {
             self.since_quiet += 1;
         }
         self.noisy = self.since_quiet >= CLEAN_PROOF_FRAMES;
         self.floor_db.filter(|_| self.noisy)
+    }
+
+    /// The recent lowest level while the stream has not yet shown a pause at the silence
+    /// level nor noise of its own (None before the first sound and after either).
+    fn recent_min_db(&self) -> Option<f32> {
+        self.recent_min_db
+            .filter(|_| !self.quiet_seen && !self.noisy)
     }
 }
 
@@ -344,6 +362,9 @@ pub struct Tracker {
     /// After leading silence, until the stream has shown noise of its own (see
     /// [`CLEAN_PROOF_FRAMES`]): whether it keeps proving clean.
     clean: CleanWatch,
+    /// The activity floor started at most at [`ABSOLUTE_SILENCE_DBFS`]: the first frames
+    /// after the leading silence were mostly periodic (a voice, or babble passing for one).
+    voice_opening: bool,
     prev_f0_hz: f32,
     /// Ring of the last [`TRACKER_RING_FRAMES`] frames.
     ring: [Pending; TRACKER_RING_FRAMES],
@@ -395,6 +416,7 @@ impl Tracker {
             seed_voiced_frames: 0,
             floor_db: None,
             clean: CleanWatch::default(),
+            voice_opening: false,
             prev_f0_hz: 0.0,
             ring: [Pending::default(); TRACKER_RING_FRAMES],
             seg_start: None,
@@ -474,6 +496,7 @@ impl Tracker {
                 self.opening.push(level, periodic.map(|c| c.lag));
                 (self.seed_frames >= FLOOR_SEED_FRAMES).then(|| {
                     if self.seed_voiced_frames >= FLOOR_SEED_VOICED_FRAMES {
+                        self.voice_opening = true;
                         self.seed_min_db.min(ABSOLUTE_SILENCE_DBFS)
                     } else {
                         self.seed_min_db
@@ -492,6 +515,18 @@ impl Tracker {
                     f - speech_step * (1.0 - NOISE_QUANTILE)
                 })
             }
+        };
+        // After a voice opening the activity floor starts at most at the absolute silence
+        // level. Periodic babble can pass for a voice there (c002's agent room, at
+        // -38 dBFS), and would count as speech until the slow rise caught up. A voice
+        // dips between its words to the line's noise; so until the stream first falls to
+        // the silence level for a while, the floor stays at least a margin under its
+        // recent lowest level.
+        let speech_floor = match (speech_floor, self.clean.recent_min_db()) {
+            (Some(f), Some(low)) if self.voice_opening && self.speech_floor_db.is_some() => {
+                Some(f.max(low - VOICE_OPENING_FLOOR_MARGIN_DB))
+            }
+            (f, _) => f,
         };
         // The voicing floor's quantile climbs slowly from the silence, which keeps soft
         // voice voiced in clean recordings; but steady noise after the silence (mains

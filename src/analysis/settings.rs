@@ -94,6 +94,14 @@ pub const CLEAN_QUIET_RUN_FRAMES: u64 = 3;
 /// have had if it had started with that sound. On the dev corpus the longest such stretch
 /// of a clean file is 2.72 s (p024).
 pub const CLEAN_PROOF_FRAMES: u64 = 300;
+/// After a voice opening (see [`FLOOR_SEED_VOICED_FRAMES`]), until the stream first falls
+/// to the silence level for [`CLEAN_QUIET_RUN_FRAMES`] (or shows noise of its own), the
+/// activity floor is at least this far under the recent lowest level, dB: periodic
+/// babble read as a voice opening must not count as speech.
+pub const VOICE_OPENING_FLOOR_MARGIN_DB: f32 = 6.0;
+/// The recent lowest level rises by this much a frame (10 dB/s) when the level is above
+/// it, dB.
+pub const RECENT_MIN_RELEASE_DB: f32 = 0.1;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
