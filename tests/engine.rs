@@ -391,6 +391,24 @@ fn leading_digital_silence_does_not_change_the_gaps() {
     }
 }
 
+/// The per-frame output of `wav` analysed with the default profile after
+/// `lead_silence_s` of digital silence (frame times include the silence).
+fn frames_after_silence(wav: &Path, lead_silence_s: f64) -> Vec<FrameOutput> {
+    let options = AnalyseOptions {
+        lead_silence_s,
+        ..AnalyseOptions::default()
+    };
+    let mut frames = Vec::new();
+    analyse_file(
+        wav,
+        &Profile::default(),
+        &options,
+        Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
+    )
+    .expect("analyses");
+    frames
+}
+
 /// A recording that starts with digital silence and then has mains hum (a capture
 /// started before the line carries sound, a trimmed file): the voicing floor used to
 /// start at the silence and climb from there by 0.025 dB a frame, so for seconds the hum
@@ -415,18 +433,7 @@ fn hum_after_leading_digital_silence_is_not_voiced() {
             );
             let truth = read_f0_csv(&wav.with_extension("f0.csv")).expect("the F0 track reads");
             let lead_silence_s = pad_ms as f64 / 1000.0;
-            let options = AnalyseOptions {
-                lead_silence_s,
-                ..AnalyseOptions::default()
-            };
-            let mut frames = Vec::new();
-            analyse_file(
-                &wav,
-                &Profile::default(),
-                &options,
-                Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
-            )
-            .expect("analyses");
+            let frames = frames_after_silence(&wav, lead_silence_s);
             let mut r = PitchFileResult::default();
             compare_pitch(&mut r, &frames, &truth, lead_silence_s);
             let (v, u) = (r.unvoiced_called_voiced, r.unvoiced_frames);
@@ -459,19 +466,7 @@ fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> 
         .filter(|s| s["speaker"] == "agent")
         .map(|s| (s["start"].as_f64().unwrap(), s["end"].as_f64().unwrap()))
         .collect();
-    let options = AnalyseOptions {
-        lead_silence_s,
-        ..AnalyseOptions::default()
-    };
-    let mut frames = Vec::new();
-    analyse_file(
-        wav,
-        &Profile::default(),
-        &options,
-        Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
-    )
-    .expect("analyses");
-    frames
+    frames_after_silence(wav, lead_silence_s)
         .iter()
         .filter(|f| {
             let t = f.t_s - lead_silence_s;

@@ -362,9 +362,6 @@ pub struct Tracker {
     /// After leading silence, until the stream has shown noise of its own (see
     /// [`CLEAN_PROOF_FRAMES`]): whether it keeps proving clean.
     clean: CleanWatch,
-    /// The activity floor started at most at [`ABSOLUTE_SILENCE_DBFS`]: the first frames
-    /// after the leading silence were mostly periodic (a voice, or babble passing for one).
-    voice_opening: bool,
     prev_f0_hz: f32,
     /// Ring of the last [`TRACKER_RING_FRAMES`] frames.
     ring: [Pending; TRACKER_RING_FRAMES],
@@ -416,7 +413,6 @@ impl Tracker {
             seed_voiced_frames: 0,
             floor_db: None,
             clean: CleanWatch::default(),
-            voice_opening: false,
             prev_f0_hz: 0.0,
             ring: [Pending::default(); TRACKER_RING_FRAMES],
             seg_start: None,
@@ -442,6 +438,14 @@ impl Tracker {
     /// Whether a confirmed segment is open (speech is going on).
     pub fn speaking(&self) -> bool {
         self.seg_confirmed
+    }
+
+    /// Enough of the first frames after leading silence are clearly periodic (a voice, or
+    /// babble passing for one) that the activity floor starts at most at
+    /// [`ABSOLUTE_SILENCE_DBFS`]. The count stops once the floor has started, so this
+    /// holds from then on; it is false without leading silence.
+    fn voice_opening(&self) -> bool {
+        self.seed_voiced_frames >= FLOOR_SEED_VOICED_FRAMES
     }
 
     /// Current noise floor estimate for speech activity, dBFS.
@@ -495,8 +499,7 @@ impl Tracker {
                 }
                 self.opening.push(level, periodic.map(|c| c.lag));
                 (self.seed_frames >= FLOOR_SEED_FRAMES).then(|| {
-                    if self.seed_voiced_frames >= FLOOR_SEED_VOICED_FRAMES {
-                        self.voice_opening = true;
+                    if self.voice_opening() {
                         self.seed_min_db.min(ABSOLUTE_SILENCE_DBFS)
                     } else {
                         self.seed_min_db
@@ -523,7 +526,7 @@ impl Tracker {
         // the silence level for a while, the floor stays at least a margin under its
         // recent lowest level.
         let speech_floor = match (speech_floor, self.clean.recent_min_db()) {
-            (Some(f), Some(low)) if self.voice_opening && self.speech_floor_db.is_some() => {
+            (Some(f), Some(low)) if self.voice_opening() && self.speech_floor_db.is_some() => {
                 Some(f.max(low - VOICE_OPENING_FLOOR_MARGIN_DB))
             }
             (f, _) => f,
