@@ -1,4 +1,4 @@
-//! Speed of the engine. Budgets (issue #2): the whole analysis of a stereo 8 kHz call
+//! Speed of the engine. Budgets: the whole analysis of a stereo 8 kHz call
 //! (both channels: resampling, activity, pitch, turns, pace) must run at >= 300 s of
 //! audio per CPU-second, goal 1500; the pitch estimator per 10 ms hop is compared with
 //! the `pitch-detection` crate's YIN on the same frames.

@@ -97,7 +97,7 @@ pub struct PitchFileResult {
     pub voicing_errors: usize,
     /// Label-unvoiced frames.
     pub unvoiced_frames: usize,
-    /// Label-unvoiced frames we called voiced.
+    /// Label-unvoiced frames the engine called voiced.
     pub unvoiced_called_voiced: usize,
     /// Whether the file has mains hum.
     pub hum: bool,

@@ -78,7 +78,7 @@ pub struct AnalyseOptions {
     pub agent_channel: Option<usize>,
     /// Progress report and cancellation (for interactive callers).
     pub progress: Option<ProgressFn>,
-    /// Digital silence fed to the engine before the file, s: 0 in normal use; `eval
+    /// Digital silence fed to the engine ahead of the file, s: 0 in normal use; `eval
     /// --lead-silence-ms` measures how results depend on how a stream starts (a capture
     /// started before the call connects starts this way). Reported times include it.
     pub lead_silence_s: f64,

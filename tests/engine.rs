@@ -335,18 +335,16 @@ fn live_pace_and_gap_events_equal_the_report() {
     assert_eq!(checked, 12, "corpus calls checked");
 }
 
-/// Regression (found by the live capture test): a stream that starts with digital
-/// silence (a capture started before the call connects, a trimmed file) must give the
-/// labelled reply gaps, shifted, whatever the length of the silence relative to the
-/// 10 ms frame grid. The activity floor used to start from the first frames after the
-/// silence, whose level windows still partly hold it, or at -60 dBFS at most; from
-/// there the agent's room noise and echo counted as speech for seconds, and 9 ms of
-/// silence lost the first reply gap of c011. Three calls: mu-law with babble (c011),
-/// A-law padded with its idle code (c007), and babble at -42 dBFS in the agent's room
-/// (c005), and c002, whose agent's babble (-38 dBFS, with 60 Hz hum) is periodic enough
-/// to pass for a voice opening the call: the floor starts at -60 dBFS, and before the
-/// floor was held under the recent lowest level after such an opening, two false gaps
-/// followed within the first 4 s.
+/// A stream that starts with digital silence (a capture started before the call
+/// connects, a trimmed file) gives the labelled reply gaps, shifted, whatever the length
+/// of the silence relative to the 10 ms frame grid. The risk: an activity floor learnt
+/// from the first frames after the silence, whose level windows still partly hold it,
+/// sits too low, and the agent's room noise and echo count as speech for seconds (a
+/// false or lost first reply gap). Four calls: mu-law with babble (c011), A-law padded
+/// with its idle code (c007), babble at -42 dBFS in the agent's room (c005), and c002,
+/// whose agent's babble (-38 dBFS, with 60 Hz hum) is periodic enough to pass for a
+/// voice opening the call, so the activity floor must stay under its recent lowest
+/// level or two false gaps appear within the first 4 s.
 #[test]
 fn leading_digital_silence_does_not_change_the_gaps() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
@@ -410,13 +408,12 @@ fn frames_after_silence(wav: &Path, lead_silence_s: f64) -> Vec<FrameOutput> {
 }
 
 /// A recording that starts with digital silence and then has mains hum (a capture
-/// started before the line carries sound, a trimmed file): the voicing floor used to
-/// start at the silence and climb from there by 0.025 dB a frame, so for seconds the hum
-/// in the pauses counted as voice at 60 or 120 Hz (200 ms of silence before the dev
-/// corpus's hum files: 37 % of their pauses voiced, against 0.95 % without). Now a steady
-/// opening (narrow level range, one pitch) keeps the floor at its level, and frames
-/// whose level window still holds some of the silence are never voiced. The six hum files
-/// of the dev corpus, after 3 ms to 0.5 s of silence (on and off the 10 ms frame grid).
+/// started before the line carries sound, a trimmed file). The voicing floor starts at
+/// the silence; were it left to climb from there by 0.025 dB a frame, the hum in the
+/// pauses would count as voice at 60 or 120 Hz for seconds. A steady opening (narrow
+/// level range, one pitch) keeps the floor at its level, and frames whose level window
+/// still holds some of the silence are never voiced. The six hum files of the dev
+/// corpus, after 3 ms to 0.5 s of silence (on and off the 10 ms frame grid).
 #[test]
 fn hum_after_leading_digital_silence_is_not_voiced() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/pitch");
@@ -445,8 +442,7 @@ fn hum_after_leading_digital_silence_is_not_voiced() {
         println!(
             "after {pad_ms} ms of silence: {voiced} of {unvoiced} pause rows voiced ({pct:.2} %)"
         );
-        // Measured: 0.95 % without silence, 0.95-2.53 % after it (the old engine:
-        // 5.8 % after 3 ms, 46 % after 20 ms or more).
+        // Measured: 0.95 % without silence, 0.95-2.53 % after it.
         assert!(
             pct <= 3.0,
             "{pct:.2} % of pause rows voiced after {pad_ms} ms of silence"
@@ -478,14 +474,14 @@ fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> 
 }
 
 /// A capture started before the call connects, on a line with babble in the agent's
-/// room: the voicing floor starts at the silence, and used to climb from there for tens
-/// of seconds while the babble in the agent's pauses passed for voice. A stream whose
-/// sound does not fall to the silence level for 30 ms within 3 s is now taken as noisy
-/// and its floor lifted to the levels' quantile since its first sound. The stereo dev
-/// calls with the agent on channel 0 (babble in every agent channel), from 4 s on: agent
-/// pause frames voiced after 200 ms of silence, against none. Measured: 3493 against
-/// 3244 (c001's and c010's babble dips to the silence level for 30 ms now and then, so
-/// their floors lift only after 22 s and 7.7 s); the engine before: 4989.
+/// room: the voicing floor starts at the silence, and climbing from there it would let
+/// the babble in the agent's pauses pass for voice for tens of seconds. A stream whose
+/// sound does not fall to the silence level for 30 ms within 3 s is taken as noisy and
+/// its floor lifted to the levels' quantile since its first sound. The stereo dev calls
+/// with the agent on channel 0 (babble in every agent channel), from 4 s on: agent pause
+/// frames voiced after 200 ms of silence, against none. Measured: 3493 against 3244
+/// (c001's and c010's babble dips to the silence level for 30 ms now and then, so their
+/// floors lift only after 22 s and 7.7 s).
 #[test]
 fn babble_after_leading_digital_silence_stops_passing_for_voice() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");

@@ -1,4 +1,4 @@
-//! The coaches' review view (issue #4): what it shows equals `callcoach score` on the
+//! The coaches' review view: what it shows equals `callcoach score` on the
 //! same file; clicking an event moves the playhead; notes survive a reopen; the report
 //! and the CSV hold every gap, note and event; every format the engine reads opens.
 
