@@ -397,8 +397,9 @@ mod tests {
         // The noise before the vowel teaches the front end; the vowel does not.
         assert!(outputs[1..50].iter().all(|o| o.noise));
         assert!(outputs[50..80].iter().all(|o| !o.noise));
-        // A flat contour has no syllable peaks.
-        assert!(outputs.iter().all(|o| o.syllable.is_none()));
+        // The vowel is one syllable, its nucleus the first frame of its plateau.
+        let syllables: Vec<u64> = outputs.iter().filter_map(|o| o.syllable).collect();
+        assert_eq!(syllables, vec![50]);
         assert!(!tracker.speaking());
     }
 

@@ -399,6 +399,9 @@ impl NoiseFloors {
 
 #[cfg(test)]
 mod tests {
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
     use super::*;
     use crate::dsp::yin::{Candidate, YinFrame};
 
@@ -422,14 +425,15 @@ mod tests {
 
     #[test]
     fn a_quantile_tracker_settles_at_its_quantile() {
-        // Levels spread evenly over -60..-40 dBFS: a quarter lie under -55.
+        // Levels spread evenly over -60..-40 dBFS (seeded): a quarter lie under -55.
+        let mut rng = StdRng::seed_from_u64(3);
         let mut q = None;
         for k in 0..4000u64 {
-            let level = -60.0 + (k * 7919 % 2000) as f32 / 100.0;
+            let level = rng.random_range(-60.0..-40.0);
             q = Some(track_quantile(q, level, floor_step_db(k + 1), 0.25));
         }
         let q = q.unwrap_or(f32::NAN);
-        assert!((q - -55.0).abs() < 0.3, "quantile {q}");
+        assert!((q - -55.0).abs() < 0.5, "quantile {q}");
     }
 
     #[test]
