@@ -5,18 +5,18 @@
 use super::FrameMeasure;
 use crate::analysis::settings::{
     ABSOLUTE_SILENCE_DBFS, ACTIVITY_SNR_DB, CLEAN_PROOF_FRAMES, CLEAN_QUIET_RUN_FRAMES,
-    DIGITAL_SILENCE_DBFS, FLOOR_FAST_FRAMES, FLOOR_SEED_FRAMES, FLOOR_SEED_VOICED_FRAMES,
-    FLOOR_SPEECH_RATE, FLOOR_STEP_DB, NOISE_QUANTILE, OPENING_FLOOR_MARGIN_DB,
-    OPENING_STEADY_PITCH_OCTAVES, OPENING_STEADY_RANGE_DB, RECENT_MIN_RELEASE_DB,
-    VOICE_OPENING_FLOOR_MARGIN_DB, VOICING_MAX_CMNDF,
+    DIGITAL_SILENCE_DBFS, FLOOR_FAST_FRAMES, FLOOR_FAST_STEP_FACTOR, FLOOR_SEED_FRAMES,
+    FLOOR_SEED_VOICED_FRAMES, FLOOR_SPEECH_RATE, FLOOR_STEP_DB, NOISE_QUANTILE,
+    OPENING_FLOOR_MARGIN_DB, OPENING_STEADY_PITCH_OCTAVES, OPENING_STEADY_RANGE_DB,
+    RECENT_MIN_RELEASE_DB, VOICE_OPENING_FLOOR_MARGIN_DB, VOICING_MAX_CMNDF,
 };
 
-/// Step of a noise-floor quantile tracker that has seen `frames` frames, dB: eight times
-/// [`FLOOR_STEP_DB`] during the first [`FLOOR_FAST_FRAMES`], so short files get a floor
-/// from their first pause.
+/// Step of a noise-floor quantile tracker that has seen `frames` frames, dB:
+/// [`FLOOR_FAST_STEP_FACTOR`] times [`FLOOR_STEP_DB`] during the first
+/// [`FLOOR_FAST_FRAMES`], so short files get a floor from their first pause.
 pub(super) fn floor_step_db(frames: u64) -> f32 {
     if frames <= FLOOR_FAST_FRAMES {
-        FLOOR_STEP_DB * 8.0
+        FLOOR_STEP_DB * FLOOR_FAST_STEP_FACTOR
     } else {
         FLOOR_STEP_DB
     }

@@ -3,7 +3,8 @@
 //! from their first clear frame and the track median-smoothed.
 
 use crate::analysis::settings::{
-    ANALYSIS_RATE_HZ, DECISION_DELAY_FRAMES, F0_MEDIAN_FRAMES, TRACKER_RING_FRAMES,
+    ANALYSIS_RATE_HZ, DECISION_DELAY_FRAMES, F0_MEDIAN_FRAMES, OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS,
+    OCTAVE_JUMP_KEEP_MAX_LOG_RATIO, OCTAVE_JUMP_MIN_LOG_RATIO, TRACKER_RING_FRAMES,
     VOICING_EXTEND_BACK_MAX_DROP_DB, VOICING_EXTEND_MAX_CMNDF, VOICING_EXTEND_MAX_DROP_DB,
     VOICING_EXTEND_MAX_STEP, VOICING_EXTEND_MIN_SNR_DB, VOICING_LOUD_SNR_DB, VOICING_MAX_CMNDF,
     VOICING_MAX_CMNDF_LOUD, VOICING_MIN_SNR_DB,
@@ -159,9 +160,11 @@ fn choose_f0(yin: &YinFrame, prev_f0_hz: f32) -> f32 {
     if prev_f0_hz > 0.0 {
         let prev_lag = ANALYSIS_RATE_HZ as f32 / prev_f0_hz;
         let distance = |lag: f32| (lag / prev_lag).ln().abs();
-        if distance(chosen.lag) > 0.3 {
+        if distance(chosen.lag) > OCTAVE_JUMP_MIN_LOG_RATIO {
             for c in &cands[1..] {
-                if distance(c.lag) < 0.15 && c.cmndf < chosen.cmndf + 0.15 {
+                if distance(c.lag) < OCTAVE_JUMP_KEEP_MAX_LOG_RATIO
+                    && c.cmndf < chosen.cmndf + OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS
+                {
                     chosen = *c;
                     break;
                 }
