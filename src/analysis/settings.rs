@@ -96,7 +96,7 @@ pub const CLEAN_QUIET_RUN_FRAMES: u64 = 3;
 /// goes longer without such a pause has noise of its own (babble, line noise): its voicing
 /// floor is lifted to the quantile of the levels since its first sound, the floor it would
 /// have had if it had started with that sound. On the dev corpus the longest such stretch
-/// of a clean file is 2.72 s (p024).
+/// in a clean recording is 2.72 s.
 pub const CLEAN_PROOF_FRAMES: u64 = 300;
 /// After a voice opening (see [`FLOOR_SEED_VOICED_FRAMES`]), until the stream first falls
 /// to the silence level for [`CLEAN_QUIET_RUN_FRAMES`] (or shows noise of its own), the
