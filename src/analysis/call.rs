@@ -56,6 +56,12 @@ impl ChannelMap {
 const AGENT: usize = 0;
 /// Index of the customer's tracker.
 const CUSTOMER: usize = 1;
+/// A syllable nucleus up to this many frames after an agent turn's recorded end still
+/// belongs to that turn: the peak can sit on the edge of the turn's last segment.
+const SYLLABLE_TURN_SLACK_FRAMES: u64 = 2;
+/// Pace changes are reported per this much agent talk, s (the profile's
+/// `pace.changes_per_45s` targets are in this unit).
+const PACE_CHANGE_WINDOW_S: f64 = 45.0;
 
 /// Something the analyzer decided, for live displays. Serialized with a `kind` tag
 /// (`speech_started`, `reply_gap`, ...) and its fields, as `live --headless` writes it.
@@ -110,7 +116,7 @@ pub struct FrameOutput {
     pub agent_active: bool,
     /// Customer F0, Hz; 0 when unvoiced or mono.
     pub customer_f0_hz: f32,
-    /// Customer level, dBFS (`-120` for mono).
+    /// Customer level, dBFS ([`SILENCE_FLOOR_DBFS`] for mono).
     pub customer_level_db: f32,
     /// Customer speech activity.
     pub customer_active: bool,
@@ -230,8 +236,14 @@ fn frame_end_s(frame: u64) -> f64 {
     frame as f64 * HOP_S + HOP_S / 2.0
 }
 
+/// `x` rounded to 3 decimals (times in s: 1 ms).
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// `x` rounded to 1 decimal (F0 medians in Hz: the 0.1 Hz histogram bin).
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 impl CallAnalyzer {
@@ -245,7 +257,7 @@ impl CallAnalyzer {
             fronts: (0..parties).map(|_| FrontEnd::new(input_rate_hz)).collect(),
             trackers: (0..parties).map(|_| Tracker::new()).collect(),
             measures: vec![None; parties],
-            recent_levels: vec![[-120.0; ECHO_LOOKBACK_FRAMES]; parties],
+            recent_levels: vec![[SILENCE_FLOOR_DBFS; ECHO_LOOKBACK_FRAMES]; parties],
             frame: 0,
             input_frames: 0,
             f0: (0..parties).map(|_| F0Stats::new()).collect(),
@@ -328,7 +340,11 @@ impl CallAnalyzer {
                 // Only speech of a party can echo into the other's channel; its
                 // background noise (babble in the agent's room) cannot.
                 let speech = m.level_db > self.trackers[p].floor_db() + ACTIVITY_SNR_DB;
-                self.recent_levels[p][slot] = if speech { m.level_db } else { -120.0 };
+                self.recent_levels[p][slot] = if speech {
+                    m.level_db
+                } else {
+                    SILENCE_FLOOR_DBFS
+                };
             }
         }
         for (p, output) in outputs.iter_mut().enumerate().take(parties) {
@@ -359,10 +375,10 @@ impl CallAnalyzer {
         let mut frame_out = FrameOutput {
             t_s: 0.0,
             agent_f0_hz: 0.0,
-            agent_level_db: -120.0,
+            agent_level_db: SILENCE_FLOOR_DBFS,
             agent_active: false,
             customer_f0_hz: 0.0,
-            customer_level_db: -120.0,
+            customer_level_db: SILENCE_FLOOR_DBFS,
             customer_active: false,
         };
         let mut decided = None;
@@ -394,7 +410,10 @@ impl CallAnalyzer {
         // Syllables belong to the agent turn they fall in.
         if let Some(peak) = outputs.get(AGENT).and_then(|o| o.syllable) {
             if let Some(turn) = self.turns.iter_mut().rev().find(|t| {
-                t.party == AGENT && !t.finalised && t.start_frame <= peak && peak <= t.end_frame + 2
+                t.party == AGENT
+                    && !t.finalised
+                    && t.start_frame <= peak
+                    && peak <= t.end_frame + SYLLABLE_TURN_SLACK_FRAMES
             }) {
                 turn.syllables += 1;
             } else if let Some(i) = self.last_turn_of[AGENT]
@@ -713,23 +732,19 @@ impl CallAnalyzer {
         let agent = AgentReport {
             talk_s: round3(agent_talk_s),
             voiced_s: round3(self.f0[AGENT].voiced as f64 * HOP_S),
-            median_f0_hz: self.f0[AGENT]
-                .median_hz()
-                .map(|f| (f * 10.0).round() / 10.0),
+            median_f0_hz: self.f0[AGENT].median_hz().map(round1),
             band_hz: self.profile.pitch.band_hz,
             frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(round3),
             syllables_per_s: (total_speech > 0.0)
                 .then(|| round3(f64::from(total_syllables) / total_speech)),
             pace_changes_per_45s: (agent_talk_s > 0.0)
-                .then(|| round3(pace_changes.len() as f64 * 45.0 / agent_talk_s)),
+                .then(|| round3(pace_changes.len() as f64 * PACE_CHANGE_WINDOW_S / agent_talk_s)),
             pace,
             pace_changes,
         };
         let customer = (!mono).then(|| CustomerReport {
             talk_s: round3(self.talk_frames[CUSTOMER] as f64 * HOP_S),
-            median_f0_hz: self.f0[CUSTOMER]
-                .median_hz()
-                .map(|f| (f * 10.0).round() / 10.0),
+            median_f0_hz: self.f0[CUSTOMER].median_hz().map(round1),
         });
         let mut notes = Vec::new();
         if mono {

@@ -5,6 +5,18 @@ use crate::config::Profile;
 
 use super::report::{CallReport, Deduction, Score, Verdict};
 
+/// The score of a call that misses no target.
+const FULL_SCORE: f64 = 100.0;
+/// A rule takes off at most its weight: the share of its target missed counts up to
+/// this.
+const MAX_MISS: f64 = 1.0;
+/// Less agent talk than this is too little to judge pace changes, s.
+const MIN_TALK_FOR_PACE_S: f64 = 20.0;
+/// Overlaps beyond the tolerated number take off the rule's whole weight at this many.
+const OVERLAPS_FOR_FULL_DEDUCTION: f64 = 5.0;
+/// Long silences take off the rule's whole weight at this many.
+const LONG_SILENCES_FOR_FULL_DEDUCTION: f64 = 3.0;
+
 fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
@@ -96,14 +108,13 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     }
 
     // Pace changes.
-    const MIN_TALK_FOR_PACE_S: f64 = 20.0;
     match report.agent.pace_changes_per_45s {
         Some(rate) if report.agent.talk_s >= MIN_TALK_FOR_PACE_S => {
             let [clo, chi] = profile.pace.changes_per_45s;
             let miss = if rate < clo && clo > 0.0 {
                 (clo - rate) / clo
             } else if rate > chi && chi > 0.0 {
-                ((rate - chi) / chi).min(1.0)
+                ((rate - chi) / chi).min(MAX_MISS)
             } else {
                 0.0
             };
@@ -115,7 +126,10 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         }
         _ => not_scored.push(skip(
             "pace",
-            "less than 20 s of agent talk: too little to judge pace changes",
+            &format!(
+                "less than {MIN_TALK_FOR_PACE_S:.0} s of agent talk: too little to judge pace \
+                 changes"
+            ),
         )),
     }
 
@@ -124,7 +138,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     if excess > 0 {
         deduct(
             "overlaps",
-            w.overlaps * (f64::from(excess) / 5.0).min(1.0),
+            w.overlaps * (f64::from(excess) / OVERLAPS_FOR_FULL_DEDUCTION).min(MAX_MISS),
             format!(
                 "{} overlaps (both talking at once), {} tolerated",
                 report.overlaps, profile.talk.max_overlaps
@@ -137,7 +151,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     if silences > 0 {
         deduct(
             "long_silence",
-            w.long_silence * (silences as f64 / 3.0).min(1.0),
+            w.long_silence * (silences as f64 / LONG_SILENCES_FOR_FULL_DEDUCTION).min(MAX_MISS),
             format!(
                 "{silences} silence(s) of {} s or more",
                 profile.talk.long_silence_s
@@ -150,7 +164,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     if report.longest_monologue_s > max {
         deduct(
             "monologue",
-            w.monologue * ((report.longest_monologue_s - max) / max).min(1.0),
+            w.monologue * ((report.longest_monologue_s - max) / max).min(MAX_MISS),
             format!(
                 "longest agent turn {:.0} s (limit {max:.0} s)",
                 report.longest_monologue_s
@@ -160,7 +174,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
 
     let total_off: f64 = deductions.iter().map(|d| d.points).sum();
     Score {
-        total: (100.0 - total_off).round().clamp(0.0, 100.0) as u32,
+        total: (FULL_SCORE - total_off).round().clamp(0.0, FULL_SCORE) as u32,
         deductions,
         not_scored,
     }

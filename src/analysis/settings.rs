@@ -53,8 +53,12 @@ pub const FLOOR_STEP_DB: f32 = 0.1;
 pub const FLOOR_SPEECH_RATE: f32 = 0.1;
 /// Share of frames the noise floor settles above.
 pub const NOISE_QUANTILE: f32 = 0.25;
-/// Frames at the start during which the floor moves eight times faster.
+/// Frames at the start during which the floor moves [`FLOOR_FAST_STEP_FACTOR`] times
+/// faster.
 pub const FLOOR_FAST_FRAMES: u64 = 50;
+/// During its first [`FLOOR_FAST_FRAMES`] a noise floor steps this many times
+/// [`FLOOR_STEP_DB`], so short files get a floor from their first pause.
+pub const FLOOR_FAST_STEP_FACTOR: f32 = 8.0;
 /// Frames below this are digital silence (no line noise at all: a capture before the
 /// call connects, a muted input); the noise floors do not learn from them.
 pub const DIGITAL_SILENCE_DBFS: f32 = -90.0;
@@ -92,7 +96,7 @@ pub const CLEAN_QUIET_RUN_FRAMES: u64 = 3;
 /// goes longer without such a pause has noise of its own (babble, line noise): its voicing
 /// floor is lifted to the quantile of the levels since its first sound, the floor it would
 /// have had if it had started with that sound. On the dev corpus the longest such stretch
-/// of a clean file is 2.72 s.
+/// in a clean recording is 2.72 s.
 pub const CLEAN_PROOF_FRAMES: u64 = 300;
 /// After a voice opening (see [`FLOOR_SEED_VOICED_FRAMES`]), until the stream first falls
 /// to the silence level for [`CLEAN_QUIET_RUN_FRAMES`] (or shows noise of its own), the
@@ -104,6 +108,10 @@ pub const VOICE_OPENING_FLOOR_MARGIN_DB: f32 = 6.0;
 pub const RECENT_MIN_RELEASE_DB: f32 = 0.1;
 /// Levels below this never count as speech.
 pub const ABSOLUTE_SILENCE_DBFS: f32 = -60.0;
+/// The lowest level the front end reports (a mean square of 1e-12, see
+/// [`crate::dsp::power_to_db`]), dBFS: it stands for no level at all (a party without a
+/// channel, or without speech that could echo).
+pub const SILENCE_FLOOR_DBFS: f32 = -120.0;
 /// In a two-channel call, a frame whose level is this far below the other channel's
 /// recent peak is taken as echo of the other party, not speech.
 pub const ECHO_MARGIN_DB: f32 = 12.0;
@@ -130,6 +138,15 @@ pub const MIN_SPEECH_FRAMES: usize = 8;
 pub const UNCONFIRMED_PAUSE_FRAMES: usize = 16;
 /// Median smoothing span of the F0 track (odd).
 pub const F0_MEDIAN_FRAMES: usize = 5;
+/// Inside a voiced stretch, YIN's best candidate is taken for an octave jump when its
+/// period lies further than this from the previous frame's (natural log of the period
+/// ratio, about 35 %; an octave is 0.69) ...
+pub const OCTAVE_JUMP_MIN_LOG_RATIO: f32 = 0.3;
+/// ... and a candidate within this of the previous period (about 16 %) ...
+pub const OCTAVE_JUMP_KEEP_MAX_LOG_RATIO: f32 = 0.15;
+/// ... and at most this much less periodic (normalised difference) is chosen instead:
+/// a voice's F0 glides, it does not jump by an octave from one frame to the next.
+pub const OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS: f32 = 0.15;
 /// A syllable nucleus is a peak of the sonority contour at least this far above the dips
 /// on both sides.
 pub const SYLLABLE_DIP_DB: f32 = 5.0;

@@ -29,12 +29,18 @@ pub const UPSET_LOUDER_DB: f32 = 4.0;
 pub const UPSET_HIGHER: f32 = 0.08;
 /// Talking this much more densely (share of time active, fewer pauses) counts as rushed.
 pub const UPSET_DENSER: f32 = 0.15;
+/// Upset signs need at least this much active speech in the customer's baseline, s ...
+pub const UPSET_MIN_BASELINE_S: f64 = 5.0;
+/// ... and this many active frames of their recent speech (1 s).
+pub const UPSET_MIN_RECENT_FRAMES: usize = 100;
 /// Deliberate pause recommended after an upset customer, s.
 pub const UPSET_PAUSE_S: [f64; 2] = [3.0, 5.0];
 /// An overlap stays the focus cue this long, s.
 pub const OVERLAP_CUE_S: f64 = 3.0;
 /// Strip charts show this much history, s.
 pub const STRIP_S: f64 = 60.0;
+/// Semitones in an octave, for relative bands.
+const SEMITONES_PER_OCTAVE: f64 = 12.0;
 
 /// How the calming band is set for this agent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -335,7 +341,10 @@ impl Coach {
             BandSetting::Hz(b) => Some(b),
             BandSetting::Semitones([lo, hi]) => self.baseline_hz.map(|base| {
                 let base = f64::from(base);
-                [base * 2f64.powf(lo / 12.0), base * 2f64.powf(hi / 12.0)]
+                [
+                    base * 2f64.powf(lo / SEMITONES_PER_OCTAVE),
+                    base * 2f64.powf(hi / SEMITONES_PER_OCTAVE),
+                ]
             }),
         }
     }
@@ -490,7 +499,9 @@ impl Coach {
     }
 
     fn upset_signs(&self) -> UpsetSigns {
-        if self.cust_base_frames < (5.0 / HOP_S) as u64 || self.cust_recent.len() < 100 {
+        if self.cust_base_frames < (UPSET_MIN_BASELINE_S / HOP_S) as u64
+            || self.cust_recent.len() < UPSET_MIN_RECENT_FRAMES
+        {
             return UpsetSigns::default();
         }
         let base_level = (self.cust_base_level_sum / self.cust_base_frames as f64) as f32;
