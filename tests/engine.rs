@@ -462,7 +462,12 @@ fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> 
         .expect("segments")
         .iter()
         .filter(|s| s["speaker"] == "agent")
-        .map(|s| (s["start"].as_f64().unwrap(), s["end"].as_f64().unwrap()))
+        .map(|s| {
+            (
+                s["start"].as_f64().expect("start"),
+                s["end"].as_f64().expect("end"),
+            )
+        })
         .collect();
     frames_after_silence(wav, lead_silence_s)
         .iter()
