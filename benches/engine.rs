@@ -6,32 +6,24 @@
 //! Run: `cargo bench --bench engine`. Throughput is printed as elements/s where one
 //! element is one second of audio (stereo for `call/`), or one frame (for `pitch/`).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{corpus, read_wav};
 use std::hint::black_box;
-use std::path::Path;
 
 use callcoach::analysis::settings::{
     FRAME_LENGTH, MAX_LAG, MIN_LAG, PITCH_WINDOW_LENGTH, YIN_THRESHOLD,
 };
 use callcoach::analysis::{CallAnalyzer, ChannelMap};
-use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use callcoach::dsp::yin::Yin;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pitch_detection::detector::PitchDetector;
 use pitch_detection::detector::yin::YINDetector;
 
+/// A dev-corpus call: rate, channels, interleaved samples.
 fn load(name: &str) -> (u32, usize, Vec<f32>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/dev/calls")
-        .join(name);
-    let mut stream = WavStream::open(&path).expect("corpus call");
-    let info = stream.info().clone();
-    let mut all = Vec::new();
-    let mut block = Vec::new();
-    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
-        all.extend_from_slice(&block);
-    }
-    (info.sample_rate, usize::from(info.channels), all)
+    read_wav(&corpus("dev/calls").join(name))
 }
 
 fn call(c: &mut Criterion) {

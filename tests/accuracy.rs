@@ -2,7 +2,8 @@
 //! reports it. Each bound is a floor the engine has reached: raise it as the engine
 //! improves, never loosen it. docs/accuracy.md lists the targets ("must" and "goal").
 
-use std::path::Path;
+mod common;
+use common::corpus;
 
 use callcoach::eval::Summary;
 
@@ -33,8 +34,8 @@ fn assert_gap_floors(s: &Summary) {
 
 #[test]
 fn dev_corpus_accuracy_floors() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
-    let result = callcoach::eval::evaluate(&corpus).expect("corpus evaluates");
+    let dev = corpus("dev");
+    let result = callcoach::eval::evaluate(&dev).expect("corpus evaluates");
     assert_eq!(result.pitch.len(), 40, "pitch files");
     assert_eq!(result.calls.len(), 12, "calls");
     let s = result.summary();
@@ -85,8 +86,8 @@ fn dev_corpus_accuracy_floors() {
 /// getting worse.
 #[test]
 fn dev_corpus_after_leading_silence() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev");
-    let result = callcoach::eval::evaluate_after_silence(&corpus, 0.2).expect("corpus evaluates");
+    let dev = corpus("dev");
+    let result = callcoach::eval::evaluate_after_silence(&dev, 0.2).expect("corpus evaluates");
     let s = result.summary();
     println!("{}", s.table(&result));
     assert!(

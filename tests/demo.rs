@@ -1,14 +1,15 @@
 //! The bundled demo call (`recordings/demo_call.wav`) against its exact placement labels
 //! (`recordings/demo_call.json`): the run command must show the gaps as designed.
 
-use std::path::Path;
+mod common;
+use common::root;
 
 use callcoach::config::Profile;
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
 
 #[test]
 fn demo_call_gaps_match_their_labels() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings");
+    let dir = root().join("recordings");
     let label: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo_call.json")).expect("labels"))
             .expect("json");

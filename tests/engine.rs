@@ -2,7 +2,7 @@
 //! on a real labelled call.
 
 mod common;
-use common::{labelled_reply_gaps, read_label, read_wav};
+use common::{corpus, labelled_reply_gaps, read_label, read_wav};
 use std::f64::consts::PI;
 use std::path::Path;
 
@@ -260,9 +260,7 @@ fn run_chunked(
 fn results_do_not_depend_on_chunk_size() {
     // A real stereo call at 16 kHz (resampled inside) and a mu-law one at 8 kHz.
     for name in ["c004.wav", "c011.wav"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/corpus/dev/calls")
-            .join(name);
+        let path = corpus("dev/calls").join(name);
         let (rate, channels, samples) = read_wav(&path);
         let (whole, whole_frames) = run_chunked(rate, channels, &samples, &mut || usize::MAX / 4);
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -281,7 +279,7 @@ fn results_do_not_depend_on_chunk_size() {
 fn live_pace_and_gap_events_equal_the_report() {
     // Real calls with overlaps (agent segments that go on after the customer's turn has
     // started), stereo at 8 and 16 kHz and a mono mix.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
+    let dir = corpus("dev/calls");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).expect("corpus calls") {
         let path = entry.expect("entry").path();
@@ -347,7 +345,7 @@ fn live_pace_and_gap_events_equal_the_report() {
 /// level or two false gaps appear within the first 4 s.
 #[test]
 fn leading_digital_silence_does_not_change_the_gaps() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
+    let dir = corpus("dev/calls");
     for (name, idle) in [
         ("c011", 0.0),
         ("c007", 8.0 / 32768.0),
@@ -416,7 +414,7 @@ fn frames_after_silence(wav: &Path, lead_silence_s: f64) -> Vec<FrameOutput> {
 /// corpus, after 3 ms to 0.5 s of silence (on and off the 10 ms frame grid).
 #[test]
 fn hum_after_leading_digital_silence_is_not_voiced() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/pitch");
+    let dir = corpus("dev/pitch");
     let hum_files = ["p007", "p008", "p016", "p030", "p033", "p037"];
     for pad_ms in [0u32, 3, 7, 20, 43, 73, 77, 133, 200, 211, 500] {
         let (mut voiced, mut unvoiced) = (0, 0);
@@ -460,7 +458,12 @@ fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> 
         .expect("segments")
         .iter()
         .filter(|s| s["speaker"] == "agent")
-        .map(|s| (s["start"].as_f64().unwrap(), s["end"].as_f64().unwrap()))
+        .map(|s| {
+            (
+                s["start"].as_f64().expect("start"),
+                s["end"].as_f64().expect("end"),
+            )
+        })
         .collect();
     frames_after_silence(wav, lead_silence_s)
         .iter()
@@ -484,7 +487,7 @@ fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> 
 /// floors lift only after 22 s and 7.7 s).
 #[test]
 fn babble_after_leading_digital_silence_stops_passing_for_voice() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/calls");
+    let dir = corpus("dev/calls");
     let (mut plain_total, mut padded_total) = (0, 0);
     for name in [
         "c000", "c001", "c002", "c004", "c005", "c007", "c009", "c010", "c011",

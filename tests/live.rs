@@ -3,12 +3,13 @@
 //! a failing disk, and a device lost and recovered mid-call.
 
 mod common;
-use common::read_wav;
+use common::{corpus, demo_call, read_label, read_wav, score_jsonl};
+use std::ffi::OsStr;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callcoach::analysis::CallReport;
@@ -26,25 +27,13 @@ use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
 use crossbeam_channel::Sender;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn demo_call() -> PathBuf {
-    root().join("recordings/demo_call.wav")
-}
-
+/// A dev-corpus call and its agent's channel, from its label.
 fn corpus_call(name: &str) -> (PathBuf, usize) {
-    let dir = root().join("../shared/corpus/dev/calls");
-    let label: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("label"),
-    )
-    .expect("label json");
-    let agent = label["channels"]["agent"].as_u64().unwrap_or(0) as usize;
-    (dir.join(format!("{name}.wav")), agent)
+    let wav = corpus(&format!("dev/calls/{name}.wav"));
+    let agent = read_label(&wav)["channels"]["agent"].as_u64().unwrap_or(0) as usize;
+    (wav, agent)
 }
 
-/// Every sample of `path` (interleaved) and its rate.
 fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions {
     let profile = Profile::default();
     PipelineOptions {
@@ -300,23 +289,33 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
         .arg(dir.path().join("events.jsonl"))
         .spawn()
         .expect("callcoach starts");
-    std::thread::sleep(Duration::from_millis(3000));
+    // Killed mid-call, once the recording's header holds 4 s of audio.
+    let readable_frames = |wav: &Path| WavStream::open(wav).map_or(0, |s| s.info().frames);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let wav = loop {
+        let wav = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "wav"));
+        if let Some(wav) = wav
+            && readable_frames(&wav) >= 4 * 8000
+        {
+            break wav;
+        }
+        assert!(Instant::now() < deadline, "no recording holds 4 s of audio");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        child.try_wait().expect("child status").is_none(),
+        "the call was still running when killed"
+    );
     child.kill().expect("SIGKILL");
     let _ = child.wait();
-    let wav = std::fs::read_dir(dir.path())
-        .expect("dir")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "wav"))
-        .expect("a recording was started");
     let source_info = WavStream::open(&demo_call()).expect("demo").info().clone();
     let (_, _, before) = read_wav(&wav);
-    // About 3 s at 4× real time = 12 s of audio, less the last header interval.
     let seconds = before.len() as f64 / 2.0 / 8000.0;
-    assert!(
-        (8.0..14.0).contains(&seconds),
-        "{seconds:.2} s readable after kill -9"
-    );
+    assert!(seconds >= 4.0, "{seconds:.2} s readable after kill -9");
     repair(&wav).expect("repair runs");
     let (_, _, after) = read_wav(&wav);
     assert!(after.len() >= before.len());
@@ -325,7 +324,10 @@ fn a_recording_killed_with_sigkill_stays_readable_and_is_repaired() {
     let mut want = Vec::new();
     src.read_frames(&mut want, after.len() / 2).expect("reads");
     assert_eq!(after, want, "recorded samples equal the source");
-    assert!(after.len() as u64 / 2 <= source_info.frames);
+    assert!(
+        (after.len() as u64 / 2) < source_info.frames,
+        "killed mid-call"
+    );
 }
 
 /// Test input backend: plays the demo call in 10 ms blocks at 8× real time; its first
@@ -373,35 +375,38 @@ impl InputBackend for Scripted {
             Arc::clone(&self.position),
         );
         let (tx, counters, faults) = (blocks.clone(), Arc::clone(counters), faults.clone());
-        let thread = std::thread::spawn(move || {
-            let mut produced = 0;
-            while !stop2.load(Ordering::Relaxed) {
-                let at = position.fetch_add(160, Ordering::SeqCst);
-                if at >= samples.len() {
-                    break;
+        let thread = std::thread::Builder::new()
+            .name("scripted-input".into())
+            .spawn(move || {
+                let mut produced = 0;
+                while !stop2.load(Ordering::Relaxed) {
+                    let at = position.fetch_add(160, Ordering::SeqCst);
+                    if at >= samples.len() {
+                        break;
+                    }
+                    let chunk = &samples[at..(at + 160).min(samples.len())];
+                    hand_over(
+                        chunk,
+                        2,
+                        0,
+                        Instant::now(),
+                        &counters,
+                        |s| s,
+                        |b| tx.send(b).is_ok(),
+                    );
+                    produced += 1;
+                    if n == 0 && produced == 100 {
+                        let _ = faults.send(Fault {
+                            source: 0,
+                            fatal: true,
+                            message: "The requested device is no longer available".into(),
+                        });
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_micros(1250));
                 }
-                let chunk = &samples[at..(at + 160).min(samples.len())];
-                hand_over(
-                    chunk,
-                    2,
-                    0,
-                    Instant::now(),
-                    &counters,
-                    |s| s,
-                    |b| tx.send(b).is_ok(),
-                );
-                produced += 1;
-                if n == 0 && produced == 100 {
-                    let _ = faults.send(Fault {
-                        source: 0,
-                        fatal: true,
-                        message: "The requested device is no longer available".into(),
-                    });
-                    return;
-                }
-                std::thread::sleep(Duration::from_micros(1250));
-            }
-        });
+            })
+            .map_err(|e| format!("cannot start the scripted input: {e}"))?;
         Ok((
             ScriptedHandle {
                 stop,
@@ -432,7 +437,6 @@ fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
         opens: Arc::new(AtomicUsize::new(0)),
     };
     let opens = Arc::clone(&backend.opens);
-    let states = Arc::new(Mutex::new(Vec::<SourceState>::new()));
     let mut p = LivePipeline::start_with(
         options(
             SourceChoice::Capture(CaptureSpec::Single {
@@ -445,36 +449,35 @@ fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
         Arc::new(|| {}),
     )
     .expect("starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut lost_message = None;
-    loop {
-        let snap = p.session().snapshot();
-        let state = snap.source.state.clone();
-        if let SourceState::Lost { message } = &state {
-            lost_message.get_or_insert_with(|| message.clone());
-        }
-        {
-            let mut st = states.lock().expect("lock");
-            if st.last() != Some(&state) {
-                st.push(state);
-            }
-        }
-        if snap.gauges.now_s >= 60.0 || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    // Stream time only grows; the wall-clock limit only keeps a broken build from hanging.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while p.session().snapshot().gauges.now_s < 60.0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
     let end = p.stop().expect("ends");
-    let message = lost_message.expect("the loss was reported");
-    assert!(message.contains("no longer available"), "{message}");
-    let seen = states.lock().expect("lock").clone();
-    let lost_at = seen
-        .iter()
-        .position(|s| matches!(s, SourceState::Lost { .. }))
-        .expect("lost");
-    assert!(
-        seen[lost_at..].contains(&SourceState::Running),
-        "capture resumed: {seen:?}"
+    // Every state the source went through, from the session's log of state changes.
+    let changes = p.session().source_changes();
+    assert_eq!(
+        changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        (0..changes.len() as u64).collect::<Vec<_>>(),
+        "no change left out: {changes:?}"
+    );
+    let lost = "input lost: The requested device is no longer available; waiting for it to return";
+    assert_eq!(
+        changes.into_iter().map(|c| c.state).collect::<Vec<_>>(),
+        vec![
+            SourceState::Starting,
+            SourceState::Running,
+            SourceState::Lost {
+                message: lost.into()
+            },
+            SourceState::Lost {
+                message: format!("{lost} (last try: no such device)")
+            },
+            SourceState::Running,
+            SourceState::Ended,
+        ],
+        "lost, two failed reopens, back, ended at stop"
     );
     assert_eq!(
         opens.load(Ordering::SeqCst),
@@ -502,14 +505,13 @@ fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
         .status()
         .expect("runs");
     assert!(status.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(["score", "--format", "jsonl", "--agent-channel"])
-        .arg(agent.to_string())
-        .arg(&path)
-        .output()
-        .expect("score runs");
-    let record: CallRecord = serde_json::from_slice(&out.stdout).expect("score json");
-    let report = record.report.expect("scored");
+    let records: Vec<CallRecord> = score_jsonl([
+        OsStr::new("--agent-channel"),
+        OsStr::new(&agent.to_string()),
+        path.as_os_str(),
+    ]);
+    assert_eq!(records.len(), 1, "one record");
+    let report = records[0].report.clone().expect("scored");
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&events)
         .expect("events")
         .lines()
@@ -567,7 +569,7 @@ fn an_unfinished_recording_of_an_earlier_run_is_repaired_when_recording_starts()
 
 #[test]
 fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
-    use callcoach::live::session::{Session, SessionConfig};
+    use callcoach::live::session::{Session, SessionConfig, shared_status};
     use callcoach::live::snapshot::SourceStatus;
     // The two parties of a corpus call arrive as two mono inputs, in blocks of
     // different sizes (two devices with their own callbacks).
@@ -579,13 +581,13 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
         .unzip();
     let (tx, rx) = crossbeam_channel::bounded(64);
     let counters = FlowCounters::new();
-    let status = Arc::new(Mutex::new(SourceStatus {
+    let status = shared_status(SourceStatus {
         label: "pair".into(),
         sample_rate: rate,
         channels: 2,
         has_customer: true,
         state: SourceState::Running,
-    }));
+    });
     let profile = Profile::default();
     let session = Session::start(
         SessionConfig {

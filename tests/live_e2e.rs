@@ -14,11 +14,11 @@
 //! one offset for the whole call. Needs pulseaudio, pulseaudio-utils and
 //! libasound2-plugins (`.ci/test` installs them).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{labelled_reply_gaps, read_label, read_wav};
+use common::{corpus, labelled_reply_gaps, read_label, read_wav, shared};
 
 use callcoach::config::Profile;
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
@@ -26,10 +26,6 @@ use callcoach::pipeline::{AnalyseOptions, analyse_file};
 const CALL: &str = "c011";
 /// A detected gap matches a labelled one when both ends are this close, s (as in eval).
 const MATCH_S: f64 = 0.5;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Both channels summed, at 8 kHz (taking every n-th sample of a 48 kHz file is enough
 /// to align two copies of the same call).
@@ -116,16 +112,20 @@ fn p95(sorted: &[f64]) -> f64 {
 
 #[test]
 fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
-    let call = root().join(format!("../shared/corpus/dev/calls/{CALL}.wav"));
+    let call = corpus(&format!("dev/calls/{CALL}.wav"));
     let label = read_label(&call);
     let labels = labelled_reply_gaps(&label);
     let duration = label["duration_s"].as_f64().expect("duration");
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
     let rec = dir.path().join("rec");
+    // The call is played once capture runs: the recording is created when the analysis
+    // thread starts, after the input has opened.
     let script = format!(
         "'{bin}' live --headless --seconds {secs} --events '{ev}' --record '{rec}' 2>'{err}' & \
-         sleep 2; paplay --latency-msec=200 '{call}'; wait",
+         live=$!; \
+         while kill -0 $live 2>/dev/null && ! ls '{rec}'/*.wav >/dev/null 2>&1; do sleep 0.05; done; \
+         paplay --latency-msec=200 '{call}'; wait $live",
         bin = env!("CARGO_BIN_EXE_callcoach"),
         secs = duration + 5.0,
         ev = events.display(),
@@ -133,7 +133,7 @@ fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
         err = dir.path().join("stderr.txt").display(),
         call = call.display(),
     );
-    let status = Command::new(root().join("../shared/tools/with-virtual-audio.sh"))
+    let status = Command::new(shared().join("tools/with-virtual-audio.sh"))
         .args(["bash", "-c", &script])
         .status()
         .expect("with-virtual-audio.sh runs");
@@ -180,7 +180,7 @@ fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
     // local offset of the second before the customer's end and the second after the
     // agent's start (the sound server may drop or insert audio during the call).
     let (rec8, src8) = (mix_at_8k(&wav), mix_at_8k(&call));
-    let mut guess = local_offset_s(&rec8, &src8, (labels[0].0 - 1.0).max(0.0), 2.0, 2.5);
+    let mut guess = local_offset_s(&rec8, &src8, (labels[0].0 - 1.0).max(0.0), 1.0, 2.5);
     let first = guess;
     let mapped: Vec<(f64, f64)> = labels
         .iter()

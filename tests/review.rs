@@ -3,7 +3,7 @@
 //! and the CSV hold every gap, note and event; every format the engine reads opens.
 
 mod common;
-use common::MemoryStorage;
+use common::{MemoryStorage, corpus, demo_call, score_jsonl};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32};
@@ -21,21 +21,11 @@ use callcoach::review::load::{self, LoadError, LoadJob, LoadRequest};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/demo_call.wav")
-}
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/dev/calls")
-        .join(name)
-}
-
 /// A copy of the demo call in a temporary folder, so notes and reports are written there.
 fn demo_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("demo_call.wav");
-    std::fs::copy(demo(), &path).expect("copy demo");
+    std::fs::copy(demo_call(), &path).expect("copy demo");
     (dir, path)
 }
 
@@ -45,16 +35,11 @@ fn engine(path: &Path) -> CallReport {
         .report
 }
 
-/// `callcoach score --format jsonl FILE`, from the real binary.
+/// `callcoach score --format jsonl FILE`, from the real binary: its one record.
 fn score_cli(path: &Path) -> CallRecord {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(["score", "--format", "jsonl", "--quiet"])
-        .arg(path)
-        .output()
-        .expect("run callcoach score");
-    assert!(out.status.success(), "{out:?}");
-    let line = String::from_utf8(out.stdout).expect("utf8");
-    serde_json::from_str(line.trim()).expect("one JSON record")
+    let mut records: Vec<CallRecord> = score_jsonl([path]);
+    assert_eq!(records.len(), 1, "one record");
+    records.remove(0)
 }
 
 fn harness(file: &Path) -> Harness<'static, ReviewView> {
@@ -310,10 +295,10 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
     // Real corpus calls: mu-law, A-law, PCM 8 and 16 kHz, mono.
     let mut files: Vec<PathBuf> = ["c011.wav", "c007.wav", "c001.wav", "c004.wav", "c003.wav"]
         .iter()
-        .map(|n| corpus(n))
+        .map(|n| corpus("dev/calls").join(n))
         .collect();
     // The demo call as float32, and as 48 kHz 16-bit PCM (each sample held 6 times).
-    let (_, _, samples) = common::read_wav(&demo());
+    let (_, _, samples) = common::read_wav(&demo_call());
     let float = dir.path().join("float.wav");
     let spec = hound::WavSpec {
         channels: 2,
@@ -361,9 +346,9 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
         assert_eq!(call.report.reply_gaps_measured, stereo);
     }
     // The agent channel chosen in the view reaches the engine.
-    let swapped = load_direct(&corpus("c011.wav"), Some(1)).expect("loads");
+    let swapped = load_direct(&corpus("dev/calls/c011.wav"), Some(1)).expect("loads");
     let want = analyse_file(
-        &corpus("c011.wav"),
+        &corpus("dev/calls/c011.wav"),
         &Profile::default(),
         &AnalyseOptions {
             agent_channel: Some(1),
@@ -376,7 +361,7 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
     assert_eq!(swapped.report, want);
     assert_eq!(swapped.agent_channel, 1);
     assert!(matches!(
-        load_direct(&corpus("c011.wav"), Some(5)),
+        load_direct(&corpus("dev/calls/c011.wav"), Some(5)),
         Err(LoadError::Analyse(_))
     ));
 }
@@ -387,7 +372,7 @@ fn opening_can_be_cancelled() {
     let progress = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
     let r = load::load(
         &LoadRequest {
-            path: corpus("c005.wav"),
+            path: corpus("dev/calls/c005.wav"),
             profile: Profile::default(),
             agent_channel: None,
         },
@@ -397,80 +382,9 @@ fn opening_can_be_cancelled() {
     assert!(matches!(r, Err(LoadError::Cancelled(_))), "{r:?}");
 }
 
-/// A two-hour stereo 8 kHz mu-law call (the demo call repeated), written to a temporary
-/// folder: how long it takes to open and to draw a frame. Run with
-/// `cargo test --release --test review -- --ignored --nocapture`.
-#[test]
-#[ignore = "builds a 115 MB file; a measurement for README"]
-fn two_hour_call_opens_and_draws_quickly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let long = dir.path().join("two_hours.wav");
-    let mut stream = WavStream::open(&demo()).expect("open demo");
-    let mut one = Vec::new();
-    let mut block = Vec::new();
-    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
-        one.extend(block.iter().map(|s| (s * 32767.0) as i16));
-    }
-    let target = 2 * 3600 * 8000 * 2;
-    let mut all = Vec::with_capacity(target);
-    while all.len() < target {
-        let n = (target - all.len()).min(one.len());
-        all.extend_from_slice(&one[..n]);
-    }
-    write_g711(&long, 8000, 2, Encoding::MuLaw, &all).expect("write");
-    drop(all);
-
-    let t = Instant::now();
-    let call = load_direct(&long, None).expect("loads");
-    let open_s = t.elapsed().as_secs_f64();
-    let pyramid_bytes: usize = call.waveform.iter().flatten().map(|p| p.bytes()).sum();
-    println!(
-        "2 h call: opened in {open_s:.2} s (analysis {:.2} s, waveform+audio decode {:.2} s in parallel); {} reply gaps; pyramid {:.1} MB, {} levels; playback buffer {:.0} MB; pitch points {}",
-        call.timings.analysis_s,
-        call.timings.decode_s,
-        call.report.reply_gaps.len(),
-        pyramid_bytes as f64 / 1e6,
-        call.waveform[0].as_ref().map_or(0, |p| p.levels()),
-        call.audio.samples.len() as f64 / 1e6,
-        call.pitch.len()
-    );
-    drop(call);
-
-    let mut h = harness(&long);
-    let mut worst: f64 = 0.0;
-    let mut total = 0.0;
-    let frames = 20;
-    for _ in 0..frames {
-        let t = Instant::now();
-        h.step();
-        let dt = t.elapsed().as_secs_f64() * 1000.0;
-        worst = worst.max(dt);
-        total += dt;
-    }
-    println!(
-        "2 h call, whole call in view: frame {:.1} ms mean, {worst:.1} ms worst (lanes {:.1} ms)",
-        total / f64::from(frames),
-        h.state().last_lanes_ms()
-    );
-    // Zoomed in on an event in the middle (what a click in the event list does).
-    h.state_mut().seek(3600.0);
-    h.key_press(egui::Key::N);
-    h.run_steps(3);
-    assert!(h.state().playhead_s() > 3600.0);
-    let t = Instant::now();
-    for _ in 0..frames {
-        h.step();
-    }
-    println!(
-        "2 h call, zoomed on an event: frame {:.1} ms mean (lanes {:.1} ms)",
-        t.elapsed().as_secs_f64() * 1000.0 / f64::from(frames),
-        h.state().last_lanes_ms()
-    );
-}
-
 #[test]
 fn the_progress_hook_observes_without_changing_results() {
-    let path = corpus("c009.wav");
+    let path = corpus("dev/calls/c009.wav");
     let plain = engine(&path);
     let calls = Arc::new(AtomicU32::new(0));
     let last = Arc::new(std::sync::Mutex::new(0.0f64));
@@ -558,7 +472,7 @@ fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
     // Twenty minutes of the demo call: long enough to cancel while it is analysed.
     let dir = tempfile::tempdir().expect("tempdir");
     let long = dir.path().join("twenty_minutes.wav");
-    let mut stream = WavStream::open(&demo()).expect("open demo");
+    let mut stream = WavStream::open(&demo_call()).expect("open demo");
     let mut one = Vec::new();
     let mut block = Vec::new();
     while stream.read_frames(&mut block, 4096).expect("read") > 0 {
@@ -756,7 +670,7 @@ fn css_value(
 
 #[test]
 fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
-    let call = load_direct(&demo(), None).expect("loads");
+    let call = load_direct(&demo_call(), None).expect("loads");
     let profile = Profile::default();
     let events = events::collect(&call.report, &profile, &[]);
     let html = export::html_report(&call, &profile, &[], &events);
@@ -825,7 +739,7 @@ fn without_a_native_dialog_open_browses_folders_and_opens_a_wav() {
     let calls = dir.path().join("calls");
     std::fs::create_dir(&calls).expect("mkdir");
     let wav = calls.join("Monday.WAV");
-    std::fs::copy(demo(), &wav).expect("copy");
+    std::fs::copy(demo_call(), &wav).expect("copy");
     std::fs::write(calls.join("readme.txt"), b"not a call").expect("write");
     let ctx = egui::Context::default();
     let mut view = ReviewView::new(&ctx, None, Profile::default(), None);

@@ -11,9 +11,8 @@
 //! Needs pulseaudio and pulseaudio-utils (`.ci/test` installs them).
 
 mod common;
-use common::read_wav;
+use common::{demo_call, read_wav, shared};
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,10 +33,6 @@ const REC_RATE: f64 = 48_000.0;
 const AGENT_FROM_S: f64 = 26.5;
 const CUSTOMER_FROM_S: f64 = 34.5;
 const FIXTURE_S: f64 = 3.0;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Interleaved samples, and (read instant, frames received so far) per read.
 type Received = (Vec<f32>, Vec<(Instant, usize)>);
@@ -68,27 +63,30 @@ impl Recorder {
         let mut out = child.stdout.take().expect("stdout");
         let data = Arc::new(Mutex::new((Vec::new(), Vec::new())));
         let shared = Arc::clone(&data);
-        let reader = std::thread::spawn(move || {
-            let mut buf = vec![0u8; 4096];
-            let mut pending: Vec<u8> = Vec::new();
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
+        let reader = std::thread::Builder::new()
+            .name("parec-reader".into())
+            .spawn(move || {
+                let mut buf = vec![0u8; 4096];
+                let mut pending: Vec<u8> = Vec::new();
+                while let Ok(n) = out.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let now = Instant::now();
+                    pending.extend_from_slice(&buf[..n]);
+                    let whole = pending.len() / 4 * 4;
+                    let mut d = shared.lock().expect("lock");
+                    d.0.extend(
+                        pending[..whole]
+                            .chunks_exact(4)
+                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    );
+                    pending.drain(..whole);
+                    let frames = d.0.len() / 2;
+                    d.1.push((now, frames));
                 }
-                let now = Instant::now();
-                pending.extend_from_slice(&buf[..n]);
-                let whole = pending.len() / 4 * 4;
-                let mut d = shared.lock().expect("lock");
-                d.0.extend(
-                    pending[..whole]
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                );
-                pending.drain(..whole);
-                let frames = d.0.len() / 2;
-                d.1.push((now, frames));
-            }
-        });
+            })
+            .expect("reader thread starts");
         Self {
             child,
             reader: Some(reader),
@@ -102,6 +100,29 @@ impl Recorder {
         let limit = Instant::now() + Duration::from_secs(10);
         while self.data.lock().expect("lock").1.is_empty() {
             assert!(Instant::now() < limit, "parec records nothing");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until the sink has emitted `silence_s` of digital silence (exact zeros on both
+    /// channels) after `since`: what the player had queued has played out. The fixture's
+    /// own pauses hold at most 37 ms of exact zeros (74 ms at half speed).
+    fn wait_silent_after(&self, since: Instant, silence_s: f64) {
+        let silence = (silence_s * REC_RATE) as usize * 2;
+        let limit = Instant::now() + Duration::from_secs(10);
+        loop {
+            {
+                let d = self.data.lock().expect("lock");
+                let from = d.1.iter().take_while(|(t, _)| *t <= since).last();
+                let from = from.map_or(0, |(_, frames)| frames * 2);
+                let after = &d.0[from.min(d.0.len())..];
+                if after.len() >= silence
+                    && after[after.len() - silence..].iter().all(|v| *v == 0.0)
+                {
+                    return;
+                }
+            }
+            assert!(Instant::now() < limit, "playback never fell silent");
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -242,7 +263,7 @@ struct Measured {
 fn review_player_is_heard_through_pulseaudio() {
     if std::env::var_os(INNER).is_none() {
         let exe = std::env::current_exe().expect("test binary");
-        let status = Command::new(root().join("../shared/tools/with-virtual-audio.sh"))
+        let status = Command::new(shared().join("tools/with-virtual-audio.sh"))
             .arg("env")
             .arg(format!("{INNER}=1"))
             .arg(exe)
@@ -264,7 +285,7 @@ fn inner() {
     // The fixture: stereo 8 kHz mu-law, as telephony systems record.
     let dir = tempfile::tempdir().expect("tempdir");
     let fixture = dir.path().join("overtalk.wav");
-    let (rate, ch, demo) = read_wav(&root().join("recordings/demo_call.wav"));
+    let (rate, ch, demo) = read_wav(&demo_call());
     assert_eq!(ch, 2);
     let frame = |s: f64| (s * f64::from(rate)) as usize;
     let pcm: Vec<i16> = (0..frame(FIXTURE_S))
@@ -328,7 +349,7 @@ fn inner() {
             std::thread::sleep(Duration::from_millis(5));
         }
         // The end of the call stops the player; what is queued still plays out.
-        std::thread::sleep(Duration::from_millis(400));
+        recorder.wait_silent_after(Instant::now(), 0.2);
         run.ended = Some(Instant::now());
     }
     let (left, right, t0) = recorder.stop();

@@ -179,3 +179,289 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         not_scored,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::report::{AgentReport, ReplyGap, Silence};
+
+    /// A stereo call that meets every target of the default profile: 60 % of the voiced
+    /// time in band, 3 of 4 replies in the window, 3.5 pace changes per 45 s over 30 s of
+    /// talk, 2 overlaps, no long silence, a 60 s longest turn.
+    fn on_target() -> CallReport {
+        let gap = |gap_s: f64, verdict: Verdict| ReplyGap {
+            customer_end: 10.0,
+            agent_start: 10.0 + gap_s,
+            gap_s,
+            verdict,
+        };
+        CallReport {
+            duration_s: 120.0,
+            layout: "stereo".into(),
+            agent: AgentReport {
+                talk_s: 30.0,
+                voiced_s: 20.0,
+                median_f0_hz: Some(110.0),
+                band_hz: [100.0, 120.0],
+                frac_voiced_in_band: Some(0.6),
+                syllables_per_s: Some(4.0),
+                pace: Vec::new(),
+                pace_changes: Vec::new(),
+                pace_changes_per_45s: Some(3.5),
+            },
+            customer: None,
+            segments: Vec::new(),
+            turns: Vec::new(),
+            reply_gaps: vec![
+                gap(1.0, Verdict::InWindow),
+                gap(0.8, Verdict::InWindow),
+                gap(1.2, Verdict::InWindow),
+                gap(2.0, Verdict::Late),
+            ],
+            reply_gaps_measured: true,
+            overlaps: 2,
+            long_silences: Vec::new(),
+            longest_monologue_s: 60.0,
+            score: Score {
+                total: 0,
+                deductions: Vec::new(),
+                not_scored: Vec::new(),
+            },
+            notes: Vec::new(),
+        }
+    }
+
+    /// The rule's JSON name (the rule may be a string or an enum).
+    fn rule_name(d: &Deduction) -> String {
+        serde_json::to_value(&d.rule)
+            .expect("a rule serialises")
+            .as_str()
+            .expect("a rule is a string in JSON")
+            .to_string()
+    }
+
+    /// Each deduction as (rule, points), in order.
+    fn deducted(s: &Score) -> Vec<(String, f64)> {
+        s.deductions
+            .iter()
+            .map(|d| (rule_name(d), d.points))
+            .collect()
+    }
+
+    /// Each rule not scored as (rule, why), in order.
+    fn unscored(s: &Score) -> Vec<(String, String)> {
+        s.not_scored
+            .iter()
+            .map(|d| (rule_name(d), d.why.clone()))
+            .collect()
+    }
+
+    fn score(report: &CallReport) -> Score {
+        score_call(report, &Profile::default())
+    }
+
+    fn one(rule: &str, points: f64) -> Vec<(String, f64)> {
+        vec![(rule.to_string(), points)]
+    }
+
+    #[test]
+    fn a_call_on_every_target_scores_100_with_nothing_left_out() {
+        let s = score(&on_target());
+        assert_eq!(s.total, 100);
+        assert!(s.deductions.is_empty(), "{:?}", s.deductions);
+        assert!(s.not_scored.is_empty(), "{:?}", s.not_scored);
+    }
+
+    #[test]
+    fn pitch_loses_its_weight_in_proportion_to_the_shortfall() {
+        // 25 × (0.6 − frac) / 0.6, to 0.1 point.
+        for (frac, points, total) in [(0.3, 12.5, 88), (0.5, 4.2, 96), (0.0, 25.0, 75)] {
+            let mut r = on_target();
+            r.agent.frac_voiced_in_band = Some(frac);
+            let s = score(&r);
+            assert_eq!(deducted(&s), one("pitch", points), "in band {frac}");
+            assert_eq!(s.total, total, "in band {frac}");
+        }
+        let mut r = on_target();
+        r.agent.frac_voiced_in_band = Some(0.3);
+        assert_eq!(
+            score(&r).deductions[0].why,
+            "30 % of the agent's voiced time was in the 100-120 Hz band (target 60 %); \
+             median F0 110 Hz"
+        );
+        r.agent.frac_voiced_in_band = Some(0.9);
+        assert!(score(&r).deductions.is_empty(), "above the target");
+    }
+
+    #[test]
+    fn reply_gaps_lose_their_weight_in_proportion_to_the_shortfall() {
+        // 30 × (0.75 − in window / gaps) / 0.75.
+        let mut r = on_target();
+        r.reply_gaps[0].verdict = Verdict::Overlap;
+        r.reply_gaps[1].verdict = Verdict::Early;
+        let s = score(&r);
+        assert_eq!(deducted(&s), one("reply_gap", 20.0), "1 of 4 in the window");
+        assert_eq!(s.total, 80);
+        assert_eq!(
+            s.deductions[0].why,
+            "1 of 4 replies came 0.8-1.2 s after the customer (target 75 %); \
+             1 overlapping, 1 early, 1 late"
+        );
+        let mut r = on_target();
+        r.reply_gaps[0].verdict = Verdict::Late;
+        assert_eq!(deducted(&score(&r)), one("reply_gap", 10.0), "2 of 4");
+        for g in &mut r.reply_gaps {
+            g.verdict = Verdict::Late;
+        }
+        assert_eq!(deducted(&score(&r)), one("reply_gap", 30.0), "none of 4");
+    }
+
+    #[test]
+    fn pace_loses_its_weight_in_proportion_outside_the_range_up_to_the_weight() {
+        // Below 3: 15 × (3 − rate) / 3; above 4: 15 × min((rate − 4) / 4, 1).
+        for (rate, points) in [
+            (1.5, 7.5),
+            (0.0, 15.0),
+            (6.0, 7.5),
+            (8.0, 15.0),
+            (12.0, 15.0),
+        ] {
+            let mut r = on_target();
+            r.agent.pace_changes_per_45s = Some(rate);
+            assert_eq!(deducted(&score(&r)), one("pace", points), "{rate} per 45 s");
+        }
+        for rate in [3.0, 4.0] {
+            let mut r = on_target();
+            r.agent.pace_changes_per_45s = Some(rate);
+            assert!(
+                score(&r).deductions.is_empty(),
+                "{rate} per 45 s is in range"
+            );
+        }
+    }
+
+    #[test]
+    fn overlaps_past_the_tolerated_take_a_fifth_of_the_weight_each_up_to_the_weight() {
+        for (overlaps, points) in [(3, 2.0), (5, 6.0), (7, 10.0), (40, 10.0)] {
+            let mut r = on_target();
+            r.overlaps = overlaps;
+            assert_eq!(deducted(&score(&r)), one("overlaps", points), "{overlaps}");
+        }
+    }
+
+    #[test]
+    fn long_silences_take_a_third_of_the_weight_each_up_to_the_weight() {
+        for (n, points) in [(1, 3.3), (2, 6.7), (3, 10.0), (9, 10.0)] {
+            let mut r = on_target();
+            r.long_silences = (0..n)
+                .map(|k| Silence {
+                    start: f64::from(k) * 10.0,
+                    end: f64::from(k) * 10.0 + 6.0,
+                })
+                .collect();
+            let s = score(&r);
+            assert_eq!(deducted(&s), one("long_silence", points), "{n} silences");
+        }
+    }
+
+    #[test]
+    fn a_monologue_loses_its_weight_in_proportion_to_the_excess_up_to_the_weight() {
+        // 10 × min((longest − 60) / 60, 1); under 0.05 point rounds to nothing.
+        for (longest_s, points) in [(75.0, 2.5), (90.0, 5.0), (120.0, 10.0), (600.0, 10.0)] {
+            let mut r = on_target();
+            r.longest_monologue_s = longest_s;
+            assert_eq!(
+                deducted(&score(&r)),
+                one("monologue", points),
+                "{longest_s} s"
+            );
+        }
+        let mut r = on_target();
+        r.longest_monologue_s = 60.1;
+        let s = score(&r);
+        assert!(s.deductions.is_empty(), "0.017 point: {:?}", s.deductions);
+        assert_eq!(s.total, 100);
+    }
+
+    #[test]
+    fn every_rule_at_its_worst_takes_the_total_to_0_and_never_below() {
+        let mut r = on_target();
+        r.agent.frac_voiced_in_band = Some(0.0);
+        for g in &mut r.reply_gaps {
+            g.verdict = Verdict::Overlap;
+        }
+        r.agent.pace_changes_per_45s = Some(0.0);
+        r.overlaps = 100;
+        r.long_silences = vec![
+            Silence {
+                start: 0.0,
+                end: 6.0
+            };
+            3
+        ];
+        r.longest_monologue_s = 1000.0;
+        let s = score(&r);
+        let want: Vec<(String, f64)> = [
+            ("pitch", 25.0),
+            ("reply_gap", 30.0),
+            ("pace", 15.0),
+            ("overlaps", 10.0),
+            ("long_silence", 10.0),
+            ("monologue", 10.0),
+        ]
+        .iter()
+        .map(|(rule, points)| (rule.to_string(), *points))
+        .collect();
+        assert_eq!(deducted(&s), want);
+        assert_eq!(s.total, 0);
+        // Weights that add up to more than 100 still leave 0, not less.
+        let mut heavy = Profile::default();
+        heavy.score.pitch = 90.0;
+        assert_eq!(score_call(&r, &heavy).total, 0);
+    }
+
+    #[test]
+    fn rules_that_cannot_be_judged_are_listed_with_the_reason_and_cost_nothing() {
+        // No voiced agent speech, a mono call, 19.9 s of agent talk.
+        let mut r = on_target();
+        r.agent.frac_voiced_in_band = None;
+        r.reply_gaps_measured = false;
+        r.reply_gaps.clear();
+        r.agent.talk_s = 19.9;
+        let s = score(&r);
+        assert_eq!(s.total, 100);
+        assert!(s.deductions.is_empty());
+        let want: Vec<(String, String)> = [
+            ("pitch", "no voiced agent speech"),
+            ("reply_gap", "mono recording: reply gaps need two channels"),
+            (
+                "pace",
+                "less than 20 s of agent talk: too little to judge pace changes",
+            ),
+        ]
+        .iter()
+        .map(|(rule, why)| (rule.to_string(), why.to_string()))
+        .collect();
+        assert_eq!(unscored(&s), want);
+        assert!(s.not_scored.iter().all(|d| d.points == 0.0));
+        // Two channels but no customer turn answered; pace without a rate.
+        let mut r = on_target();
+        r.reply_gaps.clear();
+        r.agent.pace_changes_per_45s = None;
+        let s = score(&r);
+        assert_eq!(s.total, 100);
+        assert_eq!(
+            unscored(&s),
+            vec![
+                (
+                    "reply_gap".to_string(),
+                    "no customer turn was answered by the agent".to_string()
+                ),
+                (
+                    "pace".to_string(),
+                    "less than 20 s of agent talk: too little to judge pace changes".to_string()
+                ),
+            ]
+        );
+    }
+}

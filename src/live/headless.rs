@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
-use super::session::SessionEnd;
+use super::session::{SessionEnd, StateChange};
 use super::snapshot::SourceState;
 
 /// Options of a headless run.
@@ -38,7 +38,9 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
     let mut pipeline = LivePipeline::start(options.pipeline.clone(), Arc::new(|| {}))
         .map_err(anyhow::Error::msg)?;
     let started = Instant::now();
-    let mut last_state = None;
+    // Every state change is reported, from the session's log (a device lost and back
+    // between two looks at the snapshot is still reported).
+    let mut last_change: Option<StateChange> = None;
     let write_events = |out: &mut Box<dyn Write>, pipeline: &LivePipeline| -> Result<()> {
         for e in pipeline.session().events().try_iter() {
             serde_json::to_writer(&mut *out, &e)?;
@@ -50,15 +52,27 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
     loop {
         std::thread::sleep(Duration::from_millis(20));
         write_events(&mut out, &pipeline).context("cannot write the events")?;
-        let state = pipeline.session().snapshot().source.state;
-        if last_state.as_ref() != Some(&state) {
-            if let SourceState::Lost { message } | SourceState::Failed { message } = &state {
-                eprintln!("callcoach: {message}");
+        for change in pipeline.session().source_changes() {
+            if last_change
+                .as_ref()
+                .is_some_and(|last| change.seq <= last.seq)
+            {
+                continue;
             }
-            if matches!(state, SourceState::Running) && last_state.is_some() {
-                eprintln!("callcoach: input is back; capture goes on");
+            match &change.state {
+                SourceState::Lost { message } | SourceState::Failed { message } => {
+                    eprintln!("callcoach: {message}");
+                }
+                SourceState::Running
+                    if last_change
+                        .as_ref()
+                        .is_some_and(|last| matches!(last.state, SourceState::Lost { .. })) =>
+                {
+                    eprintln!("callcoach: input is back; capture goes on");
+                }
+                _ => {}
             }
-            last_state = Some(state);
+            last_change = Some(change);
         }
         let timed_out = options
             .seconds

@@ -2,14 +2,14 @@
 //! and the analysis [`Session`] reading it. Shared by the window and `live --headless`.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::config::Profile;
 
 use super::capture::{Capture, CaptureSpec, CpalBackend, InputBackend};
 use super::coach::BandSetting;
 use super::demo::{DemoSource, Pace};
-use super::session::{Repaint, Session, SessionConfig, SessionEnd, SharedStatus};
+use super::session::{Repaint, Session, SessionConfig, SessionEnd, shared_status};
 use super::snapshot::{SourceState, SourceStatus};
 use super::{FlowCounters, QUEUE_BLOCKS};
 
@@ -68,13 +68,13 @@ impl LivePipeline {
     ) -> Result<Self, String> {
         let (tx, rx) = crossbeam_channel::bounded(QUEUE_BLOCKS);
         let counters = FlowCounters::new();
-        let status: SharedStatus = Arc::new(Mutex::new(SourceStatus {
+        let status = shared_status(SourceStatus {
             label: String::new(),
             sample_rate: 0,
             channels: 0,
             has_customer: false,
             state: SourceState::Starting,
-        }));
+        });
         let (source, layout) = match &options.source {
             SourceChoice::Capture(spec) => {
                 let (c, layout) = Capture::start(

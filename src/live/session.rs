@@ -131,12 +131,100 @@ pub struct SessionEnd {
 pub struct Session {
     snapshot: Arc<Mutex<LiveSnapshot>>,
     events: Receiver<PublishedEvent>,
+    status: SharedStatus,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Result<SessionEnd, String>>>,
 }
 
+/// State changes of the source kept in a [`StatusLog`], the newest last.
+pub const SOURCE_LOG_LEN: usize = 64;
+
+/// One change of the source's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChange {
+    /// Place in the call's sequence of changes, from 0 (the state the source started in).
+    pub seq: u64,
+    /// The state entered.
+    pub state: SourceState,
+}
+
+/// The source's status and the last [`SOURCE_LOG_LEN`] changes of its state. Written by
+/// the thread that runs the source (capture supervisor or demo player) and by the
+/// analysis thread at the end of the call, never by the audio callback. A state held for
+/// less than a snapshot interval (a device lost and back within milliseconds) is still
+/// in the log.
+#[derive(Debug)]
+pub struct StatusLog {
+    status: SourceStatus,
+    changes: VecDeque<StateChange>,
+    next_seq: u64,
+}
+
+impl StatusLog {
+    fn record(&mut self) {
+        if self.changes.len() >= SOURCE_LOG_LEN {
+            self.changes.pop_front();
+        }
+        self.changes.push_back(StateChange {
+            seq: self.next_seq,
+            state: self.status.state.clone(),
+        });
+        self.next_seq += 1;
+    }
+}
+
 /// Shared source status, written by the source's supervisor thread.
-pub type SharedStatus = Arc<Mutex<SourceStatus>>;
+pub type SharedStatus = Arc<Mutex<StatusLog>>;
+
+/// A shared status starting as `status`; its state is the first entry of the log.
+pub fn shared_status(status: SourceStatus) -> SharedStatus {
+    let mut log = StatusLog {
+        status,
+        changes: VecDeque::with_capacity(SOURCE_LOG_LEN),
+        next_seq: 0,
+    };
+    log.record();
+    Arc::new(Mutex::new(log))
+}
+
+/// The locked source status. A change of its `state` is added to the log when the guard
+/// is dropped, so every writer's change is logged.
+pub struct StatusGuard<'a> {
+    log: std::sync::MutexGuard<'a, StatusLog>,
+    state_before: SourceState,
+}
+
+impl std::ops::Deref for StatusGuard<'_> {
+    type Target = SourceStatus;
+
+    fn deref(&self) -> &SourceStatus {
+        &self.log.status
+    }
+}
+
+impl std::ops::DerefMut for StatusGuard<'_> {
+    fn deref_mut(&mut self) -> &mut SourceStatus {
+        &mut self.log.status
+    }
+}
+
+impl Drop for StatusGuard<'_> {
+    fn drop(&mut self) {
+        if self.log.status.state != self.state_before {
+            self.log.record();
+        }
+    }
+}
+
+/// A copy of the source status.
+pub fn source_status(s: &SharedStatus) -> SourceStatus {
+    lock(s).status.clone()
+}
+
+/// The logged state changes, oldest first.
+pub fn source_changes(s: &SharedStatus) -> Vec<StateChange> {
+    lock(s).changes.iter().cloned().collect()
+}
 
 /// Asks the UI to repaint (egui's `Context::request_repaint`, or nothing headless).
 pub type Repaint = Arc<dyn Fn() + Send + Sync>;
@@ -145,9 +233,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Locks the shared source status (a poisoned lock still gives the data).
-pub fn lock_status(s: &SharedStatus) -> std::sync::MutexGuard<'_, SourceStatus> {
-    lock(s)
+/// Locks the shared source status for writing (a poisoned lock still gives the data).
+pub fn lock_status(s: &SharedStatus) -> StatusGuard<'_> {
+    let log = lock(s);
+    let state_before = log.status.state.clone();
+    StatusGuard { log, state_before }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -167,7 +257,8 @@ impl Session {
         repaint: Repaint,
     ) -> Result<Self, String> {
         let map = config.layout.map()?;
-        let (worker, events) = Worker::new(config, map, blocks, counters, status, repaint);
+        let (worker, events) =
+            Worker::new(config, map, blocks, counters, Arc::clone(&status), repaint);
         let snapshot = Arc::clone(&worker.snapshot);
         let stop = Arc::clone(&worker.stop);
         let thread = std::thread::Builder::new()
@@ -177,6 +268,7 @@ impl Session {
         Ok(Self {
             snapshot,
             events,
+            status,
             stop,
             thread: Some(thread),
         })
@@ -190,6 +282,12 @@ impl Session {
     /// Every event, in order, as published.
     pub fn events(&self) -> &Receiver<PublishedEvent> {
         &self.events
+    }
+
+    /// The source's state changes so far (the last [`SOURCE_LOG_LEN`]), oldest first:
+    /// every one, however briefly it held, unlike the snapshot's current state.
+    pub fn source_changes(&self) -> Vec<StateChange> {
+        source_changes(&self.status)
     }
 
     /// Whether the analysis thread has ended.
@@ -322,7 +420,7 @@ impl Worker {
         let snapshot = Arc::new(Mutex::new(LiveSnapshot {
             gauges: coach.gauges(),
             strip: Vec::new(),
-            source: lock(&status).clone(),
+            source: source_status(&status),
             input_level_db: [-120.0; 2],
             dropped_blocks: 0,
             callback_frames: 0,
@@ -563,7 +661,7 @@ impl Worker {
         let snapshot = LiveSnapshot {
             gauges: self.coach.gauges(),
             strip: self.coach.strip().iter().copied().collect(),
-            source: lock(&self.status).clone(),
+            source: source_status(&self.status),
             input_level_db: [level(self.peaks[0]), level(self.peaks[1])],
             dropped_blocks: self.counters.dropped(),
             callback_frames: self.counters.last_callback_frames.load(Ordering::Relaxed),
@@ -607,7 +705,7 @@ impl Worker {
         };
         self.recording = recording.clone();
         {
-            let mut status = lock(&self.status);
+            let mut status = lock_status(&self.status);
             if matches!(status.state, SourceState::Running | SourceState::Starting) {
                 status.state = SourceState::Ended;
             }

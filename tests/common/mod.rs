@@ -1,10 +1,58 @@
-//! Helpers shared by the test binaries (each uses some of them).
+//! Helpers shared by the test binaries and the benches (each uses some of them).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use callcoach::audio::wav::WavStream;
+use serde::de::DeserializeOwned;
+
+/// The project's root folder (where `Cargo.toml` is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared folder that sits beside the project (the labelled corpus, the virtual-audio
+/// tool): `$CALLCOACH_SHARED` when set, else `../shared`.
+pub fn shared() -> PathBuf {
+    std::env::var_os("CALLCOACH_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from)
+}
+
+/// The bundled demo call, `recordings/demo_call.wav`.
+pub fn demo_call() -> PathBuf {
+    root().join("recordings/demo_call.wav")
+}
+
+/// A path inside the labelled corpus, e.g. `corpus("dev/calls/c011.wav")` or
+/// `corpus("dev")`.
+pub fn corpus(relative: &str) -> PathBuf {
+    shared().join("corpus").join(relative)
+}
+
+/// `callcoach score --format jsonl --quiet ARGS...` run with the built binary, which must
+/// succeed: its records from standard output, one per line, in order.
+pub fn score_jsonl<T: DeserializeOwned>(
+    args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+) -> Vec<T> {
+    let out = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["score", "--format", "jsonl", "--quiet"])
+        .args(args)
+        .output()
+        .expect("callcoach runs");
+    assert!(
+        out.status.success(),
+        "callcoach score failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON record per line"))
+        .collect()
+}
 
 /// A whole WAV file's interleaved samples, with its rate and channel count.
 pub fn read_wav(path: &Path) -> (u32, usize, Vec<f32>) {
