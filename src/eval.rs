@@ -186,8 +186,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = read_regular_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text =
+        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{}: bad label file", path.display()))
 }
 
@@ -208,8 +208,8 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads a corpus F0 track (`X.f0.csv`: header `time_s,f0_hz`, 0 where unvoiced).
 pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
-    let text = read_regular_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text =
+        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut parts = line.split(',');

@@ -201,9 +201,7 @@ fn parse_semitone_band(text: &str) -> Result<SemitoneBand, String> {
             .filter(|v| v.is_finite())
             .ok_or_else(|| format!("{s:?} is not a number"))
     };
-    let (lo, hi) = text
-        .split_once(',')
-        .ok_or("give LO,HI, e.g. -1,2")?;
+    let (lo, hi) = text.split_once(',').ok_or("give LO,HI, e.g. -1,2")?;
     let (lo, hi) = (number(lo)?, number(hi)?);
     if lo < hi {
         Ok(SemitoneBand([lo, hi]))
@@ -398,8 +396,12 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
     }
     let profile = load_profile(args.profile.as_deref())?;
     let device_given = args.device.is_some() || args.demo.is_some();
-    let (headless, seconds, events, report) =
-        (args.headless, args.seconds, args.events.clone(), args.report.clone());
+    let (headless, seconds, events, report) = (
+        args.headless,
+        args.seconds,
+        args.events.clone(),
+        args.report.clone(),
+    );
     let pipeline = live_pipeline(args, &profile);
     if headless {
         let end = live::headless::run(HeadlessOptions {
@@ -504,7 +506,10 @@ fn headless_end(end: &HeadlessEnd) -> ExitCode {
         session.analysis_load * 100.0
     );
     if let Some([p50, p95]) = session.latency_ms {
-        let _ = write!(s, "; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms");
+        let _ = write!(
+            s,
+            "; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms"
+        );
     }
     for p in &session.repaired {
         let _ = write!(

@@ -29,9 +29,7 @@ use rayon::prelude::*;
 use crate::analysis::FrameOutput;
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::pipeline::{
-    AnalyseError, AnalyseOptions, Analysed, Progress, ProgressFn, analyse_file,
-};
+use crate::pipeline::{AnalyseError, AnalyseOptions, Analysed, Progress, ProgressFn, analyse_file};
 use crate::regular_file::open_regular;
 
 pub use record::{CSV_HEADER, CallRecord};
@@ -302,7 +300,10 @@ fn record_path(file: &str, file_bytes_hex: Option<&str>) -> PathBuf {
     let bytes: Option<Vec<u8>> = file_bytes_hex.and_then(|hex| {
         (0..hex.len())
             .step_by(2)
-            .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+            .map(|i| {
+                hex.get(i..i + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
             .collect()
     });
     match bytes {
@@ -681,7 +682,10 @@ impl Outputs {
                     .open(path)
                     .map_err(output_error(path, "cannot write"))
             };
-            (append(&jsonl_path)?, csv::Writer::from_writer(append(&csv_path)?))
+            (
+                append(&jsonl_path)?,
+                csv::Writer::from_writer(append(&csv_path)?),
+            )
         } else {
             let jsonl =
                 File::create(&jsonl_path).map_err(output_error(&jsonl_path, "cannot create"))?;
@@ -1003,8 +1007,10 @@ mod tests {
         })
         .unwrap_err();
         assert!(
-            e.to_string()
-                .starts_with(&format!("{}: output folder is not writable: ", dir.path().display())),
+            e.to_string().starts_with(&format!(
+                "{}: output folder is not writable: ",
+                dir.path().display()
+            )),
             "{e}"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -198,11 +198,12 @@ impl Default for ScoreWeights {
 impl Profile {
     /// Reads and validates a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text =
-            crate::regular_file::read_regular_to_string(path).map_err(|error| ProfileError::Read {
+        let text = crate::regular_file::read_regular_to_string(path).map_err(|error| {
+            ProfileError::Read {
                 path: path.display().to_string(),
                 error,
-            })?;
+            }
+        })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -379,9 +380,15 @@ mod tests {
         let path = dir.path().join("missing.toml");
         let e = Profile::load(&path).unwrap_err();
         let msg = format!("{:#}", anyhow::Error::from(e));
-        assert!(msg.starts_with(&format!("{}: cannot read profile: ", path.display())), "{msg}");
+        assert!(
+            msg.starts_with(&format!("{}: cannot read profile: ", path.display())),
+            "{msg}"
+        );
         assert_eq!(msg.matches("os error 2").count(), 1, "{msg}");
         let e = Profile::load(dir.path()).unwrap_err().to_string();
-        assert!(e.ends_with("cannot read profile: not a regular file (a folder)"), "{e}");
+        assert!(
+            e.ends_with("cannot read profile: not a regular file (a folder)"),
+            "{e}"
+        );
     }
 }

@@ -67,7 +67,10 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
                 let _ = writeln!(std::io::stderr(), "callcoach: {message}");
             }
             if matches!(state, SourceState::Running) && last_state.is_some() {
-                let _ = writeln!(std::io::stderr(), "callcoach: input is back; capture goes on");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "callcoach: input is back; capture goes on"
+                );
             }
             last_state = Some(state);
         }
@@ -92,7 +95,12 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
                 SourceChoice::Capture(_) => String::new(),
             },
             file_bytes_hex: None,
-            status: if source_error.is_some() { "error" } else { "ok" }.into(),
+            status: if source_error.is_some() {
+                "error"
+            } else {
+                "ok"
+            }
+            .into(),
             file_size: 0,
             file_mtime_ns: 0,
             sample_rate: None,

@@ -41,7 +41,11 @@ fn a_fifo_socket_or_device_named_wav_gets_an_error_row_and_the_batch_ends() {
         let result = run_within_10_s(&mut command(&args));
         let code = if resume { 0 } else { 1 };
         assert_eq!(result.status.code(), Some(code), "{}", stderr_of(&result));
-        assert!(stderr_of(&result).starts_with(expected), "{}", stderr_of(&result));
+        assert!(
+            stderr_of(&result).starts_with(expected),
+            "{}",
+            stderr_of(&result)
+        );
         let recs = rows(&out);
         assert_eq!(recs.len(), 8, "5 WAVs, the FIFO, the socket, /dev/null");
         let by_file = |p: &Path| {
@@ -136,10 +140,17 @@ fn a_full_disk_stops_the_run_with_one_message_naming_the_output() {
         )
     );
     let csv = std::fs::read_to_string(out.join("summary.csv")).expect("summary.csv");
-    assert_eq!(csv, format!("{}\n", CSV_HEADER.join(",")), "no row without its record");
+    assert_eq!(
+        csv,
+        format!("{}\n", CSV_HEADER.join(",")),
+        "no row without its record"
+    );
 
     for format in ["text", "jsonl"] {
-        let full = File::options().write(true).open("/dev/full").expect("/dev/full");
+        let full = File::options()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
         let child = command(&["score", s(&calls), "--format", format, "--jobs", "2"])
             .stdout(Stdio::from(full))
             .stderr(Stdio::piped())
@@ -157,11 +168,17 @@ fn a_full_disk_stops_the_run_with_one_message_naming_the_output() {
     std::fs::create_dir_all(corpus.join("pitch")).expect("mkdir");
     let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/pitch");
     for ext in ["wav", "json", "f0.csv"] {
-        std::fs::copy(dev.join(format!("p000.{ext}")), corpus.join(format!("pitch/p000.{ext}")))
-            .expect("copy");
+        std::fs::copy(
+            dev.join(format!("p000.{ext}")),
+            corpus.join(format!("pitch/p000.{ext}")),
+        )
+        .expect("copy");
     }
     for args in [vec!["profile"], vec!["eval", s(&corpus)]] {
-        let full = File::options().write(true).open("/dev/full").expect("/dev/full");
+        let full = File::options()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
         let child = command(&args)
             .stdout(Stdio::from(full))
             .stderr(Stdio::piped())

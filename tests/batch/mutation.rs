@@ -19,15 +19,51 @@ struct Encoding {
 }
 
 const ENCODINGS: [Encoding; 9] = [
-    Encoding { tag: 1, bits: 8, extensible: false },
-    Encoding { tag: 1, bits: 16, extensible: false },
-    Encoding { tag: 1, bits: 24, extensible: false },
-    Encoding { tag: 1, bits: 32, extensible: false },
-    Encoding { tag: 3, bits: 32, extensible: false },
-    Encoding { tag: 7, bits: 8, extensible: false },
-    Encoding { tag: 6, bits: 8, extensible: false },
-    Encoding { tag: 1, bits: 16, extensible: true },
-    Encoding { tag: 3, bits: 32, extensible: true },
+    Encoding {
+        tag: 1,
+        bits: 8,
+        extensible: false,
+    },
+    Encoding {
+        tag: 1,
+        bits: 16,
+        extensible: false,
+    },
+    Encoding {
+        tag: 1,
+        bits: 24,
+        extensible: false,
+    },
+    Encoding {
+        tag: 1,
+        bits: 32,
+        extensible: false,
+    },
+    Encoding {
+        tag: 3,
+        bits: 32,
+        extensible: false,
+    },
+    Encoding {
+        tag: 7,
+        bits: 8,
+        extensible: false,
+    },
+    Encoding {
+        tag: 6,
+        bits: 8,
+        extensible: false,
+    },
+    Encoding {
+        tag: 1,
+        bits: 16,
+        extensible: true,
+    },
+    Encoding {
+        tag: 3,
+        bits: 32,
+        extensible: true,
+    },
 ];
 
 fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
@@ -152,8 +188,15 @@ fn mutant(rng: &mut rand::rngs::StdRng, e: &Encoding) -> Vec<u8> {
             }
             1 => {
                 let at = [4, 16, 40, 52, 56][rng.random_range(0..5)];
-                let v = [0, 1, 7, 0xFFFF_FFFF, 0x7FFF_FFFF, f.len() as u32, rng.random()]
-                    [rng.random_range(0..7)];
+                let v = [
+                    0,
+                    1,
+                    7,
+                    0xFFFF_FFFF,
+                    0x7FFF_FFFF,
+                    f.len() as u32,
+                    rng.random(),
+                ][rng.random_range(0..7)];
                 put_u32(&mut f, at, v);
             }
             2 => {
@@ -166,7 +209,11 @@ fn mutant(rng: &mut rand::rngs::StdRng, e: &Encoding) -> Vec<u8> {
                 24,
                 [0, 1, 7999, 48001, 96000, 0xFFFF_FFFF][rng.random_range(0..6)],
             ),
-            5 => put_u16(&mut f, 34, [0, 1, 7, 12, 20, 64, 0xFFFF][rng.random_range(0..7)]),
+            5 => put_u16(
+                &mut f,
+                34,
+                [0, 1, 7, 12, 20, 64, 0xFFFF][rng.random_range(0..7)],
+            ),
             6 => put_u16(&mut f, 32, rng.random_range(0..20)),
             7 => {
                 // NaN and infinite samples (or random bytes) in the payload.
@@ -224,13 +271,22 @@ fn mutated_wavs_each_get_one_row_and_every_error_names_its_file() {
                     .strip_prefix(&format!("{}: ", r.file))
                     .unwrap_or_else(|| panic!("{:?} does not start with its file", e));
                 assert!(!rest.contains(&r.file), "the path once: {e}");
-                kinds.insert(rest.split([':', '(']).next().unwrap_or("").trim().to_string());
+                kinds.insert(
+                    rest.split([':', '('])
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                );
             }
             other => panic!("status {other}"),
         }
     }
     let ok = recs.iter().filter(|r| r.status == "ok").count();
-    assert!((100..MUTANTS - 100).contains(&ok), "{ok} of {MUTANTS} decoded");
+    assert!(
+        (100..MUTANTS - 100).contains(&ok),
+        "{ok} of {MUTANTS} decoded"
+    );
     for kind in [
         "not a WAV file",
         "unsupported encoding",

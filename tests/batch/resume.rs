@@ -160,7 +160,9 @@ fn a_resume_killed_anywhere_resumes_to_the_uninterrupted_output() {
             .lines()
             .filter_map(|l| serde_json::from_str::<CallRecord>(l).ok())
             .filter(|r| {
-                changed.iter().any(|i| r.file.ends_with(&format!("{i:04}.wav")))
+                changed
+                    .iter()
+                    .any(|i| r.file.ends_with(&format!("{i:04}.wav")))
                     && r.file_size == 44 + 2 * 8 * 120
             })
             .count();
