@@ -12,6 +12,7 @@ use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
 use crate::pipeline::{AnalyseOptions, analyse_file};
+use crate::regular_file::read_regular_to_string;
 
 /// The band the corpus labels use for `frac_voiced_in_100_120`.
 const LABEL_BAND_HZ: [f64; 2] = [100.0, 120.0];
@@ -185,8 +186,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text =
+        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{}: bad label file", path.display()))
 }
 
@@ -207,8 +208,8 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads a corpus F0 track (`X.f0.csv`: header `time_s,f0_hz`, 0 where unvoiced).
 pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text =
+        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut parts = line.split(',');
@@ -288,7 +289,17 @@ pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
 
 /// [`evaluate`] with `lead_silence_s` of digital silence fed before every file (the
 /// labels are compared `lead_silence_s` later): how results depend on how a stream starts.
+///
+/// A corpus that is not a folder, or holds no labelled file, is an error.
 pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<EvalResult> {
+    let meta =
+        std::fs::metadata(corpus).with_context(|| format!("{}: cannot read", corpus.display()))?;
+    if !meta.is_dir() {
+        anyhow::bail!(
+            "{}: not a corpus folder (expected a folder with pitch/ and calls/ inside)",
+            corpus.display()
+        );
+    }
     let mut result = EvalResult::default();
     for wav in wavs_in(&corpus.join("pitch"))? {
         let label: PitchLabel = read_json(&wav.with_extension("json"))?;
@@ -319,6 +330,12 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
         let (mut report, _) = analyse(&wav, agent_channel, lead_silence_s)?;
         shift_compared_times(&mut report, -lead_silence_s);
         result.calls.push(compare_call(&wav, &label, &report));
+    }
+    if result.pitch.is_empty() && result.calls.is_empty() {
+        anyhow::bail!(
+            "{}: no labelled files (expected pitch/*.wav and calls/*.wav, each with its .json label)",
+            corpus.display()
+        );
     }
     Ok(result)
 }

@@ -11,5 +11,6 @@ pub mod eval;
 pub mod gui;
 pub mod live;
 pub mod pipeline;
+pub mod regular_file;
 pub mod review;
 pub mod text;

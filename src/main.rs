@@ -1,24 +1,34 @@
 //! The `callcoach` command line: `score`, `eval`, `profile`, `live`, `review`.
 
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::num::NonZero;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use callcoach::batch::{self, BatchOptions, CallRecord};
+use callcoach::batch::{self, BatchError, BatchOptions, CallRecord};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
+use callcoach::eval::EvalResult;
 use callcoach::gui::{self, Mode, StartOptions, live_view::LiveSetup};
 use callcoach::live::{
     self,
     capture::CaptureSpec,
     coach::BandSetting,
     demo::Pace,
-    headless::HeadlessOptions,
+    headless::{HeadlessEnd, HeadlessOptions},
     pipeline::{PipelineOptions, SourceChoice},
-    session::SessionEnd,
     snapshot::RecordingStatus,
 };
+
+/// Worker threads per core that `score --jobs` may ask for: more only adds memory and
+/// start-up time, since the work is CPU-bound.
+const MAX_JOBS_PER_CORE: usize = 4;
+
+/// Demo playback speeds `live --speed` accepts (real time = 1).
+const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.25..=4.0;
 
 /// Voice call-coaching analyzer: scores calls against the coaching voice codes
 /// (calm pitch band, reply interval, deliberate pace changes, talk time).
@@ -41,52 +51,14 @@ enum Format {
 enum Command {
     /// Score WAV files and folders of them (recursive, *.wav in any case).
     ///
-    /// Exit code: 0 when every file was scored, 1 when some failed (each failure has an
-    /// error row and the run goes on), 2 when nothing could run.
-    Score {
-        /// WAV files or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Write summary.csv and calls.jsonl into this folder (else print to stdout).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Also write <file stem>.agent.f0.csv per file (time_s,f0_hz every 10 ms; 0 =
-        /// unvoiced) into this folder.
-        #[arg(long, value_name = "DIR")]
-        pitch_track: Option<PathBuf>,
-        /// Worker threads; 0 = one per core.
-        #[arg(long, short, default_value_t = 0, value_name = "N")]
-        jobs: usize,
-        /// Skip files already in --out/calls.jsonl with the same path, size and mtime.
-        #[arg(long, requires = "out")]
-        resume: bool,
-        /// Coaching profile (TOML); see `callcoach profile` for the keys and defaults.
-        #[arg(long, value_name = "FILE")]
-        profile: Option<PathBuf>,
-        /// Channel of a stereo file that carries the agent (overrides the profile).
-        #[arg(long, value_name = "N")]
-        agent_channel: Option<usize>,
-        /// Output format on stdout when --out is not given.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    /// Exit code: 0 when every file was scored, 1 when some failed (each failure, a
+    /// missing path too, has an error row and the run goes on), 2 when nothing could
+    /// run or an output could not be written. A closed standard output (`| head`) ends
+    /// the run quietly.
+    Score(ScoreArgs),
     /// Measure accuracy on a labelled corpus (see corpus/FORMAT.md): pitch, voicing,
     /// in-band fraction, reply gaps, verdicts, pace.
-    Eval {
-        /// Corpus folder with pitch/ and calls/ inside.
-        corpus: PathBuf,
-        /// Also print one line per file.
-        #[arg(long)]
-        per_file: bool,
-        /// Feed this much digital silence before every file (labels compared that much
-        /// later), to measure how the results depend on how a stream starts: a capture
-        /// started before the call connects, or a recording with silence at its head.
-        #[arg(long, value_name = "MS", default_value_t = 0)]
-        lead_silence_ms: u32,
-    },
+    Eval(EvalArgs),
     /// Print the default coaching profile (TOML, with comments).
     Profile,
     /// Live coaching: capture the call (or play a demo file at real-time pace) and
@@ -94,359 +66,487 @@ enum Command {
     ///
     /// Recording is on for captured calls (a WAV per call in --record, default
     /// `recordings/`, plus its scored JSON) and off for demos unless --record is given.
-    Live {
-        /// Input device (its name or part of it; `--list-devices` shows them). A stereo
-        /// input carries agent and customer on separate channels; a headset alone
-        /// cannot measure reply gaps (add --customer-device).
-        #[arg(long, value_name = "NAME")]
-        device: Option<String>,
-        /// Second input carrying the customer side (e.g. "Monitor of ..." the
-        /// softphone's output on PulseAudio/PipeWire).
-        #[arg(long, value_name = "NAME")]
-        customer_device: Option<String>,
-        /// Channel of a stereo input (or demo file) that carries the agent.
-        #[arg(long, value_name = "N")]
-        agent_channel: Option<usize>,
-        /// Play this WAV through the live pipeline instead of capturing.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "customer_device"])]
-        demo: Option<PathBuf>,
-        /// Demo playback speed (real time = 1).
-        #[arg(long, default_value_t = 1.0, value_name = "X")]
-        speed: f64,
-        /// Demo: feed the file as fast as the analysis takes it (headless only).
-        #[arg(long, requires = "demo", requires = "headless")]
-        fast: bool,
-        /// No window: write events as JSON Lines (to --events or stdout).
-        #[arg(long)]
-        headless: bool,
-        /// Headless: stop after this many seconds (default: until the demo ends; a
-        /// capture runs until interrupted).
-        #[arg(long, value_name = "N")]
-        seconds: Option<f64>,
-        /// Headless: write every event with its stream time and wall-clock publish time.
-        #[arg(long, value_name = "FILE")]
-        events: Option<PathBuf>,
-        /// Headless: write the call's scored JSON (the `callcoach score` schema) here.
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// Record calls into this folder.
-        #[arg(long, value_name = "DIR")]
-        record: Option<PathBuf>,
-        /// Do not record.
-        #[arg(long, conflicts_with = "record")]
-        no_record: bool,
-        /// Pitch band in semitones relative to the agent's own baseline (measured over
-        /// their first 30 s of voiced speech), e.g. `-1,2`; default: the profile's Hz band.
-        #[arg(
-            long,
-            value_name = "LO,HI",
-            value_delimiter = ',',
-            num_args = 2,
-            allow_hyphen_values = true
-        )]
-        band_semitones: Option<Vec<f64>>,
-        /// List the input devices and exit.
-        #[arg(long)]
-        list_devices: bool,
-        /// Coaching profile (TOML).
-        #[arg(long, value_name = "FILE")]
-        profile: Option<PathBuf>,
-    },
+    /// Exit code of a headless demo: 1 when the file stops decoding (as `score`).
+    Live(LiveArgs),
     /// Open the review window on a recorded call (or on the file picker).
-    Review {
-        /// The call to open.
-        file: Option<PathBuf>,
-        /// Coaching profile (TOML).
-        #[arg(long, value_name = "FILE")]
-        profile: Option<PathBuf>,
-        /// Channel of a stereo file that carries the agent (overrides the profile).
-        #[arg(long, value_name = "N")]
-        agent_channel: Option<usize>,
-    },
+    Review(ReviewArgs),
 }
 
-fn load_profile(path: Option<&PathBuf>) -> Result<Profile> {
+#[derive(Debug, Args)]
+struct ScoreArgs {
+    /// WAV files or folders.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Write summary.csv and calls.jsonl into this folder (else print to stdout).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Also write <file stem>.agent.f0.csv per file (time_s,f0_hz every 10 ms; 0 =
+    /// unvoiced) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pitch_track: Option<PathBuf>,
+    /// Worker threads; 0 = one per core; at most 4 per core.
+    #[arg(long, short, default_value_t = 0, value_name = "N")]
+    jobs: usize,
+    /// Skip files already in --out/calls.jsonl with the same path, size and mtime.
+    #[arg(long, requires = "out")]
+    resume: bool,
+    /// Coaching profile (TOML); see `callcoach profile` for the keys and defaults.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Channel of a stereo file that carries the agent (overrides the profile).
+    #[arg(long, value_name = "N")]
+    agent_channel: Option<usize>,
+    /// Output format on stdout when --out is not given.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Corpus folder with pitch/ and calls/ inside.
+    corpus: PathBuf,
+    /// Also print one line per file.
+    #[arg(long)]
+    per_file: bool,
+    /// Feed this much digital silence before every file (labels compared that much
+    /// later), to measure how the results depend on how a stream starts: a capture
+    /// started before the call connects, or a recording with silence at its head.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    lead_silence_ms: u32,
+}
+
+#[derive(Debug, Args)]
+struct LiveArgs {
+    /// Input device (its name or part of it; `--list-devices` shows them). A stereo
+    /// input carries agent and customer on separate channels; a headset alone
+    /// cannot measure reply gaps (add --customer-device).
+    #[arg(long, value_name = "NAME")]
+    device: Option<String>,
+    /// Second input carrying the customer side (e.g. "Monitor of ..." the
+    /// softphone's output on PulseAudio/PipeWire).
+    #[arg(long, value_name = "NAME")]
+    customer_device: Option<String>,
+    /// Channel of a stereo input (or demo file) that carries the agent.
+    #[arg(long, value_name = "N")]
+    agent_channel: Option<usize>,
+    /// Play this WAV through the live pipeline instead of capturing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["device", "customer_device"])]
+    demo: Option<PathBuf>,
+    /// Demo playback speed (real time = 1), 0.25–4.
+    #[arg(long, default_value_t = 1.0, value_name = "X", value_parser = parse_speed)]
+    speed: f64,
+    /// Demo: feed the file as fast as the analysis takes it (headless only).
+    #[arg(long, requires = "demo", requires = "headless")]
+    fast: bool,
+    /// No window: write events as JSON Lines (to --events or stdout).
+    #[arg(long)]
+    headless: bool,
+    /// Headless: stop after this many seconds (default: until the demo ends; a
+    /// capture runs until interrupted).
+    #[arg(long, value_name = "N")]
+    seconds: Option<f64>,
+    /// Headless: write every event with its stream time and wall-clock publish time.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// Headless: write the call's scored JSON (the `callcoach score` schema) here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Record calls into this folder.
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Do not record.
+    #[arg(long, conflicts_with = "record")]
+    no_record: bool,
+    /// Pitch band in semitones relative to the agent's own baseline (measured over
+    /// their first 30 s of voiced speech), e.g. `-1,2`; default: the profile's Hz band.
+    #[arg(
+        long,
+        value_name = "LO,HI",
+        allow_hyphen_values = true,
+        value_parser = parse_semitone_band
+    )]
+    band_semitones: Option<SemitoneBand>,
+    /// List the input devices and exit.
+    #[arg(long)]
+    list_devices: bool,
+    /// Coaching profile (TOML).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ReviewArgs {
+    /// The call to open.
+    file: Option<PathBuf>,
+    /// Coaching profile (TOML).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Channel of a stereo file that carries the agent (overrides the profile).
+    #[arg(long, value_name = "N")]
+    agent_channel: Option<usize>,
+}
+
+/// `--band-semitones LO,HI`, checked: finite, LO < HI.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SemitoneBand([f64; 2]);
+
+fn parse_semitone_band(text: &str) -> Result<SemitoneBand, String> {
+    let number = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{s:?} is not a number"))
+    };
+    let (lo, hi) = text.split_once(',').ok_or("give LO,HI, e.g. -1,2")?;
+    let (lo, hi) = (number(lo)?, number(hi)?);
+    if lo < hi {
+        Ok(SemitoneBand([lo, hi]))
+    } else {
+        Err(format!("give LO,HI with LO < HI (got {lo},{hi})"))
+    }
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if SPEED_RANGE.contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(format!(
+            "{speed} is outside {}–{}",
+            SPEED_RANGE.start(),
+            SPEED_RANGE.end()
+        ))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score(args) => score(args),
+        Command::Eval(args) => eval(&args),
+        Command::Profile => print_stdout(DEFAULT_PROFILE_TOML).map(|()| ExitCode::SUCCESS),
+        Command::Live(args) => live_command(args),
+        Command::Review(args) => review(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            note(format_args!("error: {e:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A line on standard error; a closed standard error is not worth a panic.
+fn note(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "callcoach: {message}");
+}
+
+/// Whether `e` comes from a reader that closed its end of our output (`| head`).
+fn stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<BatchError>()
+                .is_some_and(BatchError::is_closed_output_pipe)
+    })
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("standard output")
+}
+
+fn load_profile(path: Option<&Path>) -> Result<Profile> {
     Ok(match path {
         Some(p) => Profile::load(p)?,
         None => Profile::default(),
     })
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("callcoach: error: {e:#}");
-            ExitCode::from(2)
-        }
+fn score(args: ScoreArgs) -> Result<ExitCode> {
+    let profile = load_profile(args.profile.as_deref())?;
+    for dir in [&args.out, &args.pitch_track].into_iter().flatten() {
+        batch::check_writable(dir)?;
+    }
+    let inputs = batch::discover(&args.paths);
+    if inputs.is_empty() {
+        anyhow::bail!("no WAV files found in the given paths");
+    }
+    let options = BatchOptions {
+        out_dir: args.out.clone(),
+        pitch_track_dir: args.pitch_track,
+        jobs: capped_jobs(args.jobs),
+        resume: args.resume,
+        agent_channel: args.agent_channel,
+        progress: !args.quiet,
+    };
+    let mut stdout = io::stdout().lock();
+    let outcome = batch::run(&inputs, &profile, &options, |record| {
+        print_record(&mut stdout, record, args.format)
+    })?;
+    if let Some(dir) = &args.out {
+        note(format_args!(
+            "{} scored, {} failed, {} skipped (already scored); wrote {}",
+            outcome.scored,
+            outcome.failed,
+            outcome.skipped,
+            dir.display()
+        ));
+    }
+    Ok(if outcome.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `jobs`, or the most threads worth running when it asks for more (said on stderr).
+fn capped_jobs(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
+    let cap = cores * MAX_JOBS_PER_CORE;
+    if jobs > cap {
+        note(format_args!(
+            "--jobs {jobs} capped at {cap} ({MAX_JOBS_PER_CORE} per core, {cores} cores)"
+        ));
+        cap
+    } else {
+        jobs
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
-        Command::Live {
-            device,
-            customer_device,
-            agent_channel,
-            demo,
-            speed,
-            fast,
-            headless,
+fn print_record(out: &mut impl io::Write, record: &CallRecord, format: Format) -> io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, record).map_err(io::Error::from)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Text => out.write_all(callcoach::text::summary(record).as_bytes())?,
+    }
+    out.flush()
+}
+
+fn eval(args: &EvalArgs) -> Result<ExitCode> {
+    let result = callcoach::eval::evaluate_after_silence(
+        &args.corpus,
+        f64::from(args.lead_silence_ms) / 1000.0,
+    )?;
+    let mut text = String::new();
+    if args.per_file {
+        text += &per_file_lines(&result);
+    }
+    text += &result.summary().table(&result);
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn per_file_lines(result: &EvalResult) -> String {
+    let mut s = String::new();
+    for p in &result.pitch {
+        let _ = writeln!(
+            s,
+            "{}: GPE {}/{} VDE {}/{} unvoiced called voiced {}/{} median-F0 err {:.1}% in-band err {:.1} pp",
+            p.name,
+            p.gross,
+            p.both_voiced,
+            p.voicing_errors,
+            p.frames,
+            p.unvoiced_called_voiced,
+            p.unvoiced_frames,
+            p.median_f0_error.unwrap_or(f64::NAN) * 100.0,
+            p.in_band_error_pp.unwrap_or(f64::NAN)
+        );
+    }
+    for c in &result.calls {
+        let _ = writeln!(
+            s,
+            "{}: gaps true {} detected {} matched {} verdicts {} pace errs {:?} changes {:?} in-band err {:.1} pp",
+            c.name,
+            c.true_gaps,
+            c.detected_gaps,
+            c.gap_errors_s.len(),
+            c.verdicts_right,
+            c.pace_errors
+                .iter()
+                .map(|e| (e * 100.0).round())
+                .collect::<Vec<_>>(),
+            c.pace_changes,
+            c.in_band_error_pp.unwrap_or(f64::NAN)
+        );
+    }
+    s
+}
+
+fn live_command(args: LiveArgs) -> Result<ExitCode> {
+    if args.list_devices {
+        print_stdout(&device_list())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let profile = load_profile(args.profile.as_deref())?;
+    let device_given = args.device.is_some() || args.demo.is_some();
+    let (headless, seconds, events, report) = (
+        args.headless,
+        args.seconds,
+        args.events.clone(),
+        args.report.clone(),
+    );
+    let pipeline = live_pipeline(args, &profile);
+    if headless {
+        let end = live::headless::run(HeadlessOptions {
+            pipeline,
             seconds,
             events,
             report,
-            record,
-            no_record,
-            band_semitones,
-            list_devices,
-            profile,
-        } => {
-            if list_devices {
-                for d in live::capture::list_input_devices() {
-                    println!(
-                        "{}{} [{}] {} ch, {} Hz{}",
-                        if d.is_default { "* " } else { "  " },
-                        d.name,
-                        d.host,
-                        d.channels,
-                        d.sample_rate,
-                        if d.is_monitor {
-                            " (monitor: customer side)"
-                        } else {
-                            ""
-                        }
-                    );
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let profile = load_profile(profile.as_ref())?;
-            let agent_channel = agent_channel.unwrap_or(profile.agent_channel);
-            let band = match band_semitones.as_deref() {
-                Some([lo, hi]) if lo < hi => BandSetting::Semitones([*lo, *hi]),
-                Some(_) => anyhow::bail!("--band-semitones: give LO,HI with LO < HI"),
-                None => BandSetting::Hz(profile.pitch.band_hz),
-            };
-            if !(0.25..=4.0).contains(&speed) {
-                anyhow::bail!("--speed: {speed} is outside 0.25–4");
-            }
-            let source = match &demo {
-                Some(path) => SourceChoice::Demo {
-                    path: path.clone(),
-                    pace: if fast {
-                        Pace::AsFastAsPossible
-                    } else {
-                        Pace::RealTime(speed)
-                    },
-                    agent_channel,
-                },
-                None => SourceChoice::Capture(match customer_device {
-                    Some(customer) => CaptureSpec::Pair {
-                        mic: device.clone(),
-                        customer,
-                    },
-                    None => CaptureSpec::Single {
-                        device: device.clone(),
-                        agent_channel,
-                    },
-                }),
-            };
-            let record_dir = if no_record {
-                None
-            } else if demo.is_some() {
-                record
+        })?;
+        return Ok(headless_end(&end));
+    }
+    gui::run(StartOptions {
+        mode: Mode::Live,
+        live: LiveSetup {
+            pipeline: Some(pipeline),
+            device_given,
+        },
+        review_file: None,
+        profile,
+        agent_channel: None,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn device_list() -> String {
+    let mut s = String::new();
+    for d in live::capture::list_input_devices() {
+        let _ = writeln!(
+            s,
+            "{}{} [{}] {} ch, {} Hz{}",
+            if d.is_default { "* " } else { "  " },
+            d.name,
+            d.host,
+            d.channels,
+            d.sample_rate,
+            if d.is_monitor {
+                " (monitor: customer side)"
             } else {
-                Some(record.unwrap_or_else(|| PathBuf::from("recordings")))
-            };
-            let pipeline = PipelineOptions {
-                source,
-                profile: profile.clone(),
-                band,
-                record_dir,
-            };
-            if headless {
-                let end = live::headless::run(HeadlessOptions {
-                    pipeline,
-                    seconds,
-                    events,
-                    report,
-                })?;
-                eprintln!("{}", live_summary(&end));
-                return Ok(ExitCode::SUCCESS);
+                ""
             }
-            gui::run(StartOptions {
-                mode: Mode::Live,
-                live: LiveSetup {
-                    pipeline: Some(pipeline),
-                    device_given: device.is_some() || demo.is_some(),
-                },
-                review_file: None,
-                profile,
-                agent_channel: None,
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Review {
-            file,
-            profile,
-            agent_channel,
-        } => {
-            let profile = load_profile(profile.as_ref())?;
-            gui::run(StartOptions {
-                mode: Mode::Review,
-                live: LiveSetup {
-                    pipeline: None,
-                    device_given: false,
-                },
-                review_file: file,
-                profile,
-                agent_channel,
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Profile => {
-            print!("{DEFAULT_PROFILE_TOML}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Eval {
-            corpus,
-            per_file,
-            lead_silence_ms,
-        } => {
-            let result = callcoach::eval::evaluate_after_silence(
-                &corpus,
-                f64::from(lead_silence_ms) / 1000.0,
-            )?;
-            if per_file {
-                for p in &result.pitch {
-                    println!(
-                        "{}: GPE {}/{} VDE {}/{} unvoiced called voiced {}/{} median-F0 err {:.1}% in-band err {:.1} pp",
-                        p.name,
-                        p.gross,
-                        p.both_voiced,
-                        p.voicing_errors,
-                        p.frames,
-                        p.unvoiced_called_voiced,
-                        p.unvoiced_frames,
-                        p.median_f0_error.unwrap_or(f64::NAN) * 100.0,
-                        p.in_band_error_pp.unwrap_or(f64::NAN)
-                    );
-                }
-                for c in &result.calls {
-                    println!(
-                        "{}: gaps true {} detected {} matched {} verdicts {} pace errs {:?} changes {:?} in-band err {:.1} pp",
-                        c.name,
-                        c.true_gaps,
-                        c.detected_gaps,
-                        c.gap_errors_s.len(),
-                        c.verdicts_right,
-                        c.pace_errors
-                            .iter()
-                            .map(|e| (e * 100.0).round())
-                            .collect::<Vec<_>>(),
-                        c.pace_changes,
-                        c.in_band_error_pp.unwrap_or(f64::NAN)
-                    );
-                }
-            }
-            print!("{}", result.summary().table(&result));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Score {
-            paths,
-            out,
-            pitch_track,
-            jobs,
-            resume,
-            profile,
-            agent_channel,
-            format,
-            quiet,
-        } => {
-            let profile = match &profile {
-                Some(p) => Profile::load(p)?,
-                None => Profile::default(),
-            };
-            if let Some(dir) = &out {
-                batch::check_writable(dir)?;
-            }
-            if let Some(dir) = &pitch_track {
-                batch::check_writable(dir)?;
-            }
-            let files = batch::discover(&paths)?;
-            if files.is_empty() {
-                anyhow::bail!("no WAV files found in the given paths");
-            }
-            let options = BatchOptions {
-                out_dir: out.clone(),
-                pitch_track_dir: pitch_track,
-                jobs,
-                resume,
-                agent_channel,
-                progress: !quiet,
-            };
-            let outcome = batch::run(&files, &profile, &options, |record| {
-                print_record(record, format)
-            })
-            .context("batch stopped")?;
-            if let Some(dir) = &out {
-                eprintln!(
-                    "callcoach: {} scored, {} failed, {} skipped (already scored); wrote {}",
-                    outcome.scored,
-                    outcome.failed,
-                    outcome.skipped,
-                    dir.display()
-                );
-            }
-            Ok(if outcome.failed > 0 {
-                ExitCode::from(1)
+        );
+    }
+    s
+}
+
+/// The live pipeline `args` ask for: a demo file or a capture, the band, the recording.
+fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
+    let agent_channel = args.agent_channel.unwrap_or(profile.agent_channel);
+    let band = match args.band_semitones {
+        Some(SemitoneBand(band)) => BandSetting::Semitones(band),
+        None => BandSetting::Hz(profile.pitch.band_hz),
+    };
+    let demo = args.demo.is_some();
+    let source = match args.demo {
+        Some(path) => SourceChoice::Demo {
+            path,
+            pace: if args.fast {
+                Pace::AsFastAsPossible
             } else {
-                ExitCode::SUCCESS
-            })
-        }
+                Pace::RealTime(args.speed)
+            },
+            agent_channel,
+        },
+        None => SourceChoice::Capture(match args.customer_device {
+            Some(customer) => CaptureSpec::Pair {
+                mic: args.device,
+                customer,
+            },
+            None => CaptureSpec::Single {
+                device: args.device,
+                agent_channel,
+            },
+        }),
+    };
+    let record_dir = if args.no_record {
+        None
+    } else if demo {
+        args.record
+    } else {
+        Some(args.record.unwrap_or_else(|| PathBuf::from("recordings")))
+    };
+    PipelineOptions {
+        source,
+        profile: profile.clone(),
+        band,
+        record_dir,
     }
 }
 
-fn live_summary(end: &SessionEnd) -> String {
-    let mut s = format!(
-        "callcoach: {:.1} s of audio analysed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
-        end.audio_s,
-        end.report.score.total,
-        end.report.reply_gaps.len(),
-        end.dropped_blocks,
-        end.analysis_load * 100.0
-    );
-    if let Some([p50, p95]) = end.latency_ms {
-        s += &format!("; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms");
+/// Reports a headless run on stderr; exit 1 when the source failed.
+fn headless_end(end: &HeadlessEnd) -> ExitCode {
+    if let Some(message) = &end.source_error {
+        note(format_args!("error: {message}"));
+        return ExitCode::from(1);
     }
-    for p in &end.repaired {
-        s += &format!(
+    let session = &end.session;
+    let mut s = format!(
+        "{:.1} s of audio analysed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
+        session.audio_s,
+        session.report.score.total,
+        session.report.reply_gaps.len(),
+        session.dropped_blocks,
+        session.analysis_load * 100.0
+    );
+    if let Some([p50, p95]) = session.latency_ms {
+        let _ = write!(
+            s,
+            "; latency callback→gauges p50 {p50:.1} ms, p95 {p95:.1} ms"
+        );
+    }
+    for p in &session.repaired {
+        let _ = write!(
+            s,
             "\ncallcoach: repaired the unfinished recording {}",
             p.display()
         );
     }
-    match &end.recording {
+    match &session.recording {
         RecordingStatus::Saved { wav, json } => {
-            s += &format!(
+            let _ = write!(
+                s,
                 "\ncallcoach: recorded {} and {}",
                 wav.display(),
                 json.display()
             );
         }
         RecordingStatus::Failed { path, message } => {
-            s += &format!("\ncallcoach: recording {}: {message}", path.display());
+            let _ = write!(s, "\ncallcoach: recording {}: {message}", path.display());
         }
         RecordingStatus::Off | RecordingStatus::Recording { .. } => {}
     }
-    s
+    note(s);
+    ExitCode::SUCCESS
 }
 
-fn print_record(record: &CallRecord, format: Format) {
-    match format {
-        Format::Jsonl => match serde_json::to_string(record) {
-            Ok(line) => println!("{line}"),
-            Err(e) => eprintln!("callcoach: error: {}: cannot encode: {e}", record.file),
+fn review(args: ReviewArgs) -> Result<ExitCode> {
+    let profile = load_profile(args.profile.as_deref())?;
+    gui::run(StartOptions {
+        mode: Mode::Review,
+        live: LiveSetup {
+            pipeline: None,
+            device_given: false,
         },
-        Format::Text => print!("{}", callcoach::text::summary(record)),
-    }
+        review_file: args.file,
+        profile,
+        agent_channel: args.agent_channel,
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

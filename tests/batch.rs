@@ -1,7 +1,18 @@
-//! `callcoach score` end to end: outputs, bad files, exit codes, resume, pitch tracks.
+//! `callcoach score` end to end: outputs, bad files, exit codes, resume, pitch tracks;
+//! in `faults`, `resume` and `mutation`: bad paths, output faults, interrupted runs and
+//! mutated WAV files.
 
+#[path = "batch/faults.rs"]
+mod faults;
+#[path = "batch/mutation.rs"]
+mod mutation;
+#[path = "batch/resume.rs"]
+mod resume;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use callcoach::batch::{CSV_HEADER, CallRecord};
 
@@ -11,11 +22,114 @@ fn corpus_call(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn callcoach(args: &[&str]) -> std::process::Output {
+fn callcoach(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_callcoach"))
         .args(args)
         .output()
         .expect("callcoach runs")
+}
+
+/// `callcoach ARGS` with no standard input.
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callcoach"));
+    cmd.args(args).stdin(Stdio::null());
+    cmd
+}
+
+/// What a child printed and how it ended; fails the test if it runs past `limit` (a
+/// hang), after killing it.
+fn finish_within(mut child: Child, limit: Duration) -> Output {
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::Builder::new()
+            .name("test-pipe-reader".into())
+            .spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+            .expect("reader thread")
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("callcoach did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    }
+}
+
+/// Runs `cmd` with its output captured; it must end within 10 s.
+fn run_within_10_s(cmd: &mut Command) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("callcoach starts");
+    finish_within(child, Duration::from_secs(10))
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A short mono 16-bit WAV at 8 kHz: `ms` of a tone whose pitch depends on `seed`.
+fn tiny_wav(path: &Path, seed: u32, ms: u32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    let f0_hz = 100.0 + f64::from(seed % 50) * 3.0;
+    for i in 0..(8 * ms) {
+        let t = f64::from(i) / 8000.0;
+        let x = 8000.0 * (2.0 * std::f64::consts::PI * f0_hz * t).sin();
+        w.write_sample(x as i16).expect("write sample");
+    }
+    w.finalize().expect("finish wav");
+}
+
+/// A folder of `n` tiny WAVs named `0000.wav`, `0001.wav`, ...
+fn tiny_folder(root: &Path, n: u32) -> PathBuf {
+    let dir = root.join("calls");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for i in 0..n {
+        tiny_wav(&dir.join(format!("{i:04}.wav")), i, 100);
+    }
+    dir
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 fn s(p: &Path) -> &str {
@@ -264,9 +378,6 @@ fn pitch_track_has_one_row_per_10_ms_frame() {
 
 #[test]
 fn bad_arguments_and_unwritable_output_exit_2() {
-    let missing = callcoach(&["score", "/nonexistent/calls"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/calls"));
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"x").expect("write");

@@ -333,7 +333,7 @@ impl WavStream {
     }
 
     fn open_inner(path: &Path) -> Result<WavStream, Problem> {
-        let file = File::open(path)?;
+        let file = crate::regular_file::open_regular(path)?;
         let file_len = file.metadata()?.len();
         let mut reader = BufReader::new(file);
         let layout = walk_chunks(&mut reader, file_len)?;
@@ -648,9 +648,11 @@ fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Pr
         let available = left - 8;
         if id == b"data" {
             let Some(format) = format else {
-                return Err(Problem::Malformed(
-                    "data chunk comes before the fmt chunk".into(),
-                ));
+                return Err(if fmt_follows(reader, body, size, file_len)? {
+                    Problem::Malformed("data chunk comes before the fmt chunk".into())
+                } else {
+                    Problem::Malformed("no fmt chunk".into())
+                });
             };
             return Ok(Layout {
                 format,
@@ -692,6 +694,33 @@ fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Pr
         reader.seek_relative(i64::try_from(skip).unwrap_or(i64::MAX))?;
         pos = next;
     }
+}
+
+/// Whether a `fmt` chunk follows the data chunk whose body starts at `body` (the reader
+/// is there). A data size of 0 or 0xFFFFFFFF runs to the end of the file.
+fn fmt_follows(
+    reader: &mut BufReader<File>,
+    body: u64,
+    size: u32,
+    file_len: u64,
+) -> Result<bool, Problem> {
+    if size == 0 || size == u32::MAX {
+        return Ok(false);
+    }
+    let mut pos = body + u64::from(size) + u64::from(size & 1);
+    let mut at = body;
+    while pos + 8 <= file_len {
+        reader.seek_relative(i64::try_from(pos - at).unwrap_or(i64::MAX))?;
+        let mut head = [0u8; 8];
+        reader.read_exact(&mut head)?;
+        if head.get(..4) == Some(b"fmt ".as_slice()) {
+            return Ok(true);
+        }
+        let size = le_u32(&head, 4);
+        at = pos + 8;
+        pos = at + u64::from(size) + u64::from(size & 1);
+    }
+    Ok(false)
 }
 
 fn eof_in_header(error: io::Error) -> Problem {
@@ -1874,6 +1903,12 @@ mod tests {
         let err = WavStream::open(&p).unwrap_err();
         assert!(matches!(err, AudioError::Malformed { .. }), "{err:?}");
         assert_msg(&err, &p, "data chunk comes before the fmt chunk");
+        fs::write(&p, riff(&[(b"LIST", &[0; 4]), (b"data", &[0; 8])])).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert_msg(&err, &p, "malformed WAV: no fmt chunk");
+        fs::write(&p, riff(&[(b"data", &[0; 8]), (b"LIST", &[0; 3])])).unwrap();
+        let err = WavStream::open(&p).unwrap_err();
+        assert_msg(&err, &p, "malformed WAV: no fmt chunk");
         fs::write(
             &p,
             riff(&[(b"fmt ", &fmt), (b"fmt ", &fmt), (b"data", &[0; 8])]),

@@ -9,6 +9,10 @@ use crate::analysis::{CallReport, Verdict};
 pub struct CallRecord {
     /// The file's path as found.
     pub file: String,
+    /// The path's bytes in hex when they are not valid UTF-8 (`file` then shows them
+    /// with U+FFFD): the key `--resume` matches such a file by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_bytes_hex: Option<String>,
     /// `ok` or `error`.
     pub status: String,
     /// File size in bytes when scored (for `--resume`).

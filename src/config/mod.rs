@@ -11,13 +11,13 @@ pub const DEFAULT_PROFILE_TOML: &str = include_str!("default_profile.toml");
 /// A problem with a profile file, naming the file and the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    /// The file could not be read.
-    #[error("{path}: cannot read profile: {source}")]
+    /// The file could not be read (missing, not a regular file, not UTF-8...).
+    #[error("{path}: cannot read profile: {error}")]
     Read {
         /// Profile path.
         path: String,
-        /// OS error.
-        source: std::io::Error,
+        /// OS error (shown in the message, so not chained as a source).
+        error: std::io::Error,
     },
     /// The TOML did not parse or had an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
@@ -39,11 +39,35 @@ pub enum ProfileError {
     },
 }
 
+/// Reads an array of exactly two numbers; serde's `[f64; 2]` would stop after two
+/// elements and let any further ones (of any type) pass.
+fn pair<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<[f64; 2], D::Error> {
+    struct Pair;
+    impl<'de> serde::de::Visitor<'de> for Pair {
+        type Value = [f64; 2];
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of two numbers")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<[f64; 2], A::Error> {
+            let mut values = Vec::with_capacity(2);
+            while let Some(v) = seq.next_element::<f64>()? {
+                values.push(v);
+            }
+            match values[..] {
+                [a, b] => Ok([a, b]),
+                _ => Err(serde::de::Error::invalid_length(values.len(), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_seq(Pair)
+}
+
 /// Pitch targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PitchTargets {
     /// Calming band `[low, high]` in Hz, inclusive.
+    #[serde(deserialize_with = "pair")]
     pub band_hz: [f64; 2],
     /// Wanted share of voiced time inside the band, 0–1.
     pub target_in_band: f64,
@@ -54,6 +78,7 @@ pub struct PitchTargets {
 #[serde(deny_unknown_fields, default)]
 pub struct ReplyTargets {
     /// Reply window `[min, max]` in seconds.
+    #[serde(deserialize_with = "pair")]
     pub window_s: [f64; 2],
     /// Wanted share of gaps inside the window, 0–1.
     pub target_in_window: f64,
@@ -66,6 +91,7 @@ pub struct PaceTargets {
     /// Relative rate change that counts as a pace change (0.15 = 15 %).
     pub change_threshold: f64,
     /// Wanted pace changes per 45 s of agent talk, `[min, max]`.
+    #[serde(deserialize_with = "pair")]
     pub changes_per_45s: [f64; 2],
 }
 
@@ -172,9 +198,11 @@ impl Default for ScoreWeights {
 impl Profile {
     /// Reads and validates a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: path.display().to_string(),
-            source,
+        let text = crate::regular_file::read_regular_to_string(path).map_err(|error| {
+            ProfileError::Read {
+                path: path.display().to_string(),
+                error,
+            }
         })?;
         Self::from_toml(&text, &path.display().to_string())
     }
@@ -311,5 +339,56 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("band_hz"), "{msg}");
+    }
+
+    #[test]
+    fn arrays_of_the_wrong_length_or_type_name_their_key() {
+        for (text, key, problem) in [
+            (
+                "[pitch]\nband_hz = [100, 120, \"junk\", 7]",
+                "band_hz",
+                "invalid type: string \"junk\", expected f64",
+            ),
+            (
+                "[pitch]\nband_hz = [100, 120, 130]",
+                "band_hz",
+                "invalid length 3, expected an array of two numbers",
+            ),
+            (
+                "[reply]\nwindow_s = [1.0]",
+                "window_s",
+                "invalid length 1, expected an array of two numbers",
+            ),
+            (
+                "[pace]\nchanges_per_45s = [3, \"4\"]",
+                "changes_per_45s",
+                "invalid type: string \"4\", expected f64",
+            ),
+        ] {
+            let msg = Profile::from_toml(text, "p.toml").unwrap_err().to_string();
+            assert!(msg.starts_with("p.toml: "), "{text}: {msg}");
+            assert!(msg.contains(key), "{text}: {msg}");
+            assert!(msg.contains(problem), "{text}: {msg}");
+        }
+        let p = Profile::from_toml("[pitch]\nband_hz = [90, 130.5]", "p.toml").unwrap();
+        assert_eq!(p.pitch.band_hz, [90.0, 130.5]);
+    }
+
+    #[test]
+    fn a_read_error_gives_the_os_message_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing.toml");
+        let e = Profile::load(&path).unwrap_err();
+        let msg = format!("{:#}", anyhow::Error::from(e));
+        assert!(
+            msg.starts_with(&format!("{}: cannot read profile: ", path.display())),
+            "{msg}"
+        );
+        assert_eq!(msg.matches("os error 2").count(), 1, "{msg}");
+        let e = Profile::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("cannot read profile: not a regular file (a folder)"),
+            "{e}"
+        );
     }
 }

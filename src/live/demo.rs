@@ -101,8 +101,9 @@ fn play(
         let n = match stream.read_frames(&mut buf, frames_per_block) {
             Ok(n) => n,
             Err(e) => {
+                // The message names the file.
                 lock_status(status).state = SourceState::Failed {
-                    message: format!("{}: {e}", path.display()),
+                    message: e.to_string(),
                 };
                 return;
             }

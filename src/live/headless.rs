@@ -27,8 +27,18 @@ pub struct HeadlessOptions {
     pub report: Option<PathBuf>,
 }
 
+/// How a headless run ended.
+#[derive(Debug)]
+pub struct HeadlessEnd {
+    /// The session's outcome.
+    pub session: SessionEnd,
+    /// Why the source failed (a demo file that stops decoding, such as a NaN sample),
+    /// naming the file; the report then is an error record, as `callcoach score` gives.
+    pub source_error: Option<String>,
+}
+
 /// Runs the pipeline; returns its outcome.
-pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
+pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
     let mut out: Box<dyn Write> = match &options.events {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
@@ -60,15 +70,19 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
                 continue;
             }
             match &change.state {
-                SourceState::Lost { message } | SourceState::Failed { message } => {
-                    eprintln!("callcoach: {message}");
+                // A failed source is reported once, by the caller, from `source_error`.
+                SourceState::Lost { message } => {
+                    let _ = writeln!(std::io::stderr(), "callcoach: {message}");
                 }
                 SourceState::Running
                     if last_change
                         .as_ref()
                         .is_some_and(|last| matches!(last.state, SourceState::Lost { .. })) =>
                 {
-                    eprintln!("callcoach: input is back; capture goes on");
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "callcoach: input is back; capture goes on"
+                    );
                 }
                 _ => {}
             }
@@ -82,6 +96,10 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
         }
     }
     let end = pipeline.stop().map_err(anyhow::Error::msg)?;
+    let source_error = match pipeline.session().snapshot().source.state {
+        SourceState::Failed { message } => Some(message),
+        _ => None,
+    };
     // The events decided at the end of the stream.
     write_events(&mut out, &pipeline).context("cannot write the events")?;
     if let Some(path) = &options.report {
@@ -90,17 +108,26 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
                 SourceChoice::Demo { path, .. } => path.display().to_string(),
                 SourceChoice::Capture(_) => String::new(),
             },
-            status: "ok".into(),
+            file_bytes_hex: None,
+            status: if source_error.is_some() {
+                "error"
+            } else {
+                "ok"
+            }
+            .into(),
             file_size: 0,
             file_mtime_ns: 0,
             sample_rate: None,
             channels: None,
             encoding: None,
-            report: Some(end.report.clone()),
-            error: None,
+            report: source_error.is_none().then(|| end.report.clone()),
+            error: source_error.clone(),
         };
         std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n")
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
-    Ok(end)
+    Ok(HeadlessEnd {
+        session: end,
+        source_error,
+    })
 }

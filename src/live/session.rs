@@ -752,6 +752,7 @@ fn write_call_json(
     let meta = std::fs::metadata(wav).map_err(|e| format!("{}: {e}", wav.display()))?;
     let record = CallRecord {
         file: wav.display().to_string(),
+        file_bytes_hex: None,
         status: "ok".into(),
         file_size: meta.len(),
         file_mtime_ns: meta
