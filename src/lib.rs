@@ -10,6 +10,7 @@ pub mod dsp;
 pub mod eval;
 pub mod gui;
 pub mod live;
+pub mod palette;
 pub mod pipeline;
 pub mod regular_file;
 pub mod review;

@@ -14,10 +14,12 @@ use callcoach::audio::wav::{Encoding, WavStream, write_g711};
 use callcoach::batch::CallRecord;
 use callcoach::config::Profile;
 use callcoach::gui::review_view::ReviewView;
+use callcoach::palette;
 use callcoach::pipeline::{AnalyseOptions, analyse_file};
 use callcoach::review::events::{self, EventKind};
 use callcoach::review::export::{self, clock};
 use callcoach::review::load::{self, LoadError, LoadJob, LoadRequest};
+use callcoach::review::notes::Note;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -731,6 +733,82 @@ fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
         "all charts in the block"
     );
     assert_eq!(section.matches("</figure>").count(), charts);
+}
+
+#[test]
+fn the_report_draws_in_the_palette_colours() {
+    let call = load_direct(&demo(), None).expect("loads");
+    let profile = Profile::default();
+    let notes = [Note {
+        t_s: 3.0,
+        end_s: Some(6.0),
+        text: "calm opening".into(),
+    }];
+    let events = events::collect(&call.report, &profile, &notes);
+    let html = export::html_report(&call, &profile, &notes, &events);
+    let r = &call.report;
+    let hex = palette::hex;
+    assert_eq!(hex(palette::AGENT), "#0072b2");
+    // Who speaks: one bar per segment, in its party's colour.
+    let bars = |colour: palette::Rgb| {
+        html.matches(&format!(r#"height="14" fill="{}"/>"#, hex(colour)))
+            .count()
+    };
+    let agent_segments = r
+        .segments
+        .iter()
+        .filter(|s| s.speaker != callcoach::analysis::Speaker::Customer)
+        .count();
+    assert!(agent_segments > 0);
+    assert_eq!(bars(palette::AGENT), agent_segments);
+    assert_eq!(bars(palette::CUSTOMER), r.segments.len() - agent_segments);
+    // The waveforms: the agent's and the customer's colours.
+    for colour in [palette::AGENT, palette::CUSTOMER] {
+        assert!(
+            html.contains(&format!(
+                r#"stroke="{}" stroke-width="1.2" fill="none"/>"#,
+                hex(colour)
+            )),
+            "waveform in {}",
+            hex(colour)
+        );
+    }
+    // Every gap's verdict in its colour, in words beside it.
+    assert_eq!(r.reply_gaps.len(), 6);
+    for g in &r.reply_gaps {
+        let cell = format!(
+            r#"<td style="color:{}">{}</td>"#,
+            hex(palette::verdict_rgb(g.verdict)),
+            palette::verdict_label(g.verdict)
+        );
+        assert!(html.contains(&cell), "{cell}");
+    }
+    // Long silences outlined in the idle grey; pace and its changes in the reddish
+    // purple; the note's mark in it too, its number in the darker shade.
+    assert_eq!(
+        html.matches(&format!(
+            r#"stroke="{}" stroke-dasharray"#,
+            hex(palette::IDLE)
+        ))
+        .count(),
+        r.long_silences.len()
+    );
+    assert_eq!(
+        html.matches(&format!(
+            r#"l5 5l-5 5l-5 -5z" fill="{}""#,
+            hex(palette::PACE)
+        ))
+        .count(),
+        r.agent.pace_changes.len()
+    );
+    assert!(html.contains(&format!(
+        r#"height="3" fill="{}"/><text x="#,
+        hex(palette::PACE)
+    )));
+    assert!(html.contains(&format!(
+        r#"font-size="9" fill="{}">✎ 1</text>"#,
+        hex(palette::PACE_TEXT)
+    )));
 }
 
 #[test]

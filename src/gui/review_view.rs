@@ -1,6 +1,9 @@
-//! The review view for coaches (issue #4): open a recorded call, see its timeline, hear
-//! it, pin notes, export a report. Everything that is not drawing lives in
-//! [`crate::review`]: this file polls the loading job and draws what it produced.
+//! The review view for coaches: open a recorded call, see its timeline, hear it, pin
+//! notes, export a report. Everything that is not drawing lives in [`crate::review`]:
+//! this file polls the loading job and draws what it produced. [`ReviewView`] holds the
+//! state and carries out what the coach asks for; each panel (toolbar, transport,
+//! summary, measures, notes, event list) and each lane of the timeline is a free `*_ui`
+//! function that draws what it is given and returns what was clicked.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,21 +11,22 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use egui::{Color32, Key, RichText};
 use egui_plot::{
-    Axis, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points, Span, Text, VLine,
+    Axis, GridMark, HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints,
+    PlotResponse, PlotUi, Points, Span, Text, VLine,
 };
 
-use crate::analysis::{Speaker, Verdict};
+use crate::analysis::{CallReport, PaceChange, PaceSpan, ReplyGap, Speaker, Verdict};
 use crate::config::Profile;
 use crate::gui::file_browser::{self, Choice, FileBrowser};
 use crate::gui::theme;
 use crate::review::events::{self, EventKind, ReviewEvent, SortKey};
 use crate::review::export::{self, clock};
-use crate::review::lanes;
+use crate::review::lanes::{self, PitchTrack};
 use crate::review::load::{LoadJob, LoadRequest, LoadedCall};
 use crate::review::notes::{self, Note};
 use crate::review::playback::{Listen, PlaybackStatus, Player};
 use crate::review::recordings::{RECORDINGS_DIR, Scan};
-use crate::review::waveform::Envelope;
+use crate::review::waveform::{Envelope, Pyramid};
 
 /// Storage key of the recent files.
 const RECENT_KEY: &str = "callcoach.review.recent";
@@ -30,6 +34,16 @@ const RECENT_KEY: &str = "callcoach.review.recent";
 const MAX_RECENT: usize = 10;
 /// Gap markers get their value written beside them up to this many in view.
 const MAX_GAP_LABELS: usize = 80;
+/// Gap markers are held inside the gap lane (-1 to 3.2 s), so a far gap still shows.
+const GAP_MARKER_RANGE_S: [f64; 2] = [-0.95, 3.1];
+/// Height of a gap's value label above its marker, s on the lane's scale.
+const GAP_LABEL_RISE_S: f64 = 0.45;
+/// Who-speaks lane: the height of the monologue bars, above both parties' rows.
+const MONOLOGUE_Y: f64 = 2.05;
+/// Who-speaks lane: the height of the note marks, above the monologue bars.
+const NOTE_Y: f64 = 2.2;
+/// Who-speaks lane: the height of a party's row.
+const TALK_ROW_HEIGHT: f64 = 0.8;
 
 /// A native dialog that returns nothing sooner than this did not appear (no person
 /// dismisses a dialog that fast): rfd reports a missing portal and zenity that way.
@@ -70,6 +84,46 @@ struct Message {
     error: bool,
 }
 
+/// The note being written.
+struct NoteDraft {
+    text: String,
+    /// Whether the note covers a span rather than an instant.
+    span: bool,
+    /// Length of the span, s.
+    len_s: f64,
+}
+
+/// A note the coach asked to add at the playhead.
+struct NewNote {
+    text: String,
+    /// Length of its span, s (`None`: an instant).
+    span_s: Option<f64>,
+}
+
+/// A click in the list of notes.
+enum NoteClick {
+    /// Move the playhead to this time, s.
+    Jump(f64),
+    /// Delete the note at this index.
+    Delete(usize),
+}
+
+/// A click in the bar of the open call.
+enum CallBarClick {
+    /// Open the call again with this agent channel.
+    AgentChannel(usize),
+    /// Export the report.
+    Export,
+}
+
+/// A click in the recordings menu.
+enum RecordingsClick {
+    /// Open this recording.
+    Open(PathBuf),
+    /// Score the folder again.
+    Rescan,
+}
+
 /// State of the review view.
 pub struct ReviewView {
     ctx: egui::Context,
@@ -86,9 +140,7 @@ pub struct ReviewView {
     scan: Option<Scan>,
     sort: SortKey,
     ascending: bool,
-    note_text: String,
-    note_span: bool,
-    note_len_s: f64,
+    note: NoteDraft,
     view_x: [f64; 2],
     pending_x: Option<[f64; 2]>,
     scratch: LaneScratch,
@@ -119,9 +171,11 @@ impl ReviewView {
             scan: None,
             sort: SortKey::Time,
             ascending: true,
-            note_text: String::new(),
-            note_span: false,
-            note_len_s: 5.0,
+            note: NoteDraft {
+                text: String::new(),
+                span: false,
+                len_s: 5.0,
+            },
             view_x: [0.0, 60.0],
             pending_x: None,
             scratch: LaneScratch::default(),
@@ -502,23 +556,19 @@ impl ReviewView {
             }
         }
         egui::Panel::top("review_toolbar").show(ui, |ui| self.toolbar_ui(ui));
-        if self.job.is_some() {
-            egui::Panel::top("review_progress").show(ui, |ui| self.progress_ui(ui));
+        if let Some(job) = &self.job {
+            egui::Panel::top("review_progress").show(ui, |ui| {
+                if progress_ui(ui, job) {
+                    job.cancel();
+                }
+            });
         }
         if let Some(m) = &self.message {
-            let (text, error) = (m.text.clone(), m.error);
-            egui::Panel::top("review_message").show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    if error {
-                        ui.colored_label(theme::ALERT, format!("⚠ {text}"));
-                    } else {
-                        ui.label(format!("✔ {text}"));
-                    }
-                    if ui.small_button("✖ dismiss").clicked() {
-                        self.message = None;
-                    }
-                });
-            });
+            let mut dismissed = false;
+            egui::Panel::top("review_message").show(ui, |ui| dismissed = message_ui(ui, m));
+            if dismissed {
+                self.message = None;
+            }
         }
         if self.open.is_some() {
             egui::Panel::right("review_side")
@@ -541,167 +591,59 @@ impl ReviewView {
         }
     }
 
+    fn sort_events(&mut self) {
+        if let Some(o) = self.open.as_mut() {
+            events::sort(&mut o.events, self.sort, self.ascending);
+        }
+    }
+
+    fn delete_note(&mut self, i: usize) {
+        if let Some(open) = self.open.as_mut() {
+            open.notes.remove(i);
+            self.save_notes();
+        }
+    }
+
+    /// Open, recent calls and recordings; the open call's bar; the transport under it.
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        let mut call_bar = None;
         ui.horizontal_wrapped(|ui| {
             if ui.button("📂 Open…").clicked() {
                 self.start_dialog();
             }
-            let recent = self.recent.clone();
-            ui.menu_button("🕘 Recent", |ui| {
-                if recent.is_empty() {
-                    ui.label("No recent calls.");
-                }
-                for p in recent {
-                    if ui.button(p.display().to_string()).clicked() {
-                        self.open_file(p);
-                        ui.close();
-                    }
-                }
-            });
+            if let Some(p) = recent_menu_ui(ui, &self.recent) {
+                self.open_file(p);
+            }
             ui.menu_button("📼 Recordings", |ui| self.recordings_ui(ui));
-            let Some(open) = &self.open else {
-                return;
-            };
-            ui.separator();
-            let name = open
-                .call
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            ui.strong(name).on_hover_text(open.call.path.display().to_string());
-            let channels = open.call.info.channels;
-            let current = open.call.agent_channel;
-            let path = open.call.path.clone();
-            if channels > 1 {
-                let mut chosen = current;
-                egui::ComboBox::from_label("agent channel")
-                    .selected_text(format!("{chosen}"))
-                    .show_ui(ui, |ui| {
-                        for c in 0..usize::from(channels) {
-                            ui.selectable_value(&mut chosen, c, format!("channel {c}"));
-                        }
-                    });
-                if chosen != current {
-                    self.agent_channel = Some(chosen);
+            if let Some(open) = &self.open {
+                call_bar = call_bar_ui(ui, &open.call);
+            }
+        });
+        match call_bar {
+            Some(CallBarClick::AgentChannel(c)) => {
+                if let Some(open) = &self.open {
+                    let path = open.call.path.clone();
+                    self.agent_channel = Some(c);
                     self.open_file(path);
-                    return;
                 }
             }
-            ui.separator();
-            if ui.button("⬇ Export report").on_hover_text(
-                "writes FILE.report.html (self-contained, prints well) and FILE.events.csv beside the WAV",
-            ).clicked() {
+            Some(CallBarClick::Export) => {
                 self.export();
             }
-        });
-        if self.open.is_some() {
-            ui.horizontal_wrapped(|ui| self.transport_ui(ui));
+            None => {}
         }
-    }
-
-    fn transport_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(open) = &self.open else {
-            return;
-        };
-        let player = &open.player;
-        let playing = player.is_playing();
-        let on = player.has_device();
-        let label = if playing { "Pause" } else { "▶ Play" };
-        if ui
-            .add_enabled(on, egui::Button::new(label))
-            .on_hover_text("space")
-            .clicked()
-        {
-            player.set_playing(!playing);
-        }
-        let d = open.call.audio.duration_s();
-        let mut pos = player.position_s();
-        // Wide, so that a pixel is a fine step, and without snapping to round values.
-        let slider = ui
-            .scope(|ui| {
-                ui.spacing_mut().slider_width = (ui.available_width() * 0.4).clamp(200.0, 640.0);
-                ui.add(
-                    egui::Slider::new(&mut pos, 0.0..=d.max(0.01))
-                        .text("position")
-                        .smart_aim(false)
-                        .custom_formatter(|v, _| clock(v))
-                        .custom_parser(|_| None),
-                )
-            })
-            .inner;
-        let mut seek_to = None;
-        if slider.changed() {
-            seek_to = Some(pos);
-        }
-        let mut speed = player.speed();
-        if ui
-            .add(
-                egui::Slider::new(&mut speed, 0.5..=2.0)
-                    .text("× speed")
-                    .step_by(0.25),
-            )
-            .changed()
-        {
-            player.set_speed(speed);
-        }
-        let mut listen = player.listen();
-        egui::ComboBox::from_label("hear")
-            .selected_text(match listen {
-                Listen::Both => "both",
-                Listen::Agent => "agent",
-                Listen::Customer => "customer",
-            })
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut listen, Listen::Both, "both (agent left)");
-                ui.selectable_value(&mut listen, Listen::Agent, "agent");
-                ui.selectable_value(&mut listen, Listen::Customer, "customer");
-            });
-        if listen != player.listen() {
-            player.set_listen(listen);
-        }
-        match player.status() {
-            PlaybackStatus::On { device, rate } => {
-                ui.label(format!("🔊 {device}, {rate} Hz"));
-            }
-            PlaybackStatus::Off(reason) => {
-                // The first clause on the bar (device errors can run to two lines), all
-                // of it on hover.
-                let first = reason.split(':').next().unwrap_or(reason);
-                ui.colored_label(
-                    theme::HIGH,
-                    format!("🔇 playback off: {}", short(first, 40)),
-                )
-                .on_hover_text(reason.as_str());
+        if let Some(open) = &self.open {
+            let d = open.call.audio.duration_s();
+            let seek_to = ui
+                .horizontal_wrapped(|ui| transport_ui(ui, &open.player, d))
+                .inner;
+            if let Some(t) = seek_to {
+                self.seek(t);
             }
         }
-        ui.label(RichText::new("keys: space play · N/P next/previous flagged · ⬅/➡ 5 s").small());
-        if let Some(t) = seek_to {
-            self.seek(t);
-        }
     }
 
-    fn progress_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(job) = &self.job else {
-            return;
-        };
-        let name = job.path().display().to_string();
-        let p = job.progress();
-        let mut cancel = false;
-        ui.horizontal(|ui| {
-            ui.label(format!("Analysing {name}"));
-            ui.add(
-                egui::ProgressBar::new(p)
-                    .show_percentage()
-                    .desired_width(300.0),
-            );
-            cancel = ui.button("✖ Cancel").clicked();
-        });
-        if cancel {
-            job.cancel();
-        }
-    }
-
+    /// The recordings folder, scored on a worker thread the first time it is shown.
     fn recordings_ui(&mut self, ui: &mut egui::Ui) {
         if self.scan.is_none() {
             let ctx = self.ctx.clone();
@@ -718,36 +660,17 @@ impl ReviewView {
         let Some(scan) = &self.scan else {
             return;
         };
-        if scan.total == 0 {
-            ui.label(format!("No WAV files in {RECORDINGS_DIR}/."));
-        }
-        let mut chosen = None;
-        for r in &scan.done {
-            let name = r
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let text = match &r.score {
-                Ok((score, d)) => format!("{name}: score {score}, {}", clock(*d)),
-                Err(e) => format!("{name}: ⚠ {e}"),
-            };
-            if ui.button(text).clicked() {
-                chosen = Some(r.path.clone());
+        match recordings_list_ui(ui, scan) {
+            Some(RecordingsClick::Open(p)) => {
+                self.open_file(p);
+                ui.close();
             }
-        }
-        if scan.done.len() < scan.total {
-            ui.label(format!("scoring {}/{}…", scan.done.len(), scan.total));
-        }
-        if ui.button("Rescan").clicked() {
-            self.scan = None;
-        }
-        if let Some(p) = chosen {
-            self.open_file(p);
-            ui.close();
+            Some(RecordingsClick::Rescan) => self.scan = None,
+            None => {}
         }
     }
 
+    /// The start page, shown while no call is open.
     fn start_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Review a recorded call");
         ui.label("Open a WAV (G.711 mu-law/A-law, PCM or float; 8–48 kHz; mono or stereo), drop one on the window, or pick a recent call or a recording.");
@@ -756,17 +679,8 @@ impl ReviewView {
             self.start_dialog();
         }
         ui.add_space(8.0);
-        if !self.recent.is_empty() {
-            ui.strong("Recent calls");
-            let mut chosen = None;
-            for p in &self.recent {
-                if ui.link(p.display().to_string()).clicked() {
-                    chosen = Some(p.clone());
-                }
-            }
-            if let Some(p) = chosen {
-                self.open_file(p);
-            }
+        if let Some(p) = recent_links_ui(ui, &self.recent) {
+            self.open_file(p);
         }
         ui.add_space(8.0);
         ui.collapsing(format!("Recordings in {RECORDINGS_DIR}/"), |ui| {
@@ -774,6 +688,7 @@ impl ReviewView {
         });
     }
 
+    /// The side panel: summary, notes and measures above the event list.
     fn side_ui(&mut self, ui: &mut egui::Ui) {
         // Summary and notes scroll in the upper part; the event list fills the rest and
         // lays out only its visible rows (a two-hour call has hundreds of events).
@@ -782,224 +697,45 @@ impl ReviewView {
             .id_salt("review_side_scroll")
             .max_height(top)
             .show(ui, |ui| {
-                self.summary_ui(ui);
+                if let Some(open) = &self.open {
+                    summary_ui(ui, &open.call);
+                }
                 ui.separator();
                 self.notes_ui(ui);
                 ui.separator();
-                self.measures_ui(ui);
+                if let Some(open) = &self.open {
+                    measures_ui(ui, &open.call.report);
+                }
             });
         ui.separator();
         self.event_list_ui(ui);
     }
 
-    fn summary_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(open) = &self.open else {
-            return;
-        };
-        let r = &open.call.report;
-        ui.heading(format!("Score {} / 100", r.score.total));
-        let info = &open.call.info;
-        ui.label(format!(
-            "{} · {} Hz {} · {} · agent channel {}",
-            clock(r.duration_s),
-            info.sample_rate,
-            info.encoding.as_str(),
-            r.layout,
-            open.call.agent_channel
-        ));
-        ui.label(
-            RichText::new(format!(
-                "opened in {:.1} s (analysis {:.1} s, waveform and audio {:.1} s alongside)",
-                open.call.timings.total_s, open.call.timings.analysis_s, open.call.timings.decode_s
-            ))
-            .small()
-            .weak(),
-        );
-        for d in &r.score.deductions {
-            ui.label(format!("−{:.1} {}: {}", d.points, d.rule, d.why));
-        }
-        if r.score.deductions.is_empty() {
-            ui.label("No deductions.");
-        }
-        for d in &r.score.not_scored {
-            ui.label(RichText::new(format!("not scored: {}: {}", d.rule, d.why)).weak());
-        }
-    }
-
-    fn measures_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(open) = &self.open else {
-            return;
-        };
-        let r = &open.call.report;
-        let a = &r.agent;
-        egui::CollapsingHeader::new("Measures")
-            .default_open(true)
-            .show(ui, |ui| {
-                egui::Grid::new("review_summary_grid")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        let mut row = |k: &str, v: String| {
-                            ui.label(k);
-                            ui.label(v);
-                            ui.end_row();
-                        };
-                        row(
-                            "median pitch",
-                            a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
-                        );
-                        row(
-                            "in band",
-                            a.frac_voiced_in_band
-                                .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
-                        );
-                        row(
-                            "reply gaps",
-                            if r.reply_gaps_measured {
-                                format!("{}", r.reply_gaps.len())
-                            } else {
-                                "not measured (mono)".into()
-                            },
-                        );
-                        row("overlaps", r.overlaps.to_string());
-                        row(
-                            "pace changes",
-                            format!(
-                                "{} ({} per 45 s)",
-                                a.pace_changes.len(),
-                                a.pace_changes_per_45s
-                                    .map_or("–".into(), |v| format!("{v:.1}"))
-                            ),
-                        );
-                        row("long silences", r.long_silences.len().to_string());
-                        row(
-                            "longest agent turn",
-                            format!("{:.1} s", r.longest_monologue_s),
-                        );
-                    });
-            });
-    }
-
     fn notes_ui(&mut self, ui: &mut egui::Ui) {
         let t = self.playhead_s();
-        ui.strong("Coach notes");
-        let label = ui.label("New note");
-        ui.add(
-            egui::TextEdit::multiline(&mut self.note_text)
-                .desired_rows(1)
-                .hint_text("what the agent should hear about this moment")
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id);
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut self.note_span, "span of");
-            ui.add_enabled(
-                self.note_span,
-                egui::DragValue::new(&mut self.note_len_s)
-                    .range(0.5..=600.0)
-                    .suffix(" s"),
-            );
-            let text = self.note_text.trim().to_string();
-            if ui
-                .add_enabled(
-                    !text.is_empty(),
-                    egui::Button::new(format!("✏ Add note at {}", clock(t))),
-                )
-                .clicked()
-            {
-                let end = self.note_span.then_some(t + self.note_len_s);
-                self.add_note(t, end, &text);
-                self.note_text.clear();
-            }
-        });
-        let mut remove = None;
-        let mut jump = None;
-        for (i, n) in self.notes().iter().enumerate() {
-            ui.horizontal_wrapped(|ui| {
-                let when = match n.end_s {
-                    Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
-                    None => clock(n.t_s),
-                };
-                if ui.button(format!("▶ {when}")).clicked() {
-                    jump = Some(n.t_s);
-                }
-                ui.label(format!("✏ {}", n.text));
-                if ui.small_button("✖ delete").clicked() {
-                    remove = Some(i);
-                }
-            });
+        if let Some(note) = new_note_ui(ui, &mut self.note, t) {
+            let end = note.span_s.map(|len_s| t + len_s);
+            self.add_note(t, end, &note.text);
+            self.note.text.clear();
         }
-        if let Some(t) = jump {
-            self.seek(t);
-        }
-        if let Some(i) = remove
-            && let Some(open) = self.open.as_mut()
-        {
-            open.notes.remove(i);
-            self.save_notes();
+        match note_list_ui(ui, self.notes()) {
+            Some(NoteClick::Jump(t)) => self.seek(t),
+            Some(NoteClick::Delete(i)) => self.delete_note(i),
+            None => {}
         }
     }
 
     fn event_list_ui(&mut self, ui: &mut egui::Ui) {
-        ui.strong("Events");
-        ui.horizontal(|ui| {
-            ui.label("sort by");
-            for (key, name) in [
-                (SortKey::Time, "time"),
-                (SortKey::Kind, "kind"),
-                (SortKey::Value, "value"),
-            ] {
-                let arrow = if self.sort == key {
-                    if self.ascending { " ⬆" } else { " ⬇" }
-                } else {
-                    ""
-                };
-                if ui
-                    .selectable_label(self.sort == key, format!("{name}{arrow}"))
-                    .clicked()
-                {
-                    if self.sort == key {
-                        self.ascending = !self.ascending;
-                    } else {
-                        self.sort = key;
-                        self.ascending = true;
-                    }
-                    if let Some(o) = self.open.as_mut() {
-                        events::sort(&mut o.events, self.sort, self.ascending);
-                    }
-                }
-            }
-        });
-        let mut chosen = None;
+        if event_sort_ui(ui, &mut self.sort, &mut self.ascending) {
+            self.sort_events();
+        }
         let t = self.playhead_s();
-        let events = self.events();
-        let row_h = ui.spacing().interact_size.y;
-        egui::ScrollArea::vertical()
-            .id_salt("review_events_scroll")
-            .auto_shrink([false, false])
-            .show_rows(ui, row_h, events.len(), |ui, rows| {
-                for e in &events[rows] {
-                    let value = match e.kind {
-                        EventKind::Note => short(&e.detail, 40),
-                        EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
-                        _ => format!("{:.2} {}", e.value, e.unit),
-                    };
-                    let text = format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value);
-                    let colour = event_color(e.kind);
-                    let at = (e.t_s - t).abs() < 0.01;
-                    let rich = RichText::new(text).color(colour);
-                    let resp = ui
-                        .selectable_label(at, rich)
-                        .on_hover_text(e.detail.clone());
-                    if resp.clicked() {
-                        chosen = Some(e.clone());
-                    }
-                }
-            });
-        if let Some(e) = chosen {
+        if let Some(e) = event_rows_ui(ui, self.events(), t) {
             self.jump_to(&e);
         }
     }
 
+    /// The timeline: one lane per measure, time axes linked, the playhead on each.
     fn lanes_ui(&mut self, ui: &mut egui::Ui) {
         let started = Instant::now();
         let Some(open) = &self.open else {
@@ -1007,330 +743,58 @@ impl ReviewView {
         };
         let call = &open.call;
         let r = &call.report;
-        let d = r.duration_s.max(call.info.duration_s()).max(0.01);
-        let playhead = open.player.position_s();
-        let playhead_colour = ui.visuals().strong_text_color();
-        let link = egui::Id::unique("review_lanes");
-        let pending = self.pending_x.take();
-        let [v0, v1] = pending.unwrap_or(self.view_x);
-        // Prepare data for the visible range and as much again each side, so a pan shows
-        // data until the next frame prepares the new range.
-        let w = v1 - v0;
-        let (p0, p1) = ((v0 - w).max(0.0), (v1 + w).min(d));
-        let px = ui.available_width().max(100.0) as usize;
-        let env_bins = (2.0 * px as f64 * (p1 - p0) / w.max(1e-6)) as usize;
-        let mut clicked_at: Option<f64> = None;
-        let mut new_view: Option<[f64; 2]> = None;
-        let scratch = &mut self.scratch;
-        let mut gap_markers = 0;
+        let duration_s = r.duration_s.max(call.info.duration_s()).max(0.01);
+        let pending_x = self.pending_x.take();
         let mut frames = std::mem::take(&mut self.lane_frames);
         frames.clear();
+        let mut lane = LaneFrame::new(
+            ui,
+            pending_x.unwrap_or(self.view_x),
+            pending_x,
+            duration_s,
+            open.player.position_s(),
+            &mut self.scratch,
+            frames,
+        );
         let avail = ui.available_height();
         let stereo = call.waveform[1].is_some();
         let wave_h = ((avail - 500.0) / if stereo { 2.0 } else { 1.0 }).clamp(50.0, 110.0);
+        let profile = &self.profile;
 
         egui::ScrollArea::vertical()
             .id_salt("review_lanes_scroll")
             .show(ui, |ui| {
-                let lane = |id: &'static str, height: f32, y: [f64; 2], x_axis: bool| {
-                    let mut plot = Plot::new(id)
-                        .height(height)
-                        .link_axis(link, [true, false])
-                        .link_cursor(link, [true, false])
-                        .allow_zoom([true, false])
-                        .allow_scroll([true, false])
-                        .allow_drag([true, false])
-                        .allow_boxed_zoom(false)
-                        .allow_double_click_reset(false)
-                        .allow_axis_zoom_drag([false, false])
-                        .default_x_bounds(v0, v1)
-                        .default_y_bounds(y[0], y[1])
-                        .auto_bounds([false, false])
-                        .y_axis_min_width(84.0)
-                        .show_axes([x_axis, true])
-                        .x_axis_formatter(|m, _| axis_clock(m.value))
-                        .x_grid_spacer(egui_plot::uniform_grid_spacer(time_steps));
-                    if x_axis {
-                        plot = plot.x_axis_label("time (m:ss)");
-                    }
-                    plot
-                };
-                let apply = |pu: &mut egui_plot::PlotUi<'_>| {
-                    if let Some([a, b]) = pending {
-                        pu.set_plot_bounds_x(a..=b);
-                    }
-                };
-                let mut after = |id: &'static str, resp: egui_plot::PlotResponse<()>| {
-                    frames.push((id, *resp.transform.frame()));
-                    let b = resp.transform.bounds();
-                    new_view = Some([b.min()[0], b.max()[0]]);
-                    if resp.response.clicked()
-                        && let Some(pos) = resp.response.interact_pointer_pos()
-                    {
-                        clicked_at = Some(resp.transform.value_from_position(pos).x);
-                    }
-                };
-
-                // Waveforms.
-                for (k, name, colour) in [
-                    (0usize, "agent", theme::AGENT),
-                    (1, "customer", theme::CUSTOMER),
+                for (k, id, name, colour) in [
+                    (0usize, "lane_wave_agent", "agent", theme::AGENT),
+                    (1, "lane_wave_customer", "customer", theme::CUSTOMER),
                 ] {
                     let Some(p) = &call.waveform[k] else { continue };
-                    let id = if k == 0 { "lane_wave_agent" } else { "lane_wave_customer" };
                     let label = if r.layout == "mono" { "speech" } else { name };
-                    let resp = lane(id, wave_h, [-1.0, 1.0], false)
-                        .y_axis_label(label)
-                        .show_grid([true, false])
-                        .label_formatter(|pos| {
-                            let (HoverPosition::NearDataPoint { position, .. }
-                            | HoverPosition::Elsewhere { position }) = pos;
-                            Some(clock(position.x))
-                        })
-                        .show(ui, |pu| {
-                            apply(pu);
-                            p.envelope_into(p0, p1, env_bins, &mut scratch.envelope);
-                            pu.line(
-                                Line::new(name, PlotPoints::from(scratch.envelope.points.clone()))
-                                    .color(colour)
-                                    .width(1.0),
-                            );
-                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
-                        });
-                    after(id, resp);
+                    let wave = WaveLane {
+                        id,
+                        label,
+                        name,
+                        colour,
+                        height: wave_h,
+                    };
+                    waveform_lane_ui(ui, &mut lane, &wave, p);
                 }
-
-                // Who speaks; long silences; monologues; notes.
-                let resp = lane("lane_talk", 74.0, [-0.1, 2.4], false)
-                    .y_axis_label("who speaks")
-                    .y_grid_spacer(|_| {
-                        vec![
-                            egui_plot::GridMark { value: 0.5, step_size: 1.0 },
-                            egui_plot::GridMark { value: 1.5, step_size: 1.0 },
-                        ]
-                    })
-                    .y_axis_formatter(|m, _| {
-                        if (m.value - 1.5).abs() < 0.01 {
-                            "agent".into()
-                        } else if (m.value - 0.5).abs() < 0.01 {
-                            "customer".into()
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .label_formatter(|pos| match pos {
-                        HoverPosition::NearDataPoint { plot_name, position, .. } => {
-                            Some(format!("{plot_name}\n{}", clock(position.x)))
-                        }
-                        HoverPosition::Elsewhere { position } => Some(clock(position.x)),
-                    })
-                    .show(ui, |pu| {
-                        apply(pu);
-                        let parties: &[(Speaker, &str, Color32, f64)] = if r.layout == "mono" {
-                            &[(Speaker::Mixed, "speech", theme::AGENT, 1.1)]
-                        } else {
-                            &[
-                                (Speaker::Agent, "agent speaks", theme::AGENT, 1.1),
-                                (Speaker::Customer, "customer speaks", theme::CUSTOMER, 0.1),
-                            ]
-                        };
-                        for (speaker, name, colour, low) in parties {
-                            lanes::segment_steps_into(&r.segments, *speaker, p0, p1, *low, low + 0.8, &mut scratch.points);
-                            pu.line(
-                                Line::new(*name, PlotPoints::from(scratch.points.clone()))
-                                    .color(*colour)
-                                    .fill(*low as f32)
-                                    .fill_alpha(0.8)
-                                    .allow_band(false)
-                                    .width(1.0),
-                            );
-                        }
-                        for s in r.long_silences.iter().filter(|s| s.end >= p0 && s.start <= p1) {
-                            pu.span(
-                                Span::new(format!("… {:.1} s", s.end - s.start), s.start..=s.end)
-                                    .fill(theme::IDLE.gamma_multiply(0.35))
-                                    .border_color(theme::IDLE),
-                            );
-                        }
-                        for e in open.events.iter().filter(|e| e.kind == EventKind::Monologue) {
-                            if let Some(end) = e.end_s {
-                                pu.line(
-                                    Line::new(format!("⌛ monologue {:.0} s", e.value), vec![[e.t_s, 2.05], [end, 2.05]])
-                                        .color(theme::HIGH)
-                                        .width(4.0),
-                                );
-                            }
-                        }
-                        let note_pts: Vec<[f64; 2]> = open.notes.iter().map(|n| [n.t_s, 2.2]).collect();
-                        if !note_pts.is_empty() {
-                            pu.points(
-                                Points::new("✏ note", note_pts)
-                                    .shape(MarkerShape::Down)
-                                    .radius(6.0)
-                                    .color(theme::PACE),
-                            );
-                        }
-                        for n in open.notes.iter().filter(|n| n.end_s.is_some()) {
-                            if let Some(end) = n.end_s {
-                                pu.line(
-                                    Line::new("✏ note span", vec![[n.t_s, 2.2], [end, 2.2]])
-                                        .color(theme::PACE)
-                                        .style(LineStyle::dashed_dense())
-                                        .width(2.0),
-                                );
-                            }
-                        }
-                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
-                    });
-                after("lane_talk", resp);
-
-                // Pitch with the calming band.
-                let band = self.profile.pitch.band_hz;
-        let f0_colour = ui.visuals().strong_text_color();
-                let resp = lane("lane_pitch", 130.0, [60.0, 300.0], false)
-                    .y_axis_label("agent pitch Hz")
-                    .label_formatter(move |pos| match pos {
-                        HoverPosition::NearDataPoint { position, .. } => {
-                            let inside = position.y >= band[0] && position.y <= band[1];
-                            Some(format!(
-                                "{:.0} Hz at {} ({})",
-                                position.y,
-                                clock(position.x),
-                                if inside { "✔ in band" } else if position.y < band[0] { "◀ below band" } else { "▶ above band" }
-                            ))
-                        }
-                        HoverPosition::Elsewhere { position } => {
-                            Some(format!("{:.0} Hz, {}", position.y, clock(position.x)))
-                        }
-                    })
-                    .show(ui, |pu| {
-                        apply(pu);
-                        pu.span(
-                            Span::new(format!("calming band {:.0}–{:.0} Hz", band[0], band[1]), band[0]..=band[1])
-                                .axis(Axis::Y)
-                                .fill(theme::BAND_FILL),
-                        );
-                        call.pitch.visible_into(p0, p1, 4 * px, &mut scratch.points);
-                        pu.points(
-                            Points::new("agent F0", PlotPoints::from(scratch.points.clone()))
-                                .radius(1.5)
-                                .color(f0_colour),
-                        );
-                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
-                    });
-                after("lane_pitch", resp);
-
-                // Reply gaps.
+                talk_lane_ui(ui, &mut lane, r, &open.events, &open.notes);
+                pitch_lane_ui(ui, &mut lane, &call.pitch, profile.pitch.band_hz);
                 if r.reply_gaps_measured {
-                    let window = self.profile.reply.window_s;
-                    let gaps = &r.reply_gaps;
-                    let resp = lane("lane_gaps", 120.0, [-1.0, 3.2], false)
-                        .y_axis_label("reply gap s")
-                        .label_formatter(|pos| match pos {
-                            HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
-                                "{plot_name}: {:.3} s\nagent started {}",
-                                position.y,
-                                clock(position.x)
-                            )),
-                            HoverPosition::Elsewhere { position } => Some(clock(position.x)),
-                        })
-                        .show(ui, |pu| {
-                            apply(pu);
-                            pu.span(
-                                Span::new(format!("reply window {:.1}–{:.1} s", window[0], window[1]), window[0]..=window[1])
-                                    .axis(Axis::Y)
-                                    .fill(theme::BAND_FILL),
-                            );
-                            let first = gaps.partition_point(|g| g.agent_start < p0);
-                            let last = gaps.partition_point(|g| g.agent_start <= p1);
-                            let visible = &gaps[first..last.max(first)];
-                            for (verdict, shape) in [
-                                (Verdict::Overlap, MarkerShape::Cross),
-                                (Verdict::Early, MarkerShape::Left),
-                                (Verdict::InWindow, MarkerShape::Circle),
-                                (Verdict::Late, MarkerShape::Right),
-                            ] {
-                                let pts: Vec<[f64; 2]> = visible
-                                    .iter()
-                                    .filter(|g| g.verdict == verdict)
-                                    .map(|g| [g.agent_start, g.gap_s.clamp(-0.95, 3.1)])
-                                    .collect();
-                                gap_markers += pts.len();
-                                if !pts.is_empty() {
-                                    pu.points(
-                                        Points::new(theme::verdict_label(verdict), pts)
-                                            .shape(shape)
-                                            .radius(6.0)
-                                            .filled(true)
-                                            .color(theme::verdict_color(verdict)),
-                                    );
-                                }
-                            }
-                            if visible.len() <= MAX_GAP_LABELS {
-                                for g in visible {
-                                    pu.text(
-                                        Text::new(
-                                            "gap value",
-                                            egui_plot::PlotPoint::new(g.agent_start, g.gap_s.clamp(-0.95, 3.1) + 0.45),
-                                            RichText::new(format!("{:.2}", g.gap_s)).small(),
-                                        )
-                                        .color(theme::verdict_color(g.verdict)),
-                                    );
-                                }
-                            }
-                            pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
-                        });
-                    after("lane_gaps", resp);
+                    gaps_lane_ui(ui, &mut lane, &r.reply_gaps, profile.reply.window_s);
                 }
-
-                // Pace.
-                let pace = &r.agent.pace;
-                let top = pace.iter().map(|p| p.syllables_per_s).fold(6.0, f64::max).ceil();
-                let resp = lane("lane_pace", 100.0, [0.0, top], true)
-                    .y_axis_label("pace syl/s")
-                    .label_formatter(|pos| match pos {
-                        HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
-                            "{plot_name}: {:.2} syllables/s at {}",
-                            position.y,
-                            clock(position.x)
-                        )),
-                        HoverPosition::Elsewhere { position } => Some(clock(position.x)),
-                    })
-                    .show(ui, |pu| {
-                        apply(pu);
-                        lanes::pace_curve_into(pace, p0, p1, &mut scratch.points);
-                        pu.line(
-                            Line::new("agent pace", PlotPoints::from(scratch.points.clone()))
-                                .color(theme::PACE)
-                                .width(2.0),
-                        );
-                        let changes: Vec<[f64; 2]> = r
-                            .agent
-                            .pace_changes
-                            .iter()
-                            .filter(|c| c.t >= p0 && c.t <= p1)
-                            .map(|c| [c.t, c.to])
-                            .collect();
-                        if !changes.is_empty() {
-                            pu.points(
-                                Points::new("♦ pace change", changes)
-                                    .shape(MarkerShape::Diamond)
-                                    .radius(6.0)
-                                    .filled(true)
-                                    .color(theme::PACE),
-                            );
-                        }
-                        pu.vline(VLine::new("playhead", playhead).color(playhead_colour).width(1.5));
-                    });
-                after("lane_pace", resp);
-                ui.label(
-                    RichText::new(
-                        "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in window · ▶ late · ♦ pace change · 🔽 note.",
-                    )
-                    .small(),
-                );
+                pace_lane_ui(ui, &mut lane, &r.agent.pace, &r.agent.pace_changes);
+                lanes_help_ui(ui);
             });
 
+        let LaneFrame {
+            frames,
+            new_view,
+            clicked_at,
+            gap_markers,
+            ..
+        } = lane;
         self.gap_markers_drawn = gap_markers;
         self.lane_frames = frames;
         if let Some(v) = new_view {
@@ -1361,6 +825,902 @@ impl ReviewView {
     pub fn shutdown(&mut self) {
         self.shutdown_call();
     }
+}
+
+/// The error or confirmation bar; returns whether the coach dismissed it.
+fn message_ui(ui: &mut egui::Ui, m: &Message) -> bool {
+    let mut dismissed = false;
+    ui.horizontal(|ui| {
+        if m.error {
+            ui.colored_label(theme::ALERT, format!("⚠ {}", m.text));
+        } else {
+            ui.label(format!("✔ {}", m.text));
+        }
+        dismissed = ui.small_button("✖ dismiss").clicked();
+    });
+    dismissed
+}
+
+/// The opening's progress bar; returns whether the coach cancelled.
+fn progress_ui(ui: &mut egui::Ui, job: &LoadJob) -> bool {
+    let name = job.path().display().to_string();
+    let p = job.progress();
+    let mut cancel = false;
+    ui.horizontal(|ui| {
+        ui.label(format!("Analysing {name}"));
+        ui.add(
+            egui::ProgressBar::new(p)
+                .show_percentage()
+                .desired_width(300.0),
+        );
+        cancel = ui.button("✖ Cancel").clicked();
+    });
+    cancel
+}
+
+/// The recent-calls menu; returns the call chosen.
+fn recent_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf]) -> Option<PathBuf> {
+    let mut chosen = None;
+    ui.menu_button("🕘 Recent", |ui| {
+        if recent.is_empty() {
+            ui.label("No recent calls.");
+        }
+        for p in recent {
+            if ui.button(p.display().to_string()).clicked() {
+                chosen = Some(p.clone());
+                ui.close();
+            }
+        }
+    });
+    chosen
+}
+
+/// The recent calls as links on the start page; returns the call chosen.
+fn recent_links_ui(ui: &mut egui::Ui, recent: &[PathBuf]) -> Option<PathBuf> {
+    if recent.is_empty() {
+        return None;
+    }
+    ui.strong("Recent calls");
+    let mut chosen = None;
+    for p in recent {
+        if ui.link(p.display().to_string()).clicked() {
+            chosen = Some(p.clone());
+        }
+    }
+    chosen
+}
+
+/// The recordings with their scores, as they are scored; returns what was clicked.
+fn recordings_list_ui(ui: &mut egui::Ui, scan: &Scan) -> Option<RecordingsClick> {
+    if scan.total == 0 {
+        ui.label(format!("No WAV files in {RECORDINGS_DIR}/."));
+    }
+    let mut click = None;
+    for r in &scan.done {
+        let name = r
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = match &r.score {
+            Ok((score, d)) => format!("{name}: score {score}, {}", clock(*d)),
+            Err(e) => format!("{name}: ⚠ {e}"),
+        };
+        if ui.button(text).clicked() {
+            click = Some(RecordingsClick::Open(r.path.clone()));
+        }
+    }
+    if scan.done.len() < scan.total {
+        ui.label(format!("scoring {}/{}…", scan.done.len(), scan.total));
+    }
+    if ui.button("Rescan").clicked() {
+        click = Some(RecordingsClick::Rescan);
+    }
+    click
+}
+
+/// The open call's name, its agent channel (stereo) and the export button; returns
+/// what was clicked.
+fn call_bar_ui(ui: &mut egui::Ui, call: &LoadedCall) -> Option<CallBarClick> {
+    ui.separator();
+    let name = call
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ui.strong(name)
+        .on_hover_text(call.path.display().to_string());
+    let channels = call.info.channels;
+    let current = call.agent_channel;
+    if channels > 1 {
+        let mut chosen = current;
+        egui::ComboBox::from_label("agent channel")
+            .selected_text(format!("{chosen}"))
+            .show_ui(ui, |ui| {
+                for c in 0..usize::from(channels) {
+                    ui.selectable_value(&mut chosen, c, format!("channel {c}"));
+                }
+            });
+        if chosen != current {
+            return Some(CallBarClick::AgentChannel(chosen));
+        }
+    }
+    ui.separator();
+    ui.button("⬇ Export report")
+        .on_hover_text(
+            "writes FILE.report.html (self-contained, prints well) and FILE.events.csv beside the WAV",
+        )
+        .clicked()
+        .then_some(CallBarClick::Export)
+}
+
+/// Play/pause, position, speed, which party to hear, and the output device; sets the
+/// player's controls and returns a position the coach moved to, s.
+fn transport_ui(ui: &mut egui::Ui, player: &Player, duration_s: f64) -> Option<f64> {
+    let playing = player.is_playing();
+    let on = player.has_device();
+    let label = if playing { "Pause" } else { "▶ Play" };
+    if ui
+        .add_enabled(on, egui::Button::new(label))
+        .on_hover_text("space")
+        .clicked()
+    {
+        player.set_playing(!playing);
+    }
+    let mut pos = player.position_s();
+    // Wide, so that a pixel is a fine step, and without snapping to round values.
+    let slider = ui
+        .scope(|ui| {
+            ui.spacing_mut().slider_width = (ui.available_width() * 0.4).clamp(200.0, 640.0);
+            ui.add(
+                egui::Slider::new(&mut pos, 0.0..=duration_s.max(0.01))
+                    .text("position")
+                    .smart_aim(false)
+                    .custom_formatter(|v, _| clock(v))
+                    .custom_parser(|_| None),
+            )
+        })
+        .inner;
+    let seek_to = slider.changed().then_some(pos);
+    let mut speed = player.speed();
+    if ui
+        .add(
+            egui::Slider::new(&mut speed, 0.5..=2.0)
+                .text("× speed")
+                .step_by(0.25),
+        )
+        .changed()
+    {
+        player.set_speed(speed);
+    }
+    let mut listen = player.listen();
+    egui::ComboBox::from_label("hear")
+        .selected_text(match listen {
+            Listen::Both => "both",
+            Listen::Agent => "agent",
+            Listen::Customer => "customer",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut listen, Listen::Both, "both (agent left)");
+            ui.selectable_value(&mut listen, Listen::Agent, "agent");
+            ui.selectable_value(&mut listen, Listen::Customer, "customer");
+        });
+    if listen != player.listen() {
+        player.set_listen(listen);
+    }
+    match player.status() {
+        PlaybackStatus::On { device, rate } => {
+            ui.label(format!("🔊 {device}, {rate} Hz"));
+        }
+        PlaybackStatus::Off(reason) => {
+            // The first clause on the bar (device errors can run to two lines), all
+            // of it on hover.
+            let first = reason.split(':').next().unwrap_or(reason);
+            ui.colored_label(
+                theme::HIGH,
+                format!("🔇 playback off: {}", short(first, 40)),
+            )
+            .on_hover_text(reason.as_str());
+        }
+    }
+    ui.label(RichText::new("keys: space play · N/P next/previous flagged · ⬅/➡ 5 s").small());
+    seek_to
+}
+
+/// The score, the call's format, how long it took to open, and the deductions.
+fn summary_ui(ui: &mut egui::Ui, call: &LoadedCall) {
+    let r = &call.report;
+    ui.heading(format!("Score {} / 100", r.score.total));
+    let info = &call.info;
+    ui.label(format!(
+        "{} · {} Hz {} · {} · agent channel {}",
+        clock(r.duration_s),
+        info.sample_rate,
+        info.encoding.as_str(),
+        r.layout,
+        call.agent_channel
+    ));
+    ui.label(
+        RichText::new(format!(
+            "opened in {:.1} s (analysis {:.1} s, waveform and audio {:.1} s alongside)",
+            call.timings.total_s, call.timings.analysis_s, call.timings.decode_s
+        ))
+        .small()
+        .weak(),
+    );
+    for d in &r.score.deductions {
+        ui.label(format!("−{:.1} {}: {}", d.points, d.rule, d.why));
+    }
+    if r.score.deductions.is_empty() {
+        ui.label("No deductions.");
+    }
+    for d in &r.score.not_scored {
+        ui.label(RichText::new(format!("not scored: {}: {}", d.rule, d.why)).weak());
+    }
+}
+
+/// The call's measures in a two-column grid.
+fn measures_ui(ui: &mut egui::Ui, r: &CallReport) {
+    let a = &r.agent;
+    egui::CollapsingHeader::new("Measures")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("review_summary_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let mut row = |k: &str, v: String| {
+                        ui.label(k);
+                        ui.label(v);
+                        ui.end_row();
+                    };
+                    row(
+                        "median pitch",
+                        a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
+                    );
+                    row(
+                        "in band",
+                        a.frac_voiced_in_band
+                            .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
+                    );
+                    row(
+                        "reply gaps",
+                        if r.reply_gaps_measured {
+                            format!("{}", r.reply_gaps.len())
+                        } else {
+                            "not measured (mono)".into()
+                        },
+                    );
+                    row("overlaps", r.overlaps.to_string());
+                    row(
+                        "pace changes",
+                        format!(
+                            "{} ({} per 45 s)",
+                            a.pace_changes.len(),
+                            a.pace_changes_per_45s
+                                .map_or("–".into(), |v| format!("{v:.1}"))
+                        ),
+                    );
+                    row("long silences", r.long_silences.len().to_string());
+                    row(
+                        "longest agent turn",
+                        format!("{:.1} s", r.longest_monologue_s),
+                    );
+                });
+        });
+}
+
+/// The note editor: text, an optional span, and the button that adds the note at the
+/// playhead; returns the note when that button was clicked.
+fn new_note_ui(ui: &mut egui::Ui, draft: &mut NoteDraft, playhead_s: f64) -> Option<NewNote> {
+    ui.strong("Coach notes");
+    let label = ui.label("New note");
+    ui.add(
+        egui::TextEdit::multiline(&mut draft.text)
+            .desired_rows(1)
+            .hint_text("what the agent should hear about this moment")
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    let mut added = None;
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut draft.span, "span of");
+        ui.add_enabled(
+            draft.span,
+            egui::DragValue::new(&mut draft.len_s)
+                .range(0.5..=600.0)
+                .suffix(" s"),
+        );
+        let text = draft.text.trim().to_string();
+        if ui
+            .add_enabled(
+                !text.is_empty(),
+                egui::Button::new(format!("✏ Add note at {}", clock(playhead_s))),
+            )
+            .clicked()
+        {
+            added = Some(NewNote {
+                text,
+                span_s: draft.span.then_some(draft.len_s),
+            });
+        }
+    });
+    added
+}
+
+/// The call's notes, each with a button to go to it and one to delete it.
+fn note_list_ui(ui: &mut egui::Ui, notes: &[Note]) -> Option<NoteClick> {
+    let mut click = None;
+    for (i, n) in notes.iter().enumerate() {
+        ui.horizontal_wrapped(|ui| {
+            let when = match n.end_s {
+                Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
+                None => clock(n.t_s),
+            };
+            if ui.button(format!("▶ {when}")).clicked() {
+                click = Some(NoteClick::Jump(n.t_s));
+            }
+            ui.label(format!("✏ {}", n.text));
+            if ui.small_button("✖ delete").clicked() {
+                click = Some(NoteClick::Delete(i));
+            }
+        });
+    }
+    click
+}
+
+/// The event list's heading and sort keys; a click on the current key reverses the
+/// order. Returns whether the order changed.
+fn event_sort_ui(ui: &mut egui::Ui, sort: &mut SortKey, ascending: &mut bool) -> bool {
+    ui.strong("Events");
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("sort by");
+        for (key, name) in [
+            (SortKey::Time, "time"),
+            (SortKey::Kind, "kind"),
+            (SortKey::Value, "value"),
+        ] {
+            let arrow = if *sort == key {
+                if *ascending { " ⬆" } else { " ⬇" }
+            } else {
+                ""
+            };
+            if ui
+                .selectable_label(*sort == key, format!("{name}{arrow}"))
+                .clicked()
+            {
+                if *sort == key {
+                    *ascending = !*ascending;
+                } else {
+                    *sort = key;
+                    *ascending = true;
+                }
+                changed = true;
+            }
+        }
+    });
+    changed
+}
+
+/// The events, one row each (only the visible rows are laid out), the one at the
+/// playhead selected; returns the event clicked.
+fn event_rows_ui(
+    ui: &mut egui::Ui,
+    events: &[ReviewEvent],
+    playhead_s: f64,
+) -> Option<ReviewEvent> {
+    let mut chosen = None;
+    let row_h = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .id_salt("review_events_scroll")
+        .auto_shrink([false, false])
+        .show_rows(ui, row_h, events.len(), |ui, rows| {
+            for e in &events[rows] {
+                let value = match e.kind {
+                    EventKind::Note => short(&e.detail, 40),
+                    EventKind::ReplyGap(_) => format!("{:.3} s", e.value),
+                    _ => format!("{:.2} {}", e.value, e.unit),
+                };
+                let text = format!("{}  {}  {}", clock(e.t_s), e.kind.label(), value);
+                let at = (e.t_s - playhead_s).abs() < 0.01;
+                let rich = RichText::new(text).color(event_color(e.kind));
+                let resp = ui
+                    .selectable_label(at, rich)
+                    .on_hover_text(e.detail.clone());
+                if resp.clicked() {
+                    chosen = Some(e.clone());
+                }
+            }
+        });
+    chosen
+}
+
+/// What every lane of one frame shares (the linked time axis, the range in view and the
+/// range prepared, the playhead) and what the lanes report back.
+struct LaneFrame<'s> {
+    /// Links the lanes' time axes and cursors.
+    link: egui::Id,
+    /// Time range shown, s.
+    view_x: [f64; 2],
+    /// A range the lanes take this frame (after a load, a seek or a jump), s.
+    pending_x: Option<[f64; 2]>,
+    /// Time range data is prepared for, s.
+    prepared_x: [f64; 2],
+    /// Envelope bins over the prepared range.
+    envelope_bins: usize,
+    /// Most pitch points over the prepared range.
+    max_pitch_points: usize,
+    playhead_s: f64,
+    playhead_colour: Color32,
+    scratch: &'s mut LaneScratch,
+    /// Where each lane drew its data.
+    frames: Vec<(&'static str, egui::Rect)>,
+    /// The range shown after the coach's pan or zoom, s.
+    new_view: Option<[f64; 2]>,
+    /// The time under a click, s.
+    clicked_at: Option<f64>,
+    /// Reply-gap markers drawn.
+    gap_markers: usize,
+}
+
+impl<'s> LaneFrame<'s> {
+    fn new(
+        ui: &egui::Ui,
+        view_x: [f64; 2],
+        pending_x: Option<[f64; 2]>,
+        duration_s: f64,
+        playhead_s: f64,
+        scratch: &'s mut LaneScratch,
+        frames: Vec<(&'static str, egui::Rect)>,
+    ) -> Self {
+        let [v0, v1] = view_x;
+        // Prepare data for the visible range and as much again each side, so a pan shows
+        // data until the next frame prepares the new range.
+        let w = v1 - v0;
+        let (p0, p1) = ((v0 - w).max(0.0), (v1 + w).min(duration_s));
+        let px = ui.available_width().max(100.0) as usize;
+        Self {
+            link: egui::Id::unique("review_lanes"),
+            view_x,
+            pending_x,
+            prepared_x: [p0, p1],
+            envelope_bins: (2.0 * px as f64 * (p1 - p0) / w.max(1e-6)) as usize,
+            max_pitch_points: 4 * px,
+            playhead_s,
+            playhead_colour: ui.visuals().strong_text_color(),
+            scratch,
+            frames,
+            new_view: None,
+            clicked_at: None,
+            gap_markers: 0,
+        }
+    }
+
+    /// A lane's plot: its time axis linked to the others, panned and zoomed in time
+    /// only, with the value range `y`; the time axis is drawn only when `x_axis`.
+    fn plot<'p>(&self, id: &'static str, height: f32, y: [f64; 2], x_axis: bool) -> Plot<'p> {
+        let mut plot = Plot::new(id)
+            .height(height)
+            .link_axis(self.link, [true, false])
+            .link_cursor(self.link, [true, false])
+            .allow_zoom([true, false])
+            .allow_scroll([true, false])
+            .allow_drag([true, false])
+            .allow_boxed_zoom(false)
+            .allow_double_click_reset(false)
+            .allow_axis_zoom_drag([false, false])
+            .default_x_bounds(self.view_x[0], self.view_x[1])
+            .default_y_bounds(y[0], y[1])
+            .auto_bounds([false, false])
+            .y_axis_min_width(84.0)
+            .show_axes([x_axis, true])
+            .x_axis_formatter(|m, _| axis_clock(m.value))
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(time_steps));
+        if x_axis {
+            plot = plot.x_axis_label("time (m:ss)");
+        }
+        plot
+    }
+
+    /// Applies a pending range to a lane's plot.
+    fn apply_pending(&self, pu: &mut PlotUi<'_>) {
+        if let Some([a, b]) = self.pending_x {
+            pu.set_plot_bounds_x(a..=b);
+        }
+    }
+
+    /// Draws the playhead on a lane.
+    fn playhead_ui(&self, pu: &mut PlotUi<'_>) {
+        pu.vline(
+            VLine::new("playhead", self.playhead_s)
+                .color(self.playhead_colour)
+                .width(1.5),
+        );
+    }
+
+    /// Records where lane `id` drew, the range it shows, and a click on it.
+    fn record(&mut self, id: &'static str, resp: &PlotResponse<()>) {
+        self.frames.push((id, *resp.transform.frame()));
+        let b = resp.transform.bounds();
+        self.new_view = Some([b.min()[0], b.max()[0]]);
+        if resp.response.clicked()
+            && let Some(pos) = resp.response.interact_pointer_pos()
+        {
+            self.clicked_at = Some(resp.transform.value_from_position(pos).x);
+        }
+    }
+}
+
+/// How a waveform lane is labelled and coloured.
+struct WaveLane {
+    id: &'static str,
+    /// The y-axis label.
+    label: &'static str,
+    /// The trace's name.
+    name: &'static str,
+    colour: Color32,
+    height: f32,
+}
+
+/// One party's waveform envelope.
+fn waveform_lane_ui(
+    ui: &mut egui::Ui,
+    lane: &mut LaneFrame<'_>,
+    wave: &WaveLane,
+    pyramid: &Pyramid,
+) {
+    let [p0, p1] = lane.prepared_x;
+    let resp = lane
+        .plot(wave.id, wave.height, [-1.0, 1.0], false)
+        .y_axis_label(wave.label)
+        .show_grid([true, false])
+        .label_formatter(|pos| {
+            let (HoverPosition::NearDataPoint { position, .. }
+            | HoverPosition::Elsewhere { position }) = pos;
+            Some(clock(position.x))
+        })
+        .show(ui, |pu| {
+            lane.apply_pending(pu);
+            pyramid.envelope_into(p0, p1, lane.envelope_bins, &mut lane.scratch.envelope);
+            pu.line(
+                Line::new(
+                    wave.name,
+                    PlotPoints::from(lane.scratch.envelope.points.clone()),
+                )
+                .color(wave.colour)
+                .width(1.0),
+            );
+            lane.playhead_ui(pu);
+        });
+    lane.record(wave.id, &resp);
+}
+
+/// Who speaks, with long silences, monologues and the coach's notes.
+fn talk_lane_ui(
+    ui: &mut egui::Ui,
+    lane: &mut LaneFrame<'_>,
+    r: &CallReport,
+    events: &[ReviewEvent],
+    notes: &[Note],
+) {
+    let [p0, p1] = lane.prepared_x;
+    let resp = lane
+        .plot("lane_talk", 74.0, [-0.1, 2.4], false)
+        .y_axis_label("who speaks")
+        .y_grid_spacer(|_| {
+            vec![
+                GridMark {
+                    value: 0.5,
+                    step_size: 1.0,
+                },
+                GridMark {
+                    value: 1.5,
+                    step_size: 1.0,
+                },
+            ]
+        })
+        .y_axis_formatter(|m, _| {
+            if (m.value - 1.5).abs() < 0.01 {
+                "agent".into()
+            } else if (m.value - 0.5).abs() < 0.01 {
+                "customer".into()
+            } else {
+                String::new()
+            }
+        })
+        .label_formatter(|pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!("{plot_name}\n{}", clock(position.x))),
+            HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+        })
+        .show(ui, |pu| {
+            lane.apply_pending(pu);
+            let parties: &[(Speaker, &str, Color32, f64)] = if r.layout == "mono" {
+                &[(Speaker::Mixed, "speech", theme::AGENT, 1.1)]
+            } else {
+                &[
+                    (Speaker::Agent, "agent speaks", theme::AGENT, 1.1),
+                    (Speaker::Customer, "customer speaks", theme::CUSTOMER, 0.1),
+                ]
+            };
+            for (speaker, name, colour, low) in parties {
+                let points = &mut lane.scratch.points;
+                lanes::segment_steps_into(
+                    &r.segments,
+                    *speaker,
+                    p0,
+                    p1,
+                    *low,
+                    low + TALK_ROW_HEIGHT,
+                    points,
+                );
+                pu.line(
+                    Line::new(*name, PlotPoints::from(points.clone()))
+                        .color(*colour)
+                        .fill(*low as f32)
+                        .fill_alpha(0.8)
+                        .allow_band(false)
+                        .width(1.0),
+                );
+            }
+            for s in r
+                .long_silences
+                .iter()
+                .filter(|s| s.end >= p0 && s.start <= p1)
+            {
+                pu.span(
+                    Span::new(format!("… {:.1} s", s.end - s.start), s.start..=s.end)
+                        .fill(theme::IDLE.gamma_multiply(0.35))
+                        .border_color(theme::IDLE),
+                );
+            }
+            for e in events.iter().filter(|e| e.kind == EventKind::Monologue) {
+                if let Some(end) = e.end_s {
+                    pu.line(
+                        Line::new(
+                            format!("⌛ monologue {:.0} s", e.value),
+                            vec![[e.t_s, MONOLOGUE_Y], [end, MONOLOGUE_Y]],
+                        )
+                        .color(theme::HIGH)
+                        .width(4.0),
+                    );
+                }
+            }
+            let note_pts: Vec<[f64; 2]> = notes.iter().map(|n| [n.t_s, NOTE_Y]).collect();
+            if !note_pts.is_empty() {
+                pu.points(
+                    Points::new("✏ note", note_pts)
+                        .shape(MarkerShape::Down)
+                        .radius(6.0)
+                        .color(theme::PACE),
+                );
+            }
+            for n in notes {
+                if let Some(end) = n.end_s {
+                    pu.line(
+                        Line::new("✏ note span", vec![[n.t_s, NOTE_Y], [end, NOTE_Y]])
+                            .color(theme::PACE)
+                            .style(LineStyle::dashed_dense())
+                            .width(2.0),
+                    );
+                }
+            }
+            lane.playhead_ui(pu);
+        });
+    lane.record("lane_talk", &resp);
+}
+
+/// Where a pitch lies against the band, in words.
+fn band_words(f0_hz: f64, band_hz: [f64; 2]) -> &'static str {
+    if f0_hz >= band_hz[0] && f0_hz <= band_hz[1] {
+        "✔ in band"
+    } else if f0_hz < band_hz[0] {
+        "◀ below band"
+    } else {
+        "▶ above band"
+    }
+}
+
+/// The agent's pitch over the calming band.
+fn pitch_lane_ui(
+    ui: &mut egui::Ui,
+    lane: &mut LaneFrame<'_>,
+    pitch: &PitchTrack,
+    band_hz: [f64; 2],
+) {
+    let [p0, p1] = lane.prepared_x;
+    let f0_colour = ui.visuals().strong_text_color();
+    let resp = lane
+        .plot("lane_pitch", 130.0, [60.0, 300.0], false)
+        .y_axis_label("agent pitch Hz")
+        .label_formatter(move |pos| match pos {
+            HoverPosition::NearDataPoint { position, .. } => Some(format!(
+                "{:.0} Hz at {} ({})",
+                position.y,
+                clock(position.x),
+                band_words(position.y, band_hz)
+            )),
+            HoverPosition::Elsewhere { position } => {
+                Some(format!("{:.0} Hz, {}", position.y, clock(position.x)))
+            }
+        })
+        .show(ui, |pu| {
+            lane.apply_pending(pu);
+            pu.span(
+                Span::new(
+                    format!("calming band {:.0}–{:.0} Hz", band_hz[0], band_hz[1]),
+                    band_hz[0]..=band_hz[1],
+                )
+                .axis(Axis::Y)
+                .fill(theme::BAND_FILL),
+            );
+            let points = &mut lane.scratch.points;
+            pitch.visible_into(p0, p1, lane.max_pitch_points, points);
+            pu.points(
+                Points::new("agent F0", PlotPoints::from(points.clone()))
+                    .radius(1.5)
+                    .color(f0_colour),
+            );
+            lane.playhead_ui(pu);
+        });
+    lane.record("lane_pitch", &resp);
+}
+
+/// The reply gaps (sorted by agent start) whose agent start lies in `[t0, t1]`, s.
+fn gaps_between(gaps: &[ReplyGap], t0: f64, t1: f64) -> &[ReplyGap] {
+    let first = gaps.partition_point(|g| g.agent_start < t0);
+    let last = gaps.partition_point(|g| g.agent_start <= t1);
+    &gaps[first..last.max(first)]
+}
+
+/// Where a gap's marker sits on the gap lane: the gap, held inside the lane.
+fn gap_marker_y(g: &ReplyGap) -> f64 {
+    g.gap_s.clamp(GAP_MARKER_RANGE_S[0], GAP_MARKER_RANGE_S[1])
+}
+
+/// The reply gaps over the reply window, each marked by its verdict's shape and colour.
+fn gaps_lane_ui(
+    ui: &mut egui::Ui,
+    lane: &mut LaneFrame<'_>,
+    gaps: &[ReplyGap],
+    window_s: [f64; 2],
+) {
+    let [p0, p1] = lane.prepared_x;
+    let resp = lane
+        .plot("lane_gaps", 120.0, [-1.0, 3.2], false)
+        .y_axis_label("reply gap s")
+        .label_formatter(|pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}: {:.3} s\nagent started {}",
+                position.y,
+                clock(position.x)
+            )),
+            HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+        })
+        .show(ui, |pu| {
+            lane.apply_pending(pu);
+            pu.span(
+                Span::new(
+                    format!("reply window {:.1}–{:.1} s", window_s[0], window_s[1]),
+                    window_s[0]..=window_s[1],
+                )
+                .axis(Axis::Y)
+                .fill(theme::BAND_FILL),
+            );
+            let visible = gaps_between(gaps, p0, p1);
+            for (verdict, shape) in [
+                (Verdict::Overlap, MarkerShape::Cross),
+                (Verdict::Early, MarkerShape::Left),
+                (Verdict::InWindow, MarkerShape::Circle),
+                (Verdict::Late, MarkerShape::Right),
+            ] {
+                let pts: Vec<[f64; 2]> = visible
+                    .iter()
+                    .filter(|g| g.verdict == verdict)
+                    .map(|g| [g.agent_start, gap_marker_y(g)])
+                    .collect();
+                lane.gap_markers += pts.len();
+                if !pts.is_empty() {
+                    pu.points(
+                        Points::new(theme::verdict_label(verdict), pts)
+                            .shape(shape)
+                            .radius(6.0)
+                            .filled(true)
+                            .color(theme::verdict_color(verdict)),
+                    );
+                }
+            }
+            if visible.len() <= MAX_GAP_LABELS {
+                for g in visible {
+                    pu.text(
+                        Text::new(
+                            "gap value",
+                            PlotPoint::new(g.agent_start, gap_marker_y(g) + GAP_LABEL_RISE_S),
+                            RichText::new(format!("{:.2}", g.gap_s)).small(),
+                        )
+                        .color(theme::verdict_color(g.verdict)),
+                    );
+                }
+            }
+            lane.playhead_ui(pu);
+        });
+    lane.record("lane_gaps", &resp);
+}
+
+/// Top of the pace lane, syllables/s: the fastest turn rounded up, at least 6.
+fn pace_top_per_s(pace: &[PaceSpan]) -> f64 {
+    pace.iter()
+        .map(|p| p.syllables_per_s)
+        .fold(6.0, f64::max)
+        .ceil()
+}
+
+/// The agent's pace per turn, with its pace changes; this lane carries the time axis.
+fn pace_lane_ui(
+    ui: &mut egui::Ui,
+    lane: &mut LaneFrame<'_>,
+    pace: &[PaceSpan],
+    changes: &[PaceChange],
+) {
+    let [p0, p1] = lane.prepared_x;
+    let resp = lane
+        .plot("lane_pace", 100.0, [0.0, pace_top_per_s(pace)], true)
+        .y_axis_label("pace syl/s")
+        .label_formatter(|pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}: {:.2} syllables/s at {}",
+                position.y,
+                clock(position.x)
+            )),
+            HoverPosition::Elsewhere { position } => Some(clock(position.x)),
+        })
+        .show(ui, |pu| {
+            lane.apply_pending(pu);
+            let points = &mut lane.scratch.points;
+            lanes::pace_curve_into(pace, p0, p1, points);
+            pu.line(
+                Line::new("agent pace", PlotPoints::from(points.clone()))
+                    .color(theme::PACE)
+                    .width(2.0),
+            );
+            let marks: Vec<[f64; 2]> = changes
+                .iter()
+                .filter(|c| c.t >= p0 && c.t <= p1)
+                .map(|c| [c.t, c.to])
+                .collect();
+            if !marks.is_empty() {
+                pu.points(
+                    Points::new("♦ pace change", marks)
+                        .shape(MarkerShape::Diamond)
+                        .radius(6.0)
+                        .filled(true)
+                        .color(theme::PACE),
+                );
+            }
+            lane.playhead_ui(pu);
+        });
+    lane.record("lane_pace", &resp);
+}
+
+/// How to move about the lanes, and what the markers mean.
+fn lanes_help_ui(ui: &mut egui::Ui) {
+    ui.label(
+        RichText::new(
+            "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in window · ▶ late · ♦ pace change · 🔽 note.",
+        )
+        .small(),
+    );
 }
 
 /// The first `n` characters of `s`, with "…" when cut.

@@ -6,11 +6,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{Speaker, Verdict};
+use crate::analysis::{CallReport, Speaker, Verdict};
 use crate::batch::record::median_gap_s;
 use crate::config::Profile;
+use crate::palette::{self, Rgb};
 
-use super::events::ReviewEvent;
+use super::events::{EventKind, ReviewEvent};
 use super::load::LoadedCall;
 use super::notes::Note;
 
@@ -74,31 +75,36 @@ pub fn clock(t_s: f64) -> String {
     }
 }
 
-fn verdict_words(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Overlap => "✖ overlap",
-        Verdict::Early => "◀ early",
-        Verdict::InWindow => "✔ in window",
-        Verdict::Late => "▶ late",
-    }
-}
-
-fn verdict_css(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Overlap => "#d55e00",
-        Verdict::Early => "#56b4e9",
-        Verdict::InWindow => "#0072b2",
-        Verdict::Late => "#e69f00",
-    }
-}
-
 fn opt(x: Option<f64>, digits: usize, unit: &str) -> String {
     x.map_or_else(|| "–".into(), |v| format!("{v:.digits$}{unit}"))
 }
 
+/// CSS colour of a reply-gap verdict.
+fn verdict_css(v: Verdict) -> String {
+    palette::hex(palette::verdict_rgb(v))
+}
+
+/// Width of every chart's view box.
 const W: f64 = 1000.0;
+/// Left margin of a chart (its labels), in view-box units.
 const LEFT: f64 = 70.0;
+/// Right margin of a chart, in view-box units.
 const RIGHT: f64 = 10.0;
+/// Round time steps for the axis ticks, s; past the last, one hour.
+const TICK_STEPS_S: [f64; 12] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+];
+/// Gap values are written beside their markers up to this many gaps in the call.
+const MAX_GAP_LABELS: usize = 60;
+
+/// The time step between ticks that gives at most 12 ticks over `duration_s`.
+fn tick_step_s(duration_s: f64) -> f64 {
+    TICK_STEPS_S
+        .iter()
+        .copied()
+        .find(|s| duration_s / s <= 12.0)
+        .unwrap_or(3600.0)
+}
 
 struct Chart {
     svg: String,
@@ -147,16 +153,21 @@ impl Chart {
         );
     }
 
+    /// A band across the chart's width from `lo_v` to `hi_v` on the scale `lo`..`hi`,
+    /// shaded in the palette's "good" colour.
+    fn band(&mut self, lo_v: f64, hi_v: f64, lo: f64, hi: f64) {
+        let _ = write!(
+            self.svg,
+            r##"<rect x="{LEFT}" y="{:.1}" width="{}" height="{:.1}" fill="{}" fill-opacity="0.15"/>"##,
+            self.y(hi_v, lo, hi),
+            W - LEFT - RIGHT,
+            self.y(lo_v, lo, hi) - self.y(hi_v, lo, hi),
+            palette::hex(palette::GOOD)
+        );
+    }
+
     fn finish(mut self) -> String {
-        // Time axis: ticks at a round step giving 5–12 ticks.
-        let steps = [
-            1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
-        ];
-        let step = steps
-            .iter()
-            .copied()
-            .find(|s| self.duration / s <= 12.0)
-            .unwrap_or(3600.0);
+        let step = tick_step_s(self.duration);
         let mut t = 0.0;
         while self.grid && t <= self.duration + 1e-9 {
             let x = self.x(t);
@@ -172,17 +183,11 @@ impl Chart {
     }
 }
 
+/// The time axis under the charts: ticks with `m:ss` labels.
 fn time_axis(duration: f64) -> String {
     let mut c = Chart::new("time (m:ss)", duration, 18.0);
     c.grid = false;
-    let steps = [
-        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
-    ];
-    let step = steps
-        .iter()
-        .copied()
-        .find(|s| duration / s <= 12.0)
-        .unwrap_or(3600.0);
+    let step = tick_step_s(duration);
     let mut t = 0.0;
     while t <= duration + 1e-9 {
         let x = c.x(t);
@@ -196,37 +201,35 @@ fn time_axis(duration: f64) -> String {
     c.finish()
 }
 
-fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
-    let r = &call.report;
-    let d = r.duration_s.max(call.info.duration_s());
-    let mut out = String::new();
-
-    // Waveforms.
-    for (k, name, colour) in [(0, "agent", "#0072b2"), (1, "customer", "#009e73")] {
-        let Some(p) = &call.waveform[k] else { continue };
-        let mut c = Chart::new(&format!("waveform: {name}"), d, 50.0);
-        let env = p.envelope(0.0, d, 900);
-        let mut path = String::new();
-        for pair in env.points.chunks(2) {
-            if let [hi, lo] = pair {
-                let x = c.x(hi[0]);
-                let _ = write!(
-                    path,
-                    "M{x:.1} {:.1}V{:.1}",
-                    c.y(hi[1], -1.0, 1.0),
-                    c.y(lo[1], -1.0, 1.0)
-                );
-            }
+/// One party's waveform (`k`: 0 agent, 1 customer), or nothing for a mono call's
+/// customer.
+fn waveform_chart(call: &LoadedCall, k: usize, name: &str, colour: Rgb, d: f64) -> Option<String> {
+    let p = call.waveform[k].as_ref()?;
+    let mut c = Chart::new(&format!("waveform: {name}"), d, 50.0);
+    let env = p.envelope(0.0, d, 900);
+    let mut path = String::new();
+    for pair in env.points.chunks(2) {
+        if let [hi, lo] = pair {
+            let x = c.x(hi[0]);
+            let _ = write!(
+                path,
+                "M{x:.1} {:.1}V{:.1}",
+                c.y(hi[1], -1.0, 1.0),
+                c.y(lo[1], -1.0, 1.0)
+            );
         }
-        let _ = write!(
-            c.svg,
-            r#"<path d="{path}" stroke="{colour}" stroke-width="1.2" fill="none"/>"#
-        );
-        c.label(25.0, name);
-        out.push_str(&c.finish());
     }
+    let _ = write!(
+        c.svg,
+        r#"<path d="{path}" stroke="{}" stroke-width="1.2" fill="none"/>"#,
+        palette::hex(colour)
+    );
+    c.label(25.0, name);
+    Some(c.finish())
+}
 
-    // Who speaks.
+/// Who speaks: the parties' segments, long silences and the coach's notes.
+fn talk_chart(r: &CallReport, notes: &[Note], d: f64) -> String {
     let mut c = Chart::new(
         "who speaks (agent top, customer bottom; dashed box: long silence; ✎ n: coach note n)",
         d,
@@ -234,22 +237,24 @@ fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
     );
     for s in &r.segments {
         let (y, colour) = match s.speaker {
-            Speaker::Agent | Speaker::Mixed => (6.0, "#0072b2"),
-            Speaker::Customer => (24.0, "#009e73"),
+            Speaker::Agent | Speaker::Mixed => (6.0, palette::AGENT),
+            Speaker::Customer => (24.0, palette::CUSTOMER),
         };
         let _ = write!(
             c.svg,
-            r#"<rect x="{:.1}" y="{y}" width="{:.2}" height="14" fill="{colour}"/>"#,
+            r#"<rect x="{:.1}" y="{y}" width="{:.2}" height="14" fill="{}"/>"#,
             c.x(s.start),
-            (c.x(s.end) - c.x(s.start)).max(0.5)
+            (c.x(s.end) - c.x(s.start)).max(0.5),
+            palette::hex(colour)
         );
     }
     for s in &r.long_silences {
         let _ = write!(
             c.svg,
-            r##"<rect x="{:.1}" y="2" width="{:.1}" height="40" fill="none" stroke="#8c8c8c" stroke-dasharray="3 2"/><text x="{:.1}" y="23" font-size="10" text-anchor="middle">silence {:.1} s</text>"##,
+            r##"<rect x="{:.1}" y="2" width="{:.1}" height="40" fill="none" stroke="{}" stroke-dasharray="3 2"/><text x="{:.1}" y="23" font-size="10" text-anchor="middle">silence {:.1} s</text>"##,
             c.x(s.start),
             c.x(s.end) - c.x(s.start),
+            palette::hex(palette::IDLE),
             (c.x(s.start) + c.x(s.end)) / 2.0,
             s.end - s.start
         );
@@ -267,35 +272,32 @@ fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
         let w = n.end_s.map_or(0.0, |e| c.x(e) - x);
         let _ = write!(
             c.svg,
-            r##"<rect x="{x:.1}" y="0" width="{:.1}" height="3" fill="#cc79a7"/><text x="{:.1}" y="42" font-size="9" fill="#7a2b5a">✎ {}</text>"##,
+            r##"<rect x="{x:.1}" y="0" width="{:.1}" height="3" fill="{}"/><text x="{:.1}" y="42" font-size="9" fill="{}">✎ {}</text>"##,
             w.max(1.5),
+            palette::hex(palette::PACE),
             x + 2.0,
+            palette::hex(palette::PACE_TEXT),
             i + 1
         );
     }
     if r.layout != "mono" {
         c.label(31.0, "customer");
     }
-    out.push_str(&c.finish());
+    c.finish()
+}
 
-    // Pitch with the calming band.
-    let band = profile.pitch.band_hz;
+/// The agent's pitch over the calming band.
+fn pitch_chart(call: &LoadedCall, band_hz: [f64; 2], d: f64) -> String {
     let (lo, hi) = (60.0, 300.0);
     let mut c = Chart::new(
         &format!(
             "agent pitch, Hz (shaded: calming band {:.0}–{:.0} Hz)",
-            band[0], band[1]
+            band_hz[0], band_hz[1]
         ),
         d,
         110.0,
     );
-    let _ = write!(
-        c.svg,
-        r##"<rect x="{LEFT}" y="{:.1}" width="{}" height="{:.1}" fill="#0072b2" fill-opacity="0.15"/>"##,
-        c.y(band[1], lo, hi),
-        W - LEFT - RIGHT,
-        c.y(band[0], lo, hi) - c.y(band[1], lo, hi)
-    );
+    c.band(band_hz[0], band_hz[1], lo, hi);
     let mut pts = Vec::new();
     call.pitch.visible_into(0.0, d, 3000, &mut pts);
     let mut path = String::new();
@@ -309,118 +311,140 @@ fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
     for v in [100.0, 200.0, 300.0] {
         c.label(c.y(v, lo, hi), &format!("{v:.0}"));
     }
-    out.push_str(&c.finish());
+    c.finish()
+}
 
-    // Reply gaps.
-    if r.reply_gaps_measured {
-        let w = profile.reply.window_s;
-        let (lo, hi) = (-1.0, 3.0);
-        let mut c = Chart::new(
-            &format!("reply gaps, s (shaded: window {:.1}–{:.1} s)", w[0], w[1]),
-            d,
-            90.0,
-        );
-        let _ = write!(
-            c.svg,
-            r##"<rect x="{LEFT}" y="{:.1}" width="{}" height="{:.1}" fill="#0072b2" fill-opacity="0.15"/><line x1="{LEFT}" x2="{}" y1="{y0:.1}" y2="{y0:.1}" stroke="#999"/>"##,
-            c.y(w[1], lo, hi),
-            W - LEFT - RIGHT,
-            c.y(w[0], lo, hi) - c.y(w[1], lo, hi),
-            W - RIGHT,
-            y0 = c.y(0.0, lo, hi)
-        );
-        for g in &r.reply_gaps {
-            let (x, y) = (c.x(g.agent_start), c.y(g.gap_s, lo, hi));
-            let colour = verdict_css(g.verdict);
-            let shape = match g.verdict {
-                Verdict::Overlap => format!(
-                    r#"<path d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{colour}" stroke-width="2.5"/>"#,
-                    x - 4.0,
-                    y - 4.0
-                ),
-                Verdict::Early => format!(
-                    r#"<path d="M{:.1} {y:.1}l8 -5v10z" fill="{colour}"/>"#,
-                    x - 4.0
-                ),
-                Verdict::InWindow => {
-                    format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{colour}"/>"#)
-                }
-                Verdict::Late => format!(
-                    r#"<path d="M{:.1} {y:.1}l-8 -5v10z" fill="{colour}"/>"#,
-                    x + 4.0
-                ),
-            };
-            c.svg.push_str(&shape);
-            if r.reply_gaps.len() <= 60 {
-                let _ = write!(
-                    c.svg,
-                    r#"<text x="{x:.1}" y="{:.1}" font-size="9" text-anchor="middle">{:.2}</text>"#,
-                    (y - 7.0).max(8.0),
-                    g.gap_s
-                );
-            }
+/// A reply gap's marker at (`x`, `y`): the shape of its verdict in its colour.
+fn gap_marker(verdict: Verdict, x: f64, y: f64) -> String {
+    let colour = verdict_css(verdict);
+    match verdict {
+        Verdict::Overlap => format!(
+            r#"<path d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{colour}" stroke-width="2.5"/>"#,
+            x - 4.0,
+            y - 4.0
+        ),
+        Verdict::Early => format!(
+            r#"<path d="M{:.1} {y:.1}l8 -5v10z" fill="{colour}"/>"#,
+            x - 4.0
+        ),
+        Verdict::InWindow => {
+            format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{colour}"/>"#)
         }
-        for v in [0.0, 1.0, 2.0, 3.0] {
-            c.label(c.y(v, lo, hi), &format!("{v:.0} s"));
-        }
-        out.push_str(&c.finish());
+        Verdict::Late => format!(
+            r#"<path d="M{:.1} {y:.1}l-8 -5v10z" fill="{colour}"/>"#,
+            x + 4.0
+        ),
     }
+}
 
-    // Pace.
-    if !r.agent.pace.is_empty() {
-        let top = r
-            .agent
-            .pace
-            .iter()
-            .map(|p| p.syllables_per_s)
-            .fold(4.0, f64::max)
-            .ceil();
-        let mut c = Chart::new("agent pace, syllables/s per turn (◆ pace change)", d, 80.0);
-        let mut path = String::new();
-        for (i, p) in r.agent.pace.iter().enumerate() {
-            let cmd = if i == 0 { 'M' } else { 'L' };
-            let y = c.y(p.syllables_per_s, 0.0, top);
-            let _ = write!(
-                path,
-                "{cmd}{:.1} {y:.1}L{:.1} {y:.1}",
-                c.x(p.start),
-                c.x(p.end)
-            );
-        }
-        let _ = write!(
-            c.svg,
-            r##"<path d="{path}" stroke="#cc79a7" stroke-width="2" fill="none"/>"##
-        );
-        for ch in &r.agent.pace_changes {
-            let (x, y) = (c.x(ch.t), c.y(ch.to, 0.0, top));
+/// The reply gaps over the reply window, each marked by its verdict.
+fn reply_gap_chart(r: &CallReport, window_s: [f64; 2], d: f64) -> String {
+    let (lo, hi) = (-1.0, 3.0);
+    let mut c = Chart::new(
+        &format!(
+            "reply gaps, s (shaded: window {:.1}–{:.1} s)",
+            window_s[0], window_s[1]
+        ),
+        d,
+        90.0,
+    );
+    c.band(window_s[0], window_s[1], lo, hi);
+    let _ = write!(
+        c.svg,
+        r##"<line x1="{LEFT}" x2="{}" y1="{y0:.1}" y2="{y0:.1}" stroke="#999"/>"##,
+        W - RIGHT,
+        y0 = c.y(0.0, lo, hi)
+    );
+    for g in &r.reply_gaps {
+        let (x, y) = (c.x(g.agent_start), c.y(g.gap_s, lo, hi));
+        c.svg.push_str(&gap_marker(g.verdict, x, y));
+        if r.reply_gaps.len() <= MAX_GAP_LABELS {
             let _ = write!(
                 c.svg,
-                r##"<path d="M{x:.1} {:.1}l5 5l-5 5l-5 -5z" fill="#cc79a7" stroke="#000" stroke-width="0.5"/>"##,
-                y - 5.0
+                r#"<text x="{x:.1}" y="{:.1}" font-size="9" text-anchor="middle">{:.2}</text>"#,
+                (y - 7.0).max(8.0),
+                g.gap_s
             );
         }
-        c.label(c.y(0.0, 0.0, top), "0");
-        c.label(c.y(top, 0.0, top), &format!("{top:.0}"));
-        out.push_str(&c.finish());
+    }
+    for v in [0.0, 1.0, 2.0, 3.0] {
+        c.label(c.y(v, lo, hi), &format!("{v:.0} s"));
+    }
+    c.finish()
+}
+
+/// The agent's pace per turn, with its pace changes.
+fn pace_chart(r: &CallReport, d: f64) -> String {
+    let top = r
+        .agent
+        .pace
+        .iter()
+        .map(|p| p.syllables_per_s)
+        .fold(4.0, f64::max)
+        .ceil();
+    let mut c = Chart::new("agent pace, syllables/s per turn (◆ pace change)", d, 80.0);
+    let mut path = String::new();
+    for (i, p) in r.agent.pace.iter().enumerate() {
+        let cmd = if i == 0 { 'M' } else { 'L' };
+        let y = c.y(p.syllables_per_s, 0.0, top);
+        let _ = write!(
+            path,
+            "{cmd}{:.1} {y:.1}L{:.1} {y:.1}",
+            c.x(p.start),
+            c.x(p.end)
+        );
+    }
+    let pace = palette::hex(palette::PACE);
+    let _ = write!(
+        c.svg,
+        r##"<path d="{path}" stroke="{pace}" stroke-width="2" fill="none"/>"##
+    );
+    for ch in &r.agent.pace_changes {
+        let (x, y) = (c.x(ch.t), c.y(ch.to, 0.0, top));
+        let _ = write!(
+            c.svg,
+            r##"<path d="M{x:.1} {:.1}l5 5l-5 5l-5 -5z" fill="{pace}" stroke="#000" stroke-width="0.5"/>"##,
+            y - 5.0
+        );
+    }
+    c.label(c.y(0.0, 0.0, top), "0");
+    c.label(c.y(top, 0.0, top), &format!("{top:.0}"));
+    c.finish()
+}
+
+/// Every chart of the timeline, top to bottom, then the time axis.
+fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
+    let r = &call.report;
+    let d = r.duration_s.max(call.info.duration_s());
+    let mut out = String::new();
+    for (k, name, colour) in [
+        (0, "agent", palette::AGENT),
+        (1, "customer", palette::CUSTOMER),
+    ] {
+        if let Some(chart) = waveform_chart(call, k, name, colour, d) {
+            out.push_str(&chart);
+        }
+    }
+    out.push_str(&talk_chart(r, notes, d));
+    out.push_str(&pitch_chart(call, profile.pitch.band_hz, d));
+    if r.reply_gaps_measured {
+        out.push_str(&reply_gap_chart(r, profile.reply.window_s, d));
+    }
+    if !r.agent.pace.is_empty() {
+        out.push_str(&pace_chart(r, d));
     }
     out.push_str(&time_axis(d));
     out
 }
 
-/// The whole HTML report.
-pub fn html_report(
-    call: &LoadedCall,
-    profile: &Profile,
-    notes: &[Note],
-    events: &[ReviewEvent],
-) -> String {
+/// The document's head (title, style sheet) and the heading with the call's format.
+fn head_html(h: &mut String, call: &LoadedCall) {
     let r = &call.report;
     let name = call
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut h = String::new();
     let _ = write!(
         h,
         r#"<!DOCTYPE html>
@@ -456,26 +480,25 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
         layout = escape(&r.layout),
         ch = call.agent_channel,
     );
+}
 
-    // Summary and score.
-    let _ = write!(
-        h,
-        r#"<h2>Summary</h2><p><span class="score" id="score">{}</span><span class="muted"> / 100</span></p><div class="grid">"#,
-        r.score.total
-    );
+/// The share of reply gaps in the window, 0–1 (`None` without gaps).
+fn in_window_fraction(r: &CallReport) -> Option<f64> {
+    if r.reply_gaps.is_empty() {
+        return None;
+    }
+    let in_window = r
+        .reply_gaps
+        .iter()
+        .filter(|g| g.verdict == Verdict::InWindow)
+        .count();
+    Some(in_window as f64 / r.reply_gaps.len() as f64)
+}
+
+/// The summary's measures as (name, value) rows.
+fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
     let a = &r.agent;
-    let in_window = if r.reply_gaps.is_empty() {
-        None
-    } else {
-        Some(
-            r.reply_gaps
-                .iter()
-                .filter(|g| g.verdict == Verdict::InWindow)
-                .count() as f64
-                / r.reply_gaps.len() as f64,
-        )
-    };
-    let rows: Vec<(String, String)> = vec![
+    vec![
         ("agent talk".into(), format!("{:.1} s", a.talk_s)),
         (
             "customer talk".into(),
@@ -499,7 +522,7 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
         ("median reply gap".into(), opt(median_gap_s(r), 2, " s")),
         (
             "replies in window".into(),
-            opt(in_window.map(|f| f * 100.0), 0, " %"),
+            opt(in_window_fraction(r).map(|f| f * 100.0), 0, " %"),
         ),
         ("overlaps".into(), r.overlaps.to_string()),
         (
@@ -519,11 +542,25 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
             "longest agent turn".into(),
             format!("{:.1} s", r.longest_monologue_s),
         ),
-    ];
-    for (k, v) in rows {
+    ]
+}
+
+/// Summary: the score and the call's measures.
+fn summary_section(h: &mut String, r: &CallReport) {
+    let _ = write!(
+        h,
+        r#"<h2>Summary</h2><p><span class="score" id="score">{}</span><span class="muted"> / 100</span></p><div class="grid">"#,
+        r.score.total
+    );
+    for (k, v) in summary_rows(r) {
         let _ = write!(h, "<div><b>{}</b>: {}</div>", escape(&k), escape(&v));
     }
-    h.push_str("</div>\n<h2>Score deductions</h2>");
+    h.push_str("</div>\n");
+}
+
+/// Score deductions, the rules not scored, and the engine's notes.
+fn deductions_section(h: &mut String, r: &CallReport) {
+    h.push_str("<h2>Score deductions</h2>");
     if r.score.deductions.is_empty() {
         h.push_str("<p>No deductions.</p>");
     } else {
@@ -553,99 +590,120 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
     for n in &r.notes {
         let _ = write!(h, "<p class=\"muted\">Note: {}</p>", escape(n));
     }
+}
 
-    // One block, kept on one printed page (A4 or Letter: the paper is the printer's).
+/// The charts as one block, kept on one printed page (A4 or Letter: the paper is the
+/// printer's).
+fn timeline_section(h: &mut String, call: &LoadedCall, profile: &Profile, notes: &[Note]) {
     h.push_str("<section class=\"timeline\"><h2>Timeline</h2>\n");
     h.push_str(&charts(call, profile, notes));
     h.push_str("</section>\n");
+}
 
+/// Every reply gap in a table, with its verdict in words and colour.
+fn reply_gaps_section(h: &mut String, r: &CallReport, window_s: [f64; 2]) {
     h.push_str("<h2>Reply gaps</h2>");
     if !r.reply_gaps_measured {
         h.push_str("<p>Not measured: the call has one channel.</p>");
-    } else if r.reply_gaps.is_empty() {
+        return;
+    }
+    if r.reply_gaps.is_empty() {
         h.push_str("<p>No reply gaps.</p>");
-    } else {
-        let w = profile.reply.window_s;
+        return;
+    }
+    let _ = write!(
+        h,
+        "<p class=\"muted\">Window {:.1}–{:.1} s. Gap = agent start − customer end; negative = overlap.</p>",
+        window_s[0], window_s[1]
+    );
+    h.push_str("<table id=\"gaps\"><tr><th>#</th><th>customer ended</th><th>agent started</th><th>gap</th><th>verdict</th></tr>");
+    for (i, g) in r.reply_gaps.iter().enumerate() {
         let _ = write!(
             h,
-            "<p class=\"muted\">Window {:.1}–{:.1} s. Gap = agent start − customer end; negative = overlap.</p>",
-            w[0], w[1]
+            r#"<tr><td class="num">{}</td><td class="num">{} ({:.2} s)</td><td class="num">{} ({:.2} s)</td><td class="num">{:.3} s</td><td style="color:{}">{}</td></tr>"#,
+            i + 1,
+            clock(g.customer_end),
+            g.customer_end,
+            clock(g.agent_start),
+            g.agent_start,
+            g.gap_s,
+            verdict_css(g.verdict),
+            palette::verdict_label(g.verdict)
         );
-        h.push_str("<table id=\"gaps\"><tr><th>#</th><th>customer ended</th><th>agent started</th><th>gap</th><th>verdict</th></tr>");
-        for (i, g) in r.reply_gaps.iter().enumerate() {
-            let _ = write!(
-                h,
-                r#"<tr><td class="num">{}</td><td class="num">{} ({:.2} s)</td><td class="num">{} ({:.2} s)</td><td class="num">{:.3} s</td><td style="color:{}">{}</td></tr>"#,
-                i + 1,
-                clock(g.customer_end),
-                g.customer_end,
-                clock(g.agent_start),
-                g.agent_start,
-                g.gap_s,
-                verdict_css(g.verdict),
-                verdict_words(g.verdict)
-            );
-        }
-        h.push_str("</table>");
     }
+    h.push_str("</table>");
+}
 
+/// Every pace change in a table.
+fn pace_changes_section(h: &mut String, r: &CallReport) {
     h.push_str("<h2>Pace changes</h2>");
-    if a.pace_changes.is_empty() {
+    if r.agent.pace_changes.is_empty() {
         h.push_str("<p>No pace changes.</p>");
-    } else {
-        h.push_str("<table id=\"pace\"><tr><th>time</th><th>from</th><th>to</th></tr>");
-        for c in &a.pace_changes {
-            let _ = write!(
-                h,
-                r#"<tr><td class="num">{} ({:.2} s)</td><td class="num">{:.2} syllables/s</td><td class="num">{:.2} syllables/s</td></tr>"#,
-                clock(c.t),
-                c.t,
-                c.from,
-                c.to
-            );
-        }
-        h.push_str("</table>");
+        return;
     }
+    h.push_str("<table id=\"pace\"><tr><th>time</th><th>from</th><th>to</th></tr>");
+    for c in &r.agent.pace_changes {
+        let _ = write!(
+            h,
+            r#"<tr><td class="num">{} ({:.2} s)</td><td class="num">{:.2} syllables/s</td><td class="num">{:.2} syllables/s</td></tr>"#,
+            clock(c.t),
+            c.t,
+            c.from,
+            c.to
+        );
+    }
+    h.push_str("</table>");
+}
 
+/// The events that last (long silences, monologues) in a table; nothing without any.
+fn spans_section(h: &mut String, events: &[ReviewEvent]) {
     let spans: Vec<&ReviewEvent> = events
         .iter()
-        .filter(|e| e.end_s.is_some() && e.kind != super::events::EventKind::Note)
+        .filter(|e| e.end_s.is_some() && e.kind != EventKind::Note)
         .collect();
-    if !spans.is_empty() {
-        h.push_str("<h2>Long silences and monologues</h2><table><tr><th>what</th><th>from</th><th>to</th><th>length</th></tr>");
-        for e in spans {
-            let _ = write!(
-                h,
-                r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{:.1} s</td></tr>"#,
-                escape(e.kind.label()),
-                clock(e.t_s),
-                clock(e.end_s.unwrap_or(e.t_s)),
-                e.value
-            );
-        }
-        h.push_str("</table>");
+    if spans.is_empty() {
+        return;
     }
+    h.push_str("<h2>Long silences and monologues</h2><table><tr><th>what</th><th>from</th><th>to</th><th>length</th></tr>");
+    for e in spans {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{:.1} s</td></tr>"#,
+            escape(e.kind.label()),
+            clock(e.t_s),
+            clock(e.end_s.unwrap_or(e.t_s)),
+            e.value
+        );
+    }
+    h.push_str("</table>");
+}
 
+/// The coach's notes, numbered as on the timeline.
+fn notes_section(h: &mut String, notes: &[Note]) {
     h.push_str("<h2>Coach's notes</h2>");
     if notes.is_empty() {
         h.push_str("<p>No notes.</p>");
-    } else {
-        h.push_str("<table id=\"notes\"><tr><th>✎</th><th>time</th><th>note</th></tr>");
-        for (i, n) in notes.iter().enumerate() {
-            let when = match n.end_s {
-                Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
-                None => clock(n.t_s),
-            };
-            let _ = write!(
-                h,
-                r#"<tr><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
-                i + 1,
-                escape(&when),
-                escape(&n.text).replace('\n', "<br>")
-            );
-        }
-        h.push_str("</table>");
+        return;
     }
+    h.push_str("<table id=\"notes\"><tr><th>✎</th><th>time</th><th>note</th></tr>");
+    for (i, n) in notes.iter().enumerate() {
+        let when = match n.end_s {
+            Some(e) => format!("{}–{}", clock(n.t_s), clock(e)),
+            None => clock(n.t_s),
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            i + 1,
+            escape(&when),
+            escape(&n.text).replace('\n', "<br>")
+        );
+    }
+    h.push_str("</table>");
+}
+
+/// What made the report, with the profile's targets; closes the document.
+fn footer_html(h: &mut String, profile: &Profile) {
     let _ = write!(
         h,
         "<p class=\"muted\">Made by callcoach {} with the same engine as <code>callcoach score</code>. Profile: reply window {:.1}–{:.1} s, pitch band {:.0}–{:.0} Hz.</p>\n</body></html>\n",
@@ -655,6 +713,26 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
         profile.pitch.band_hz[0],
         profile.pitch.band_hz[1]
     );
+}
+
+/// The whole HTML report.
+pub fn html_report(
+    call: &LoadedCall,
+    profile: &Profile,
+    notes: &[Note],
+    events: &[ReviewEvent],
+) -> String {
+    let r = &call.report;
+    let mut h = String::new();
+    head_html(&mut h, call);
+    summary_section(&mut h, r);
+    deductions_section(&mut h, r);
+    timeline_section(&mut h, call, profile, notes);
+    reply_gaps_section(&mut h, r, profile.reply.window_s);
+    pace_changes_section(&mut h, r);
+    spans_section(&mut h, events);
+    notes_section(&mut h, notes);
+    footer_html(&mut h, profile);
     h
 }
 
@@ -671,7 +749,7 @@ pub fn events_csv(events: &[ReviewEvent]) -> Result<String, csv::Error> {
     sorted.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
     for e in sorted {
         let verdict = match e.kind {
-            super::events::EventKind::ReplyGap(v) => v.as_str(),
+            EventKind::ReplyGap(v) => v.as_str(),
             _ => "",
         };
         w.write_record([
