@@ -737,7 +737,7 @@ fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
 
 #[test]
 fn the_report_draws_in_the_palette_colours() {
-    let call = load_direct(&demo(), None).expect("loads");
+    let call = load_direct(&demo_call(), None).expect("loads");
     let profile = Profile::default();
     let notes = [Note {
         t_s: 3.0,
