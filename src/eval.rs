@@ -11,7 +11,7 @@ use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::pipeline::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyseOptions, analyse_file};
 
 /// The band the corpus labels use for `frac_voiced_in_100_120`.
 const LABEL_BAND_HZ: [f64; 2] = [100.0, 120.0];

@@ -23,7 +23,7 @@ use callcoach::live::recorder::{Recorder, repair};
 use callcoach::live::session::{InputLayout, SessionEnd};
 use callcoach::live::snapshot::{EventRecord, PublishedEvent, RecordingStatus, SourceState};
 use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use crossbeam_channel::Sender;
 
 fn root() -> PathBuf {

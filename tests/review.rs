@@ -14,7 +14,7 @@ use callcoach::audio::wav::{Encoding, WavStream, write_g711};
 use callcoach::batch::CallRecord;
 use callcoach::config::Profile;
 use callcoach::gui::review_view::ReviewView;
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use callcoach::review::events::{self, EventKind};
 use callcoach::review::export::{self, clock};
 use callcoach::review::load::{self, LoadError, LoadJob, LoadRequest};
@@ -479,7 +479,7 @@ fn the_progress_hook_observes_without_changing_results() {
         progress: Some({
             let calls = Arc::clone(&calls);
             let last = Arc::clone(&last);
-            Arc::new(move |p: callcoach::pipeline::Progress| {
+            Arc::new(move |p: callcoach::file_analysis::Progress| {
                 calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if let Ok(mut l) = last.lock() {
                     *l = p.fraction();

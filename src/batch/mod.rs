@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::analysis::FrameOutput;
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::pipeline::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyseOptions, analyse_file};
 
 pub use record::{CSV_HEADER, CallRecord};
 
@@ -175,7 +175,7 @@ fn score_with_track(
     profile: &Profile,
     options: &AnalyseOptions,
     track_path: &Path,
-) -> Result<crate::pipeline::Analysed> {
+) -> Result<crate::file_analysis::Analysed> {
     let tmp = track_path.with_extension("csv.partial");
     let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
     let mut writer = BufWriter::new(file);

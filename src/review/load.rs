@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use crate::analysis::{CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
-use crate::pipeline::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
+use crate::file_analysis::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
 
 use super::lanes::PitchTrack;
 use super::playback::{PlaybackAudio, PlaybackBuilder};
