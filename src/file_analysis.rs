@@ -1,14 +1,18 @@
 //! Runs the engine over a WAV file, streaming it in blocks: the one path from a file to
-//! a [`CallReport`] that batch scoring, evaluation and the review view share.
+//! a [`CallReport`] ([`analyse_file`]) and to a [`CallRecord`] ([`score_one`]) that batch
+//! scoring, evaluation and the review view share.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 /// Frames read from the file per block.
 pub const READ_BLOCK_FRAMES: usize = 4096;
@@ -155,4 +159,104 @@ pub fn analyse_file(
         analyzer.finish()
     };
     Ok(Analysed { info, report })
+}
+
+/// What went wrong scoring a file; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// The analysis failed.
+    #[error(transparent)]
+    Analyse(#[from] AnalyseError),
+    /// The pitch track could not be written.
+    #[error("{}: {action}: {error}", .path.display())]
+    PitchTrack {
+        /// The pitch-track file.
+        path: PathBuf,
+        /// What could not be done (`cannot create`, `cannot write`).
+        action: &'static str,
+        /// The underlying error.
+        error: io::Error,
+    },
+}
+
+/// Scores one file into its record, writing its agent pitch track (`time_s,f0_hz`, one
+/// row per frame) to `pitch_track` when given. Never fails: problems become an error
+/// record.
+pub fn score_one(
+    path: &Path,
+    profile: &Profile,
+    options: &AnalyseOptions,
+    pitch_track: Option<&Path>,
+) -> CallRecord {
+    let file = SourceFile::stat(path);
+    let result = match pitch_track {
+        Some(track_path) => score_with_track(path, profile, options, track_path),
+        None => analyse_file(path, profile, options, None).map_err(ScoreError::from),
+    };
+    CallRecord::new(
+        file,
+        result
+            .map(|analysed| (FileFormat::from(&analysed.info), analysed.report))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn score_with_track(
+    path: &Path,
+    profile: &Profile,
+    options: &AnalyseOptions,
+    track_path: &Path,
+) -> Result<Analysed, ScoreError> {
+    let tmp = track_path.with_extension("csv.partial");
+    let failed = |path: &Path, action: &'static str| {
+        let path = path.to_path_buf();
+        move |error: io::Error| ScoreError::PitchTrack {
+            path,
+            action,
+            error,
+        }
+    };
+    let file = File::create(&tmp).map_err(failed(&tmp, "cannot create"))?;
+    let mut writer = BufWriter::new(file);
+    let mut write_error: Option<io::Error> = None;
+    let header = writer.write_all(b"time_s,f0_hz\n");
+    if let Err(e) = header {
+        write_error = Some(e);
+    }
+    let analysed = analyse_file(
+        path,
+        profile,
+        options,
+        Some(&mut |frames: &[FrameOutput]| {
+            if write_error.is_some() {
+                return;
+            }
+            for f in frames {
+                let line = format!("{:.3},{:.2}\n", f.t_s, f.agent_f0_hz);
+                if let Err(e) = writer.write_all(line.as_bytes()) {
+                    write_error = Some(e);
+                    return;
+                }
+            }
+        }),
+    );
+    let analysed = match analysed {
+        Ok(a) => a,
+        Err(e) => {
+            drop(writer);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    if let Some(e) = write_error {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(&tmp, "cannot write")(e));
+    }
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .map_err(failed(&tmp, "cannot write"))?;
+    std::fs::rename(&tmp, track_path).map_err(failed(track_path, "cannot write"))?;
+    Ok(analysed)
 }

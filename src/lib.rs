@@ -11,5 +11,6 @@ pub mod eval;
 pub mod file_analysis;
 pub mod gui;
 pub mod live;
+pub mod record;
 pub mod review;
 pub mod text;

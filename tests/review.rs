@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::{Encoding, WavStream, write_g711};
-use callcoach::batch::CallRecord;
+use callcoach::record::CallRecord;
 use callcoach::config::Profile;
 use callcoach::gui::review_view::ReviewView;
 use callcoach::file_analysis::{AnalyseOptions, analyse_file};

@@ -2,24 +2,21 @@
 //! writes `summary.csv` and `calls.jsonl` in path order, a complete line at a time, so an
 //! interrupted run can be resumed.
 
-pub mod record;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::UNIX_EPOCH;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::analysis::FrameOutput;
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyseOptions, score_one};
+use crate::record::SourceFile;
 
-pub use record::{CSV_HEADER, CallRecord};
+pub use crate::record::{CSV_HEADER, CallRecord};
 
 /// Settings of one batch run, validated.
 #[derive(Debug, Clone)]
@@ -85,19 +82,6 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn file_stamp(path: &Path) -> (u64, u128) {
-    match std::fs::metadata(path) {
-        Ok(m) => (
-            m.len(),
-            m.modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos()),
-        ),
-        Err(_) => (0, 0),
-    }
-}
-
 /// Names of the pitch-track files: `<stem>.agent.f0.csv`; when two files share a stem,
 /// the later ones (in path order) get their parent folders prefixed.
 pub fn pitch_track_names(files: &[PathBuf]) -> Vec<String> {
@@ -130,97 +114,6 @@ pub fn pitch_track_names(files: &[PathBuf]) -> Vec<String> {
             format!("{name}.agent.f0.csv")
         })
         .collect()
-}
-
-/// Scores one file; never fails: problems become an error record.
-pub fn score_one(
-    path: &Path,
-    profile: &Profile,
-    options: &AnalyseOptions,
-    pitch_track: Option<&Path>,
-) -> CallRecord {
-    let (file_size, file_mtime_ns) = file_stamp(path);
-    let mut record = CallRecord {
-        file: path.display().to_string(),
-        status: "ok".into(),
-        file_size,
-        file_mtime_ns,
-        sample_rate: None,
-        channels: None,
-        encoding: None,
-        report: None,
-        error: None,
-    };
-    let result = match pitch_track {
-        Some(track_path) => score_with_track(path, profile, options, track_path),
-        None => analyse_file(path, profile, options, None).map_err(anyhow::Error::from),
-    };
-    match result {
-        Ok(analysed) => {
-            record.sample_rate = Some(analysed.info.sample_rate);
-            record.channels = Some(analysed.info.channels);
-            record.encoding = Some(analysed.info.encoding.as_str().to_string());
-            record.report = Some(analysed.report);
-        }
-        Err(e) => {
-            record.status = "error".into();
-            record.error = Some(format!("{e:#}"));
-        }
-    }
-    record
-}
-
-fn score_with_track(
-    path: &Path,
-    profile: &Profile,
-    options: &AnalyseOptions,
-    track_path: &Path,
-) -> Result<crate::file_analysis::Analysed> {
-    let tmp = track_path.with_extension("csv.partial");
-    let file = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    let mut writer = BufWriter::new(file);
-    let mut write_error: Option<std::io::Error> = None;
-    let header = writer.write_all(b"time_s,f0_hz\n");
-    if let Err(e) = header {
-        write_error = Some(e);
-    }
-    let analysed = analyse_file(
-        path,
-        profile,
-        options,
-        Some(&mut |frames: &[FrameOutput]| {
-            if write_error.is_some() {
-                return;
-            }
-            for f in frames {
-                let line = format!("{:.3},{:.2}\n", f.t_s, f.agent_f0_hz);
-                if let Err(e) = writer.write_all(line.as_bytes()) {
-                    write_error = Some(e);
-                    return;
-                }
-            }
-        }),
-    );
-    let analysed = match analysed {
-        Ok(a) => a,
-        Err(e) => {
-            drop(writer);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-    };
-    if let Some(e) = write_error {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(anyhow::Error::from(e).context(format!("{}: cannot write", tmp.display())));
-    }
-    writer
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, track_path)
-        .with_context(|| format!("{}: cannot write", track_path.display()))?;
-    Ok(analysed)
 }
 
 /// Output files of a run, appended one complete line at a time.
@@ -333,7 +226,10 @@ pub fn run(
     let todo: Vec<usize> = (0..files.len())
         .filter(|&i| {
             let key = files[i].display().to_string();
-            let skip = options.resume && done.get(&key) == Some(&file_stamp(&files[i]));
+            let skip = options.resume && {
+                let file = SourceFile::stat(&files[i]);
+                done.get(&key) == Some(&(file.size, file.mtime_ns))
+            };
             if skip {
                 outcome.skipped += 1;
             }

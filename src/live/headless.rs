@@ -12,7 +12,9 @@ use anyhow::{Context, Result};
 
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use super::session::SessionEnd;
-use super::snapshot::SourceState;
+use super::snapshot::{RecordingStatus, SourceState};
+use crate::audio::wav::WavStream;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 /// Options of a headless run.
 #[derive(Debug, Clone)]
@@ -23,7 +25,9 @@ pub struct HeadlessOptions {
     pub seconds: Option<f64>,
     /// Write events here as JSON Lines (`None`: standard output).
     pub events: Option<PathBuf>,
-    /// Write the call's scored JSON here at the end.
+    /// Write the call's scored JSON here at the end: the record `callcoach score` gives
+    /// for the demo file, or for the recording of a captured call (a capture that was
+    /// not recorded has no file: empty path, size and time 0).
     pub report: Option<PathBuf>,
 }
 
@@ -71,22 +75,31 @@ pub fn run(options: HeadlessOptions) -> Result<SessionEnd> {
     // The events decided at the end of the stream.
     write_events(&mut out, &pipeline).context("cannot write the events")?;
     if let Some(path) = &options.report {
-        let record = crate::batch::CallRecord {
-            file: match &options.pipeline.source {
-                SourceChoice::Demo { path, .. } => path.display().to_string(),
-                SourceChoice::Capture(_) => String::new(),
-            },
-            status: "ok".into(),
-            file_size: 0,
-            file_mtime_ns: 0,
-            sample_rate: None,
-            channels: None,
-            encoding: None,
-            report: Some(end.report.clone()),
-            error: None,
-        };
+        let record = report_record(&options.pipeline.source, &end)?;
         std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n")
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(end)
+}
+
+/// The record of a finished run: the demo file or the recording, with the live report.
+fn report_record(source: &SourceChoice, end: &SessionEnd) -> Result<CallRecord> {
+    let (file, format) = match (source, &end.recording) {
+        (SourceChoice::Demo { path, .. }, _) => {
+            let stream = WavStream::open(path)?;
+            (SourceFile::stat(path), FileFormat::from(stream.info()))
+        }
+        (SourceChoice::Capture(_), RecordingStatus::Saved { wav, .. }) => {
+            (SourceFile::stat(wav), end.layout.recorded_format())
+        }
+        (SourceChoice::Capture(_), _) => (
+            SourceFile {
+                path: String::new(),
+                size: 0,
+                mtime_ns: 0,
+            },
+            end.layout.recorded_format(),
+        ),
+    };
+    Ok(CallRecord::new(file, Ok((format, end.report.clone()))))
 }

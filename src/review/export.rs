@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{Speaker, Verdict};
-use crate::batch::record::median_gap_s;
+use crate::record::median_gap_s;
 use crate::config::Profile;
 
 use super::events::ReviewEvent;

@@ -1,8 +1,15 @@
-//! One line of `calls.jsonl` and one row of `summary.csv`.
+//! The public output schema: one [`CallRecord`] per call, a line of `calls.jsonl` and a
+//! row of `summary.csv`, and the one builder that makes it from the file and its analysis.
+//! Batch scoring, the live app's recordings and `live --headless --report`, and the
+//! review view all write and read records through this module.
+
+use std::path::Path;
+use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{CallReport, Verdict};
+use crate::audio::wav::{Encoding, WavInfo};
 
 /// The outcome for one file. Field names are a public interface.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +37,90 @@ pub struct CallRecord {
     /// What went wrong (absent when ok).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The file a record is about, as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as given.
+    pub path: String,
+    /// Size in bytes (0 when it cannot be read).
+    pub size: u64,
+    /// Modification time, ns since the Unix epoch (0 when unknown).
+    pub mtime_ns: u128,
+}
+
+impl SourceFile {
+    /// Reads the size and modification time of `path`; zeros when it cannot be read.
+    pub fn stat(path: &Path) -> Self {
+        let (size, mtime_ns) = match std::fs::metadata(path) {
+            Ok(m) => (
+                m.len(),
+                m.modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos()),
+            ),
+            Err(_) => (0, 0),
+        };
+        Self {
+            path: path.display().to_string(),
+            size,
+            mtime_ns,
+        }
+    }
+}
+
+/// The audio format of a scored file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileFormat {
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: u16,
+    /// Sample encoding.
+    pub encoding: Encoding,
+}
+
+impl From<&WavInfo> for FileFormat {
+    fn from(info: &WavInfo) -> Self {
+        Self {
+            sample_rate: info.sample_rate,
+            channels: info.channels,
+            encoding: info.encoding,
+        }
+    }
+}
+
+impl CallRecord {
+    /// The record of `file`: `ok` with its format and report, or `error` with the
+    /// message (which names the file).
+    pub fn new(file: SourceFile, outcome: Result<(FileFormat, CallReport), String>) -> Self {
+        let mut record = Self {
+            file: file.path,
+            status: "ok".into(),
+            file_size: file.size,
+            file_mtime_ns: file.mtime_ns,
+            sample_rate: None,
+            channels: None,
+            encoding: None,
+            report: None,
+            error: None,
+        };
+        match outcome {
+            Ok((format, report)) => {
+                record.sample_rate = Some(format.sample_rate);
+                record.channels = Some(format.channels);
+                record.encoding = Some(format.encoding.as_str().to_string());
+                record.report = Some(report);
+            }
+            Err(message) => {
+                record.status = "error".into();
+                record.error = Some(message);
+            }
+        }
+        record
+    }
 }
 
 /// `summary.csv` header.
