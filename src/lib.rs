@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod audio_out;
 pub mod batch;
 pub mod config;
 pub mod dsp;

@@ -126,7 +126,7 @@ fn demo_call_shows_every_gap_marker_and_the_score_of_callcoach_score() {
     }
     h.get_by_label(&format!("Score {} / 100", cli_report.score.total));
     // Without a sound card the view says why playback is off.
-    if let Some(callcoach::review::playback::PlaybackStatus::Off(reason)) = view.playback_status() {
+    if let Some(callcoach::audio_out::playback::PlaybackStatus::Off(reason)) = view.playback_status() {
         assert!(
             h.query_by_label_contains("playback off:").is_some(),
             "{reason}"

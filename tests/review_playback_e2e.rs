@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use callcoach::audio::wav::{Encoding, write_g711};
 use callcoach::config::Profile;
 use callcoach::review::load::{LoadJob, LoadRequest};
-use callcoach::review::playback::{Listen, PlaybackStatus, Player};
+use callcoach::audio_out::playback::{Listen, PlaybackStatus, Player};
 use realfft::RealFftPlanner;
 
 /// Set in the inner run (inside the private PulseAudio).

@@ -20,7 +20,7 @@ use crate::review::export::{self, clock};
 use crate::review::lanes;
 use crate::review::load::{LoadJob, LoadRequest, LoadedCall};
 use crate::review::notes::{self, Note};
-use crate::review::playback::{Listen, PlaybackStatus, Player};
+use crate::audio_out::playback::{Listen, PlaybackStatus, Player};
 use crate::review::recordings::{RECORDINGS_DIR, Scan};
 use crate::review::waveform::Envelope;
 

@@ -18,7 +18,7 @@ use crate::config::Profile;
 use crate::file_analysis::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
 
 use super::lanes::PitchTrack;
-use super::playback::{PlaybackAudio, PlaybackBuilder};
+use crate::audio_out::playback::{PlaybackAudio, PlaybackBuilder};
 use super::waveform::{Pyramid, PyramidBuilder};
 
 /// Why a call could not be opened; the message names the file and the problem.
