@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::WavStream;
-use callcoach::record::CallRecord;
 use callcoach::config::Profile;
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use callcoach::live::capture::{CaptureSpec, Fault, InputBackend};
 use callcoach::live::coach::BandSetting;
 use callcoach::live::demo::Pace;
@@ -23,7 +23,7 @@ use callcoach::live::recorder::{Recorder, repair};
 use callcoach::live::session::{InputLayout, SessionEnd};
 use callcoach::live::snapshot::{EventRecord, PublishedEvent, RecordingStatus, SourceState};
 use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::record::CallRecord;
 use crossbeam_channel::Sender;
 
 fn root() -> PathBuf {

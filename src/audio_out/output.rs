@@ -98,4 +98,3 @@ where
         )
         .map_err(|e| format!("cannot open the output stream: {e}"))
 }
-

@@ -15,8 +15,8 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
 use crate::audio::wav::Encoding;
-use crate::record::{CallRecord, FileFormat, SourceFile};
 use crate::config::Profile;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 use super::coach::{BandSetting, Coach};
 use super::recorder::{Recorder, call_file_name};

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{Speaker, Verdict};
-use crate::record::median_gap_s;
 use crate::config::Profile;
+use crate::record::median_gap_s;
 
 use super::events::ReviewEvent;
 use super::load::LoadedCall;

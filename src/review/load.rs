@@ -18,8 +18,8 @@ use crate::config::Profile;
 use crate::file_analysis::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
 
 use super::lanes::PitchTrack;
-use crate::audio_out::playback::{PlaybackAudio, PlaybackBuilder};
 use super::waveform::{Pyramid, PyramidBuilder};
+use crate::audio_out::playback::{PlaybackAudio, PlaybackBuilder};
 
 /// Why a call could not be opened; the message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
