@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use callcoach::analysis::FrameOutput;
 use callcoach::config::Profile;
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

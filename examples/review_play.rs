@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use callcoach::audio_out::playback::{PlaybackStatus, Player};
 use callcoach::config::Profile;
 use callcoach::review::load::{LoadJob, LoadRequest};
-use callcoach::review::playback::{PlaybackStatus, Player};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -11,7 +11,7 @@ use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::pipeline::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyseOptions, analyse_file};
 use crate::regular_file::read_regular_to_string;
 
 /// The band the corpus labels use for `frac_voiced_in_100_120`.

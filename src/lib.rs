@@ -4,14 +4,16 @@
 
 pub mod analysis;
 pub mod audio;
+pub mod audio_out;
 pub mod batch;
 pub mod config;
 pub mod dsp;
 pub mod eval;
+pub mod file_analysis;
 pub mod gui;
 pub mod live;
 pub mod palette;
-pub mod pipeline;
+pub mod record;
 pub mod regular_file;
 pub mod review;
 pub mod text;

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::analysis::Verdict;
-use crate::batch::CallRecord;
+use crate::record::CallRecord;
 
 fn hz(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.0} Hz"))

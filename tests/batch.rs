@@ -243,7 +243,7 @@ fn scores_a_folder_reports_bad_files_and_exits_1() {
     }
     assert_eq!(
         &rows[0][6],
-        callcoach::batch::record::median_gap_s(good)
+        callcoach::record::median_gap_s(good)
             .map(|g| g.to_string())
             .unwrap_or_default()
     );

@@ -5,7 +5,7 @@ mod common;
 use common::root;
 
 use callcoach::config::Profile;
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 
 #[test]
 fn demo_call_gaps_match_their_labels() {

@@ -11,7 +11,7 @@ use callcoach::analysis::{
 };
 use callcoach::config::Profile;
 use callcoach::eval::{PitchFileResult, compare_pitch, read_f0_csv};
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use rand::{RngExt, SeedableRng};
 
 const RATE: u32 = 8000;

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::WavStream;
-use callcoach::batch::CallRecord;
 use callcoach::config::Profile;
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use callcoach::live::capture::{CaptureSpec, Fault, InputBackend};
 use callcoach::live::coach::BandSetting;
 use callcoach::live::demo::Pace;
@@ -24,7 +24,7 @@ use callcoach::live::recorder::{Recorder, repair};
 use callcoach::live::session::{InputLayout, SessionEnd};
 use callcoach::live::snapshot::{EventRecord, PublishedEvent, RecordingStatus, SourceState};
 use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::record::CallRecord;
 use crossbeam_channel::Sender;
 
 /// A dev-corpus call and its agent's channel, from its label.
@@ -491,9 +491,10 @@ fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
 }
 
 #[test]
-fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
+fn headless_events_and_report_match_score() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
+    let report_path = dir.path().join("report.json");
     let (path, agent) = corpus_call("c011");
     let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
         .args(["live", "--headless", "--fast", "--agent-channel"])
@@ -502,6 +503,8 @@ fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
         .arg(&path)
         .arg("--events")
         .arg(&events)
+        .arg("--report")
+        .arg(&report_path)
         .status()
         .expect("runs");
     assert!(status.success());
@@ -511,7 +514,30 @@ fn headless_events_file_carries_stream_and_wall_times_and_matches_score() {
         path.as_os_str(),
     ]);
     assert_eq!(records.len(), 1, "one record");
-    let report = records[0].report.clone().expect("scored");
+    let record = records[0].clone();
+    // The headless report is `score`'s record of the same file, field for field.
+    let headless: CallRecord =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
+            .expect("report json");
+    assert_eq!(headless.file, record.file);
+    assert_eq!(headless.status, "ok");
+    assert_eq!(headless.status, record.status);
+    let meta = std::fs::metadata(&path).expect("stat");
+    assert_eq!(headless.file_size, meta.len());
+    assert_eq!(headless.file_size, record.file_size);
+    assert_eq!(headless.file_mtime_ns, record.file_mtime_ns);
+    assert!(headless.file_mtime_ns > 0);
+    let info = WavStream::open(&path).expect("opens").info().clone();
+    assert_eq!(headless.sample_rate, Some(info.sample_rate));
+    assert_eq!(headless.sample_rate, record.sample_rate);
+    assert_eq!(headless.channels, Some(info.channels));
+    assert_eq!(headless.channels, record.channels);
+    assert_eq!(headless.encoding.as_deref(), Some(info.encoding.as_str()));
+    assert_eq!(headless.encoding, record.encoding);
+    assert_eq!(headless.error, None);
+    assert_eq!(headless.report, record.report);
+    assert_eq!(headless, record);
+    let report = record.report.expect("scored");
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&events)
         .expect("events")
         .lines()

@@ -21,7 +21,7 @@ mod common;
 use common::{corpus, labelled_reply_gaps, read_label, read_wav, shared};
 
 use callcoach::config::Profile;
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 
 const CALL: &str = "c011";
 /// A detected gap matches a labelled one when both ends are this close, s (as in eval).

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::{Encoding, WavStream, write_g711};
-use callcoach::batch::CallRecord;
 use callcoach::config::Profile;
+use callcoach::file_analysis::{AnalyseOptions, analyse_file};
 use callcoach::gui::review_view::ReviewView;
 use callcoach::palette;
-use callcoach::pipeline::{AnalyseOptions, analyse_file};
+use callcoach::record::CallRecord;
 use callcoach::review::events::{self, EventKind};
 use callcoach::review::export::{self, clock};
 use callcoach::review::load::{self, LoadError, LoadJob, LoadRequest};
@@ -113,7 +113,9 @@ fn demo_call_shows_every_gap_marker_and_the_score_of_callcoach_score() {
     }
     h.get_by_label(&format!("Score {} / 100", cli_report.score.total));
     // Without a sound card the view says why playback is off.
-    if let Some(callcoach::review::playback::PlaybackStatus::Off(reason)) = view.playback_status() {
+    if let Some(callcoach::audio_out::playback::PlaybackStatus::Off(reason)) =
+        view.playback_status()
+    {
         assert!(
             h.query_by_label_contains("playback off:").is_some(),
             "{reason}"
@@ -395,7 +397,7 @@ fn the_progress_hook_observes_without_changing_results() {
         progress: Some({
             let calls = Arc::clone(&calls);
             let last = Arc::clone(&last);
-            Arc::new(move |p: callcoach::pipeline::Progress| {
+            Arc::new(move |p: callcoach::file_analysis::Progress| {
                 calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if let Ok(mut l) = last.lock() {
                     *l = p.fraction();

@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callcoach::audio::wav::{Encoding, write_g711};
+use callcoach::audio_out::playback::{Listen, PlaybackStatus, Player};
 use callcoach::config::Profile;
 use callcoach::review::load::{LoadJob, LoadRequest};
-use callcoach::review::playback::{Listen, PlaybackStatus, Player};
 use realfft::RealFftPlanner;
 
 /// Set in the inner run (inside the private PulseAudio).

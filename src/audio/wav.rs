@@ -11,10 +11,11 @@
 //! or 0xFFFFFFFF (left so by streaming recorders) extends to the end of the
 //! file. Memory use is bounded by the `BufReader` buffer and by what the
 //! caller asks [`WavStream::read_frames`] for, whatever the file length.
+//! [`find_data_chunk`] gives the same walk to writers that patch a header.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Chain, Cursor, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Chain, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::g711;
@@ -604,9 +605,45 @@ fn show_id(id: &[u8]) -> String {
         .collect()
 }
 
+/// Where the samples of a WAV file lie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataChunk {
+    /// Offset of the first byte of the data chunk's body in the file (its size field is
+    /// the 4 bytes before), bytes.
+    pub data_offset: u64,
+    /// The data chunk's size field, as written, bytes.
+    pub declared_size: u32,
+    /// Bytes from `data_offset` to the end of the file.
+    pub available: u64,
+    /// Bytes per frame.
+    pub block_align: u16,
+}
+
+/// Checks the header of the WAV file open in `file` and finds its data chunk, by the
+/// same chunk walk and `fmt` validation as [`WavStream::open`]; `path` names the file
+/// in errors. Reads from the start of the file and leaves its position unspecified.
+pub fn find_data_chunk(file: &mut File, path: &Path) -> Result<DataChunk, AudioError> {
+    let mut find = || -> Result<DataChunk, Problem> {
+        let file_len = file.metadata()?.len();
+        file.seek(SeekFrom::Start(0))?;
+        let mut reader = BufReader::new(&mut *file);
+        let layout = walk_chunks(&mut reader, file_len)?;
+        Ok(DataChunk {
+            data_offset: reader.stream_position()?,
+            declared_size: layout.declared_size,
+            available: layout.available,
+            block_align: layout.format.block_align,
+        })
+    };
+    find().map_err(|problem| problem.at(path))
+}
+
 /// Checks the RIFF/WAVE header and walks the chunks up to `data`, leaving
 /// `reader` at the first data byte.
-fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Problem> {
+fn walk_chunks<R: Read + Seek>(
+    reader: &mut BufReader<R>,
+    file_len: u64,
+) -> Result<Layout, Problem> {
     let mut riff = [0u8; 12];
     let got = read_up_to(reader, &mut riff)?;
     let magic = riff.get(..4).unwrap_or_default();
@@ -698,8 +735,8 @@ fn walk_chunks(reader: &mut BufReader<File>, file_len: u64) -> Result<Layout, Pr
 
 /// Whether a `fmt` chunk follows the data chunk whose body starts at `body` (the reader
 /// is there). A data size of 0 or 0xFFFFFFFF runs to the end of the file.
-fn fmt_follows(
-    reader: &mut BufReader<File>,
+fn fmt_follows<R: Read + Seek>(
+    reader: &mut BufReader<R>,
     body: u64,
     size: u32,
     file_len: u64,

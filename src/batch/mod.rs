@@ -13,8 +13,6 @@
 //! New records are appended; if they do not all sort after the kept ones, the file is
 //! rewritten the same way in path order at the end.
 
-pub mod record;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -22,17 +20,16 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 
-use crate::analysis::FrameOutput;
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::pipeline::{AnalyseError, AnalyseOptions, Analysed, Progress, ProgressFn, analyse_file};
+use crate::file_analysis::{AnalyseOptions, Progress, ProgressFn, score_one};
+use crate::record::{SourceFile, record_path};
 use crate::regular_file::open_regular;
 
-pub use record::{CSV_HEADER, CallRecord};
+pub use crate::record::{CSV_HEADER, CallRecord};
 
 /// Folders nested deeper than this under a given folder are reported, not searched.
 pub const MAX_FOLDER_DEPTH: usize = 64;
@@ -262,59 +259,8 @@ fn walk(root: &Path, found: &mut Vec<Input>, walked: &mut HashSet<PathBuf>) {
 }
 
 fn file_stamp(path: &Path) -> (u64, u128) {
-    match std::fs::metadata(path) {
-        Ok(m) => (
-            m.len(),
-            m.modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos()),
-        ),
-        Err(_) => (0, 0),
-    }
-}
-
-/// The path's bytes in hex when it is not valid UTF-8 (see [`CallRecord::file_bytes_hex`]).
-#[cfg(unix)]
-fn path_bytes_hex(path: &Path) -> Option<String> {
-    use std::fmt::Write as _;
-    use std::os::unix::ffi::OsStrExt;
-    path.to_str().is_none().then(|| {
-        let mut hex = String::new();
-        for b in path.as_os_str().as_bytes() {
-            let _ = write!(hex, "{b:02x}");
-        }
-        hex
-    })
-}
-
-#[cfg(not(unix))]
-fn path_bytes_hex(_path: &Path) -> Option<String> {
-    None
-}
-
-/// The path a record is about: from `file_bytes_hex` when present, else `file`.
-#[cfg(unix)]
-fn record_path(file: &str, file_bytes_hex: Option<&str>) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    let bytes: Option<Vec<u8>> = file_bytes_hex.and_then(|hex| {
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| {
-                hex.get(i..i + 2)
-                    .and_then(|b| u8::from_str_radix(b, 16).ok())
-            })
-            .collect()
-    });
-    match bytes {
-        Some(bytes) => PathBuf::from(std::ffi::OsString::from_vec(bytes)),
-        None => PathBuf::from(file),
-    }
-}
-
-#[cfg(not(unix))]
-fn record_path(file: &str, _file_bytes_hex: Option<&str>) -> PathBuf {
-    PathBuf::from(file)
+    let file = SourceFile::stat(path);
+    (file.size, file.mtime_ns)
 }
 
 /// Names of the pitch-track files: `<stem>.agent.f0.csv`; when two files share a stem,
@@ -351,121 +297,9 @@ pub fn pitch_track_names(files: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-/// Why one file could not be scored; the message names the file.
-#[derive(Debug, thiserror::Error)]
-enum ScoreError {
-    #[error(transparent)]
-    Analyse(#[from] AnalyseError),
-    #[error("{}: cannot write its pitch track {}: {error}", .wav.display(), .track.display())]
-    Track {
-        wav: PathBuf,
-        track: PathBuf,
-        error: io::Error,
-    },
-}
-
-/// Scores one file; never fails: problems become an error record.
-pub fn score_one(
-    path: &Path,
-    profile: &Profile,
-    options: &AnalyseOptions,
-    pitch_track: Option<&Path>,
-) -> CallRecord {
-    let (file_size, file_mtime_ns) = file_stamp(path);
-    let mut record = CallRecord {
-        file: path.display().to_string(),
-        file_bytes_hex: path_bytes_hex(path),
-        status: "ok".into(),
-        file_size,
-        file_mtime_ns,
-        sample_rate: None,
-        channels: None,
-        encoding: None,
-        report: None,
-        error: None,
-    };
-    let result = match pitch_track {
-        Some(track_path) => score_with_track(path, profile, options, track_path),
-        None => analyse_file(path, profile, options, None).map_err(ScoreError::from),
-    };
-    match result {
-        Ok(analysed) => {
-            record.sample_rate = Some(analysed.info.sample_rate);
-            record.channels = Some(analysed.info.channels);
-            record.encoding = Some(analysed.info.encoding.as_str().to_string());
-            record.report = Some(analysed.report);
-        }
-        Err(e) => {
-            record.status = "error".into();
-            record.error = Some(e.to_string());
-        }
-    }
-    record
-}
-
 /// The error record of a path that cannot be scored.
 fn bad_record(path: &Path, message: &str) -> CallRecord {
-    CallRecord {
-        file: path.display().to_string(),
-        file_bytes_hex: path_bytes_hex(path),
-        status: "error".into(),
-        file_size: 0,
-        file_mtime_ns: 0,
-        sample_rate: None,
-        channels: None,
-        encoding: None,
-        report: None,
-        error: Some(message.to_string()),
-    }
-}
-
-fn score_with_track(
-    path: &Path,
-    profile: &Profile,
-    options: &AnalyseOptions,
-    track_path: &Path,
-) -> Result<Analysed, ScoreError> {
-    let track_error = |error| ScoreError::Track {
-        wav: path.to_path_buf(),
-        track: track_path.to_path_buf(),
-        error,
-    };
-    let tmp = track_path.with_extension("csv.partial");
-    let file = File::create(&tmp).map_err(track_error)?;
-    let mut writer = BufWriter::new(file);
-    let mut write_error: Option<io::Error> = writer.write_all(b"time_s,f0_hz\n").err();
-    let analysed = analyse_file(
-        path,
-        profile,
-        options,
-        Some(&mut |frames: &[FrameOutput]| {
-            if write_error.is_some() {
-                return;
-            }
-            for f in frames {
-                let line = format!("{:.3},{:.2}\n", f.t_s, f.agent_f0_hz);
-                if let Err(e) = writer.write_all(line.as_bytes()) {
-                    write_error = Some(e);
-                    return;
-                }
-            }
-        }),
-    );
-    let finished = match (analysed, write_error) {
-        (Err(e), _) => Err(ScoreError::from(e)),
-        (Ok(_), Some(e)) => Err(track_error(e)),
-        (Ok(analysed), None) => writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
-            .and_then(|f| f.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, track_path))
-            .map(|()| analysed)
-            .map_err(track_error),
-    };
-    if finished.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    finished
+    CallRecord::new(SourceFile::unread(path), Err(message.to_string()))
 }
 
 /// The kill hook of [`KILL_HOOK_ENV`].
@@ -950,6 +784,7 @@ pub fn read_records(path: &Path) -> Result<Vec<CallRecord>, BatchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::path_bytes_hex;
 
     fn tiny_wav(path: &Path) {
         let spec = hound::WavSpec {

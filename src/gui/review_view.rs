@@ -16,6 +16,7 @@ use egui_plot::{
 };
 
 use crate::analysis::{CallReport, PaceChange, PaceSpan, ReplyGap, Speaker, Verdict};
+use crate::audio_out::playback::{Listen, PlaybackStatus, Player};
 use crate::config::Profile;
 use crate::gui::file_browser::{self, Choice, FileBrowser};
 use crate::gui::theme;
@@ -24,7 +25,6 @@ use crate::review::export::{self, clock};
 use crate::review::lanes::{self, PitchTrack};
 use crate::review::load::{LoadJob, LoadRequest, LoadedCall};
 use crate::review::notes::{self, Note};
-use crate::review::playback::{Listen, PlaybackStatus, Player};
 use crate::review::recordings::{RECORDINGS_DIR, Scan};
 use crate::review::waveform::{Envelope, Pyramid};
 

@@ -17,7 +17,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::session::{InputLayout, SharedStatus};
 use super::snapshot::SourceState;
 use super::{Block, DEVICE_BUFFER_MS, FlowCounters, StoppableThread, hand_over};
-use crate::audio::device::open_with_fixed_buffer;
+use crate::audio_out::device::open_with_fixed_buffer;
 
 /// How often a lost device is looked for again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(1);

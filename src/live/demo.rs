@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 
 use crate::audio::wav::{WavInfo, WavStream};
+use crate::audio_out::playback::{PlaybackBuilder, Player};
 
 use super::session::{InputLayout, SharedStatus, lock_status};
 use super::snapshot::SourceState;
@@ -85,8 +86,8 @@ fn play(
     status: &SharedStatus,
     stop: &AtomicBool,
 ) {
-    // Audible when an output device exists: the file plays through the review view's
-    // player (its own lock-free callback) from the moment the pacing starts.
+    // Audible when an output device exists: the file plays through the shared player
+    // (its own lock-free callback) from the moment the pacing starts.
     let player = match pace {
         Pace::RealTime(speed) => demo_player(path, speed),
         Pace::AsFastAsPossible => None,
@@ -139,8 +140,7 @@ fn play(
 }
 
 /// A player for the demo file on the default output, playing; `None` without a device.
-fn demo_player(path: &Path, speed: f64) -> Option<crate::review::playback::Player> {
-    use crate::review::playback::{PlaybackBuilder, Player};
+fn demo_player(path: &Path, speed: f64) -> Option<Player> {
     let mut stream = WavStream::open(path).ok()?;
     let info = stream.info().clone();
     let channels = usize::from(info.channels);

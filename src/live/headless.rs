@@ -12,7 +12,9 @@ use anyhow::{Context, Result};
 
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use super::session::{SessionEnd, StateChange};
-use super::snapshot::SourceState;
+use super::snapshot::{RecordingStatus, SourceState};
+use crate::audio::wav::WavStream;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 /// Options of a headless run.
 #[derive(Debug, Clone)]
@@ -23,7 +25,9 @@ pub struct HeadlessOptions {
     pub seconds: Option<f64>,
     /// Write events here as JSON Lines (`None`: standard output).
     pub events: Option<PathBuf>,
-    /// Write the call's scored JSON here at the end.
+    /// Write the call's scored JSON here at the end: the record `callcoach score` gives
+    /// for the demo file, or for the recording of a captured call (a capture that was
+    /// not recorded has no file: empty path, size and time 0).
     pub report: Option<PathBuf>,
 }
 
@@ -103,26 +107,7 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
     // The events decided at the end of the stream.
     write_events(&mut out, &pipeline).context("cannot write the events")?;
     if let Some(path) = &options.report {
-        let record = crate::batch::CallRecord {
-            file: match &options.pipeline.source {
-                SourceChoice::Demo { path, .. } => path.display().to_string(),
-                SourceChoice::Capture(_) => String::new(),
-            },
-            file_bytes_hex: None,
-            status: if source_error.is_some() {
-                "error"
-            } else {
-                "ok"
-            }
-            .into(),
-            file_size: 0,
-            file_mtime_ns: 0,
-            sample_rate: None,
-            channels: None,
-            encoding: None,
-            report: source_error.is_none().then(|| end.report.clone()),
-            error: source_error.clone(),
-        };
+        let record = report_record(&options.pipeline.source, &end, source_error.as_deref());
         std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n")
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
@@ -130,4 +115,39 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
         session: end,
         source_error,
     })
+}
+
+/// The record of a finished run: the demo file or the recording, with the live report,
+/// or an error record (as `callcoach score` gives) when the source failed.
+fn report_record(
+    source: &SourceChoice,
+    end: &SessionEnd,
+    source_error: Option<&str>,
+) -> CallRecord {
+    let (file, format) = match (source, &end.recording) {
+        (SourceChoice::Demo { path, .. }, _) => (
+            SourceFile::stat(path),
+            WavStream::open(path)
+                .map(|stream| FileFormat::from(stream.info()))
+                .map_err(|e| e.to_string()),
+        ),
+        (SourceChoice::Capture(_), RecordingStatus::Saved { wav, .. }) => {
+            (SourceFile::stat(wav), Ok(end.layout.recorded_format()))
+        }
+        (SourceChoice::Capture(_), _) => (
+            SourceFile {
+                path: String::new(),
+                size: 0,
+                mtime_ns: 0,
+                bytes_hex: None,
+            },
+            Ok(end.layout.recorded_format()),
+        ),
+    };
+    let outcome = match (source_error, format) {
+        (Some(message), _) => Err(message.to_string()),
+        (None, Err(message)) => Err(message),
+        (None, Ok(format)) => Ok((format, end.report.clone())),
+    };
+    CallRecord::new(file, outcome)
 }

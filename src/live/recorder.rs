@@ -5,11 +5,11 @@
 //! caller keeps coaching.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::audio::wav::has_wav_extension;
+use crate::audio::wav::{AudioError, find_data_chunk, has_wav_extension};
 
 /// The header is brought up to date this often, s of audio.
 pub const HEADER_EVERY_S: f64 = 0.5;
@@ -163,49 +163,32 @@ pub fn call_file_name(now: SystemTime) -> String {
 /// Makes a WAV readable in full after a crash: if its data runs past what the header
 /// says (audio written after the last header update), the RIFF and data sizes are set to
 /// cover every whole frame on disk. Returns whether the file was changed.
-pub fn repair(path: &Path) -> io::Result<bool> {
-    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
-    let len = file.metadata()?.len();
-    let mut head = [0u8; 12];
-    file.read_exact(&mut head)?;
-    if &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a RIFF/WAVE file",
-        ));
+pub fn repair(path: &Path) -> Result<bool, AudioError> {
+    let io_error = |error| AudioError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(io_error)?;
+    let chunk = find_data_chunk(&mut file, path)?;
+    let block_align = u64::from(chunk.block_align.max(1));
+    let whole = (chunk.available - chunk.available % block_align).min(u64::from(u32::MAX) - 64);
+    if whole == u64::from(chunk.declared_size) {
+        return Ok(false);
     }
-    let mut pos = 12u64;
-    let mut block_align = 0u64;
-    while pos + 8 <= len {
-        file.seek(SeekFrom::Start(pos))?;
-        let mut chunk = [0u8; 8];
-        file.read_exact(&mut chunk)?;
-        let size = u64::from(u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
-        if &chunk[0..4] == b"fmt " {
-            let mut fmt = [0u8; 16];
-            file.read_exact(&mut fmt)?;
-            block_align = u64::from(u16::from_le_bytes([fmt[12], fmt[13]]));
-        }
-        if &chunk[0..4] == b"data" {
-            let available = len - (pos + 8);
-            let whole = available
-                .checked_div(block_align)
-                .map_or(available, |frames| frames * block_align);
-            let whole = whole.min(u64::from(u32::MAX) - 64);
-            if whole == size {
-                return Ok(false);
-            }
-            file.seek(SeekFrom::Start(pos + 4))?;
-            file.write_all(&(whole as u32).to_le_bytes())?;
-            let riff = (pos + 8 + whole - 8) as u32;
-            file.seek(SeekFrom::Start(4))?;
-            file.write_all(&riff.to_le_bytes())?;
-            file.sync_all()?;
-            return Ok(true);
-        }
-        pos += 8 + size + (size & 1);
-    }
-    Err(io::Error::new(io::ErrorKind::InvalidData, "no data chunk"))
+    let mut patch = || -> io::Result<()> {
+        file.seek(SeekFrom::Start(chunk.data_offset - 4))?;
+        file.write_all(&(whole as u32).to_le_bytes())?;
+        let riff = (chunk.data_offset + whole - 8) as u32;
+        file.seek(SeekFrom::Start(4))?;
+        file.write_all(&riff.to_le_bytes())?;
+        file.sync_all()
+    };
+    patch().map_err(io_error)?;
+    Ok(true)
 }
 
 /// Repairs every `*.wav` in `dir` (the recordings of earlier runs); returns the files

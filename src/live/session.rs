@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
-use crate::batch::CallRecord;
+use crate::audio::wav::Encoding;
 use crate::config::Profile;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 use super::coach::{BandSetting, Coach};
 use super::recorder::{Recorder, call_file_name};
@@ -80,6 +81,16 @@ impl InputLayout {
         }
     }
 
+    /// The format of the audio analysed and recorded: 16-bit PCM at the layout's rate
+    /// and channels.
+    pub fn recorded_format(&self) -> FileFormat {
+        FileFormat {
+            sample_rate: self.sample_rate(),
+            channels: self.channels(),
+            encoding: Encoding::Pcm16,
+        }
+    }
+
     /// The engine's channel map.
     pub fn map(&self) -> Result<ChannelMap, String> {
         match *self {
@@ -113,6 +124,8 @@ pub struct SessionConfig {
 pub struct SessionEnd {
     /// The call's report (the same as `callcoach score` on the recording).
     pub report: CallReport,
+    /// The channels analysed.
+    pub layout: InputLayout,
     /// Recording outcome.
     pub recording: RecordingStatus,
     /// Latency from callback to published gauges over the whole call, ms: p50, p95.
@@ -716,6 +729,7 @@ impl Worker {
         let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
         Ok(SessionEnd {
             report,
+            layout: self.config.layout,
             recording,
             latency_ms: self.latency_all.p50_p95(),
             analysis_load: if audio_s > 0.0 {
@@ -749,23 +763,10 @@ fn write_call_json(
     report: &CallReport,
     layout: &InputLayout,
 ) -> Result<PathBuf, String> {
-    let meta = std::fs::metadata(wav).map_err(|e| format!("{}: {e}", wav.display()))?;
-    let record = CallRecord {
-        file: wav.display().to_string(),
-        file_bytes_hex: None,
-        status: "ok".into(),
-        file_size: meta.len(),
-        file_mtime_ns: meta
-            .modified()
-            .ok()
-            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos()),
-        sample_rate: Some(layout.sample_rate()),
-        channels: Some(layout.channels()),
-        encoding: Some("pcm16".into()),
-        report: Some(report.clone()),
-        error: None,
-    };
+    let record = CallRecord::new(
+        SourceFile::stat(wav),
+        Ok((layout.recorded_format(), report.clone())),
+    );
     let json_path = wav.with_extension("json");
     let text = serde_json::to_string_pretty(&record)
         .map_err(|e| format!("{}: cannot encode: {e}", json_path.display()))?;

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{CallReport, Speaker, Verdict};
-use crate::batch::record::median_gap_s;
 use crate::config::Profile;
 use crate::palette::{self, Rgb};
+use crate::record::median_gap_s;
 
 use super::events::{EventKind, ReviewEvent};
 use super::load::LoadedCall;

@@ -15,11 +15,11 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use crate::analysis::{CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
-use crate::pipeline::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
+use crate::file_analysis::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
 
 use super::lanes::PitchTrack;
-use super::playback::{PlaybackAudio, PlaybackBuilder};
 use super::waveform::{Pyramid, PyramidBuilder};
+use crate::audio_out::playback::{PlaybackAudio, PlaybackBuilder};
 
 /// Why a call could not be opened; the message names the file and the problem.
 #[derive(Debug, thiserror::Error)]

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use crossbeam_channel::Receiver;
 
 use crate::audio::wav::has_wav_extension;
-use crate::batch::{CallRecord, score_one};
 use crate::config::Profile;
-use crate::pipeline::AnalyseOptions;
+use crate::file_analysis::{AnalyseOptions, score_one};
+use crate::record::CallRecord;
 
 /// Folder the live app records into, relative to the working directory.
 pub const RECORDINGS_DIR: &str = "recordings";

@@ -1,14 +1,18 @@
 //! Runs the engine over a WAV file, streaming it in blocks: the one path from a file to
-//! a [`CallReport`] that batch scoring, evaluation and the review view share.
+//! a [`CallReport`] ([`analyse_file`]) and to a [`CallRecord`] ([`score_one`]) that batch
+//! scoring, evaluation and the review view share.
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
+use crate::record::{CallRecord, FileFormat, SourceFile};
 
 /// Frames read from the file per block.
 pub const READ_BLOCK_FRAMES: usize = 4096;
@@ -155,4 +159,93 @@ pub fn analyse_file(
         analyzer.finish()
     };
     Ok(Analysed { info, report })
+}
+
+/// What went wrong scoring a file; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// The analysis failed.
+    #[error(transparent)]
+    Analyse(#[from] AnalyseError),
+    /// The pitch track could not be written.
+    #[error("{}: cannot write its pitch track {}: {error}", .wav.display(), .track.display())]
+    PitchTrack {
+        /// The WAV file scored.
+        wav: PathBuf,
+        /// The pitch-track file.
+        track: PathBuf,
+        /// The underlying error.
+        error: io::Error,
+    },
+}
+
+/// Scores one file into its record, writing its agent pitch track (`time_s,f0_hz`, one
+/// row per frame) to `pitch_track` when given. Never fails: problems become an error
+/// record.
+pub fn score_one(
+    path: &Path,
+    profile: &Profile,
+    options: &AnalyseOptions,
+    pitch_track: Option<&Path>,
+) -> CallRecord {
+    let file = SourceFile::stat(path);
+    let result = match pitch_track {
+        Some(track_path) => score_with_track(path, profile, options, track_path),
+        None => analyse_file(path, profile, options, None).map_err(ScoreError::from),
+    };
+    CallRecord::new(
+        file,
+        result
+            .map(|analysed| (FileFormat::from(&analysed.info), analysed.report))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn score_with_track(
+    path: &Path,
+    profile: &Profile,
+    options: &AnalyseOptions,
+    track_path: &Path,
+) -> Result<Analysed, ScoreError> {
+    let track_error = |error| ScoreError::PitchTrack {
+        wav: path.to_path_buf(),
+        track: track_path.to_path_buf(),
+        error,
+    };
+    let tmp = track_path.with_extension("csv.partial");
+    let file = File::create(&tmp).map_err(track_error)?;
+    let mut writer = BufWriter::new(file);
+    let mut write_error: Option<io::Error> = writer.write_all(b"time_s,f0_hz\n").err();
+    let analysed = analyse_file(
+        path,
+        profile,
+        options,
+        Some(&mut |frames: &[FrameOutput]| {
+            if write_error.is_some() {
+                return;
+            }
+            for f in frames {
+                let line = format!("{:.3},{:.2}\n", f.t_s, f.agent_f0_hz);
+                if let Err(e) = writer.write_all(line.as_bytes()) {
+                    write_error = Some(e);
+                    return;
+                }
+            }
+        }),
+    );
+    let finished = match (analysed, write_error) {
+        (Err(e), _) => Err(ScoreError::from(e)),
+        (Ok(_), Some(e)) => Err(track_error(e)),
+        (Ok(analysed), None) => writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, track_path))
+            .map(|()| analysed)
+            .map_err(track_error),
+    };
+    if finished.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    finished
 }

@@ -1,20 +1,19 @@
-//! Listening to the call through cpal output. The decoded call is held compactly (G.711
-//! mu-law bytes, at most 16 kHz: a two-hour stereo 8 kHz call takes 115 MB), shared with
-//! the output callback as an `Arc<Vec<u8>>` (never copied); the play position, speed, channel choice and
-//! play/pause are atomics. The callback never allocates, locks or blocks: it reads the
-//! samples it needs, interpolates linearly to the device rate and advances the position
-//! by `speed × call rate / device rate` per output frame. Without an output device the
-//! view still works: the position moves by seeking only, and [`Player::status`] says why
-//! playback is off.
+//! Listening to a call: the review view plays the call, and the live demo its file. The
+//! decoded call is held compactly (G.711 mu-law bytes, at most 16 kHz: a two-hour stereo
+//! 8 kHz call takes 115 MB), shared with the output callback as an `Arc<Vec<u8>>` (never
+//! copied); the play position, speed, channel choice and play/pause are atomics. The
+//! callback never allocates, locks or blocks: it reads the samples it needs, interpolates
+//! linearly to the device rate and advances the position by `speed × call rate / device
+//! rate` per output frame. Without an output device the view still works: the position
+//! moves by seeking only, and [`Player::status`] says why playback is off.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-
-use crate::audio::device::open_with_fixed_buffer;
 use crate::audio::g711::{linear_to_mulaw, mulaw_to_linear};
+
+use super::output::{OutputStream, open_stream};
 
 /// Highest rate audio is held at for listening, Hz.
 pub const MAX_PLAY_RATE: u32 = 16_000;
@@ -200,7 +199,7 @@ impl Transport {
 
     /// Publishes that the block starting at `start_bits` (fixed point) is heard
     /// `latency` after now. Called by the output callback only.
-    fn mark_heard(&self, start_bits: u64, latency: Duration) {
+    pub(super) fn mark_heard(&self, start_bits: u64, latency: Duration) {
         let at = self
             .now_ns()
             .saturating_add(u64::try_from(latency.as_nanos()).unwrap_or(0));
@@ -319,7 +318,7 @@ pub enum PlaybackStatus {
 pub struct Player {
     audio: PlaybackAudio,
     transport: Arc<Transport>,
-    stream: Option<cpal::Stream>,
+    stream: Option<OutputStream>,
     status: PlaybackStatus,
 }
 
@@ -434,91 +433,6 @@ impl Player {
     pub fn transport(&self) -> &Arc<Transport> {
         &self.transport
     }
-}
-
-fn open_stream(
-    audio: &PlaybackAudio,
-    transport: &Arc<Transport>,
-) -> Result<(cpal::Stream, PlaybackStatus), String> {
-    let host = cpal::default_host();
-    let device = host
-        .default_output_device()
-        .ok_or_else(|| "no audio output device".to_string())?;
-    let config = device
-        .default_output_config()
-        .map_err(|e| format!("output device has no usable format: {e}"))?;
-    let name = device
-        .description()
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| "default output".into());
-    let rate = config.sample_rate();
-    let format = config.sample_format();
-    let open = |stream_config: cpal::StreamConfig| match format {
-        cpal::SampleFormat::F32 => build::<f32>(&device, stream_config, audio, transport),
-        cpal::SampleFormat::I16 => build::<i16>(&device, stream_config, audio, transport),
-        cpal::SampleFormat::U16 => build::<u16>(&device, stream_config, audio, transport),
-        cpal::SampleFormat::I32 => build::<i32>(&device, stream_config, audio, transport),
-        other => Err(format!("output sample format {other} is not supported")),
-    };
-    // A short fixed buffer, so that what is heard follows a seek, a pause or a speed
-    // change at once (PulseAudio's null sink defaults to 2 s).
-    let stream = open_with_fixed_buffer(
-        config.config(),
-        config.buffer_size(),
-        OUTPUT_BUFFER_MS,
-        open,
-    )?;
-    stream
-        .play()
-        .map_err(|e| format!("cannot start the output stream: {e}"))?;
-    Ok((stream, PlaybackStatus::On { device: name, rate }))
-}
-
-/// Output buffer asked of the device, ms.
-const OUTPUT_BUFFER_MS: u32 = 40;
-
-/// Output frames rendered per callback chunk (a stack buffer: no allocation).
-const CHUNK: usize = 512;
-
-fn build<T>(
-    device: &cpal::Device,
-    config: cpal::StreamConfig,
-    audio: &PlaybackAudio,
-    transport: &Arc<Transport>,
-) -> Result<cpal::Stream, String>
-where
-    T: cpal::SizedSample + cpal::FromSample<f32>,
-{
-    let channels = usize::from(config.channels).max(1);
-    let rate = config.sample_rate;
-    let audio = audio.clone();
-    let transport = Arc::clone(transport);
-    let mut buf = [0.0f32; CHUNK * 8];
-    let per_chunk = (CHUNK * 8 / channels) * channels;
-    device
-        .build_output_stream::<T, _, _>(
-            config,
-            move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
-                // When the device will play this callback's first frame.
-                let stamp = info.timestamp();
-                let latency = stamp.playback.saturating_duration_since(stamp.callback);
-                for (k, out) in data.chunks_mut(per_chunk).enumerate() {
-                    let tmp = &mut buf[..out.len()];
-                    let start = render(&transport, &audio, tmp, channels, rate);
-                    if k == 0
-                        && let Some(start) = start
-                    {
-                        transport.mark_heard(start, latency);
-                    }
-                    for (o, v) in out.iter_mut().zip(tmp.iter()) {
-                        *o = T::from_sample(*v);
-                    }
-                }
-            },
-            |_e| {},
-            None,
-        )
-        .map_err(|e| format!("cannot open the output stream: {e}"))
 }
 
 #[cfg(test)]
