@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use callcoach::batch::{self, BatchOptions, CallRecord};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
+#[cfg(feature = "gui")]
 use callcoach::gui::{self, Mode, StartOptions, live_view::LiveSetup};
+#[cfg(feature = "audio")]
 use callcoach::live::{
     self,
     capture::CaptureSpec,
@@ -185,6 +187,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        #[cfg(feature = "audio")]
         Command::Live {
             device,
             customer_device,
@@ -274,17 +277,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("{}", live_summary(&end));
                 return Ok(ExitCode::SUCCESS);
             }
-            gui::run(StartOptions {
-                mode: Mode::Live,
-                live: LiveSetup {
-                    pipeline: Some(pipeline),
-                    device_given: device.is_some() || demo.is_some(),
-                },
-                review_file: None,
-                profile,
-                agent_channel: None,
-            })?;
-            Ok(ExitCode::SUCCESS)
+            live_window(pipeline, profile, device.is_some() || demo.is_some())
+        }
+        #[cfg(not(feature = "audio"))]
+        Command::Live { .. } => {
+            anyhow::bail!("live: {WITHOUT_GUI}; `--features audio` builds `live --headless` alone")
         }
         Command::Review {
             file,
@@ -292,17 +289,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             agent_channel,
         } => {
             let profile = load_profile(profile.as_ref())?;
-            gui::run(StartOptions {
-                mode: Mode::Review,
-                live: LiveSetup {
-                    pipeline: None,
-                    device_given: false,
-                },
-                review_file: file,
-                profile,
-                agent_channel,
-            })?;
-            Ok(ExitCode::SUCCESS)
+            review_window(file, profile, agent_channel)
         }
         Command::Profile => {
             print!("{DEFAULT_PROFILE_TOML}");
@@ -407,6 +394,64 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Why the windows are absent from this build.
+#[cfg(not(feature = "gui"))]
+const WITHOUT_GUI: &str = "callcoach was built without the gui feature \
+                           (`cargo build --release` builds it, with the default features)";
+
+/// Opens the live window on `pipeline`.
+#[cfg(feature = "gui")]
+fn live_window(
+    pipeline: PipelineOptions,
+    profile: Profile,
+    device_given: bool,
+) -> Result<ExitCode> {
+    gui::run(StartOptions {
+        mode: Mode::Live,
+        live: LiveSetup {
+            pipeline: Some(pipeline),
+            device_given,
+        },
+        review_file: None,
+        profile,
+        agent_channel: None,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The live window is absent from this build.
+#[cfg(all(feature = "audio", not(feature = "gui")))]
+fn live_window(_: PipelineOptions, _: Profile, _: bool) -> Result<ExitCode> {
+    anyhow::bail!("live: {WITHOUT_GUI}; `live --headless` runs without it")
+}
+
+/// Opens the review window on `file` (or on the file picker).
+#[cfg(feature = "gui")]
+fn review_window(
+    file: Option<PathBuf>,
+    profile: Profile,
+    agent_channel: Option<usize>,
+) -> Result<ExitCode> {
+    gui::run(StartOptions {
+        mode: Mode::Review,
+        live: LiveSetup {
+            pipeline: None,
+            device_given: false,
+        },
+        review_file: file,
+        profile,
+        agent_channel,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The review window is absent from this build.
+#[cfg(not(feature = "gui"))]
+fn review_window(_: Option<PathBuf>, _: Profile, _: Option<usize>) -> Result<ExitCode> {
+    anyhow::bail!("review: {WITHOUT_GUI}")
+}
+
+#[cfg(feature = "audio")]
 fn live_summary(end: &SessionEnd) -> String {
     let mut s = format!(
         "callcoach: {:.1} s of audio analysed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
