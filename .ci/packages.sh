@@ -1,6 +1,7 @@
 # Installs the Debian packages callcoach needs, only those missing (sourced by .ci/test
-# and .ci/demo). Build: pkg-config and the ALSA headers for cpal. Tests: a private
-# PulseAudio server with a null sink for the end-to-end capture test.
+# and .ci/demo). Build: pkg-config and the ALSA headers for cpal (the headless build,
+# `--no-default-features`, needs neither). Tests: a private PulseAudio server with a
+# null sink for the end-to-end capture test.
 # Usage: install_packages PKG...
 install_packages() {
   local missing=()

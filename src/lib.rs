@@ -1,6 +1,10 @@
 //! callcoach: measures the voice codes of call-centre coaching (pitch band, reply gaps,
 //! pace changes, talk time) from call audio. One engine ([`analysis`]) serves the batch
 //! scorer, the live app and the review view.
+//!
+//! Features: `gui` (default) builds the window (`gui`) and implies `audio`,
+//! which builds the sound devices (live capture, playback). Without them the crate is the
+//! engine, batch scoring, evaluation and the review data, with no window or audio stack.
 
 pub mod analysis;
 pub mod audio;
@@ -10,7 +14,9 @@ pub mod config;
 pub mod dsp;
 pub mod eval;
 pub mod file_analysis;
+#[cfg(feature = "gui")]
 pub mod gui;
+#[cfg(feature = "audio")]
 pub mod live;
 pub mod palette;
 pub mod record;

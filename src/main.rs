@@ -9,10 +9,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use callcoach::batch::{self, BatchError, BatchOptions, CallRecord};
+use callcoach::batch::{self, BatchError, BatchOptions};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
 use callcoach::eval::EvalResult;
+#[cfg(feature = "gui")]
 use callcoach::gui::{self, Mode, StartOptions, live_view::LiveSetup};
+#[cfg(feature = "audio")]
 use callcoach::live::{
     self,
     capture::CaptureSpec,
@@ -22,6 +24,7 @@ use callcoach::live::{
     pipeline::{PipelineOptions, SourceChoice},
     snapshot::RecordingStatus,
 };
+use callcoach::record::CallRecord;
 
 /// Worker threads per core that `score --jobs` may ask for: more only adds memory and
 /// start-up time, since the work is CPU-bound.
@@ -119,6 +122,7 @@ struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+#[cfg_attr(not(feature = "audio"), allow(dead_code))]
 struct LiveArgs {
     /// Input device (its name or part of it; `--list-devices` shows them). A stereo
     /// input carries agent and customer on separate channels; a headset alone
@@ -178,6 +182,7 @@ struct LiveArgs {
 }
 
 #[derive(Debug, Args)]
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
 struct ReviewArgs {
     /// The call to open.
     file: Option<PathBuf>,
@@ -191,6 +196,7 @@ struct ReviewArgs {
 
 /// `--band-semitones LO,HI`, checked: finite, LO < HI.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(not(feature = "audio"), allow(dead_code))]
 struct SemitoneBand([f64; 2]);
 
 fn parse_semitone_band(text: &str) -> Result<SemitoneBand, String> {
@@ -232,8 +238,16 @@ fn main() -> ExitCode {
         Command::Score(args) => score(args),
         Command::Eval(args) => eval(&args),
         Command::Profile => print_stdout(DEFAULT_PROFILE_TOML).map(|()| ExitCode::SUCCESS),
+        #[cfg(feature = "audio")]
         Command::Live(args) => live_command(args),
+        #[cfg(not(feature = "audio"))]
+        Command::Live(_) => Err(anyhow::anyhow!(
+            "live: {WITHOUT_GUI}; `--features audio` builds `live --headless` alone"
+        )),
+        #[cfg(feature = "gui")]
         Command::Review(args) => review(args),
+        #[cfg(not(feature = "gui"))]
+        Command::Review(_) => Err(anyhow::anyhow!("review: {WITHOUT_GUI}")),
     };
     match result {
         Ok(code) => code,
@@ -244,6 +258,11 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Why the windows are absent from this build.
+#[cfg(not(feature = "gui"))]
+const WITHOUT_GUI: &str = "callcoach was built without the gui feature \
+                           (`cargo build --release` builds it, with the default features)";
 
 /// A line on standard error; a closed standard error is not worth a panic.
 fn note(message: impl std::fmt::Display) {
@@ -389,6 +408,7 @@ fn per_file_lines(result: &EvalResult) -> String {
     s
 }
 
+#[cfg(feature = "audio")]
 fn live_command(args: LiveArgs) -> Result<ExitCode> {
     if args.list_devices {
         print_stdout(&device_list())?;
@@ -412,6 +432,16 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         })?;
         return Ok(headless_end(&end));
     }
+    live_window(pipeline, profile, device_given)
+}
+
+/// Opens the live window on `pipeline`.
+#[cfg(feature = "gui")]
+fn live_window(
+    pipeline: PipelineOptions,
+    profile: Profile,
+    device_given: bool,
+) -> Result<ExitCode> {
     gui::run(StartOptions {
         mode: Mode::Live,
         live: LiveSetup {
@@ -425,6 +455,13 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The live window is absent from this build.
+#[cfg(all(feature = "audio", not(feature = "gui")))]
+fn live_window(_: PipelineOptions, _: Profile, _: bool) -> Result<ExitCode> {
+    anyhow::bail!("live: {WITHOUT_GUI}; `live --headless` runs without it")
+}
+
+#[cfg(feature = "audio")]
 fn device_list() -> String {
     let mut s = String::new();
     for d in live::capture::list_input_devices() {
@@ -446,6 +483,7 @@ fn device_list() -> String {
     s
 }
 
+#[cfg(feature = "audio")]
 /// The live pipeline `args` ask for: a demo file or a capture, the band, the recording.
 fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
     let agent_channel = args.agent_channel.unwrap_or(profile.agent_channel);
@@ -490,6 +528,7 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
     }
 }
 
+#[cfg(feature = "audio")]
 /// Reports a headless run on stderr; exit 1 when the source failed.
 fn headless_end(end: &HeadlessEnd) -> ExitCode {
     if let Some(message) = &end.source_error {
@@ -536,6 +575,7 @@ fn headless_end(end: &HeadlessEnd) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+#[cfg(feature = "gui")]
 fn review(args: ReviewArgs) -> Result<ExitCode> {
     let profile = load_profile(args.profile.as_deref())?;
     gui::run(StartOptions {

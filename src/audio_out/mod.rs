@@ -1,7 +1,29 @@
-//! Sound output through cpal: playing a call ([`playback`]: the audio held for listening,
-//! the transport, the render routine and the [`Player`](playback::Player)) and opening
-//! devices with a short buffer ([`device`], shared with live capture).
+//! Sound output: playing a call ([`playback`]: the audio held for listening, the
+//! transport, the render routine and the [`Player`](playback::Player)) and, with the
+//! `audio` feature, the cpal output stream and the device helper shared with live capture
+//! (`device`). Without the feature every player is silent and says why.
 
+#[cfg(feature = "audio")]
 pub mod device;
+#[cfg(feature = "audio")]
 mod output;
 pub mod playback;
+
+/// Without the `audio` feature no output stream exists.
+#[cfg(not(feature = "audio"))]
+mod output {
+    use std::sync::Arc;
+
+    use super::playback::{PlaybackAudio, PlaybackStatus, Transport};
+
+    /// An output stream; none can be made.
+    pub enum OutputStream {}
+
+    /// Always fails: callcoach was built without sound devices.
+    pub fn open_stream(
+        _audio: &PlaybackAudio,
+        _transport: &Arc<Transport>,
+    ) -> Result<(OutputStream, PlaybackStatus), String> {
+        Err("callcoach was built without the audio feature".into())
+    }
+}

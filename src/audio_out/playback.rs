@@ -199,6 +199,7 @@ impl Transport {
 
     /// Publishes that the block starting at `start_bits` (fixed point) is heard
     /// `latency` after now. Called by the output callback only.
+    #[cfg_attr(not(feature = "audio"), allow(dead_code))]
     pub(super) fn mark_heard(&self, start_bits: u64, latency: Duration) {
         let at = self
             .now_ns()

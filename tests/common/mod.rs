@@ -1,7 +1,6 @@
 //! Helpers shared by the test binaries and the benches (each uses some of them).
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,9 +87,11 @@ pub fn labelled_reply_gaps(label: &serde_json::Value) -> Vec<(f64, f64)> {
 }
 
 /// An in-memory eframe storage, for settings that must survive a restart.
+#[cfg(feature = "gui")]
 #[derive(Default)]
-pub struct MemoryStorage(pub HashMap<String, String>);
+pub struct MemoryStorage(pub std::collections::HashMap<String, String>);
 
+#[cfg(feature = "gui")]
 impl eframe::Storage for MemoryStorage {
     fn get_string(&self, key: &str) -> Option<String> {
         self.0.get(key).cloned()
