@@ -2,6 +2,7 @@
 //! pace changes, talk time) from call audio. One engine ([`analysis`]) serves the batch
 //! scorer, the live app and the review view.
 
+pub mod agents;
 pub mod analysis;
 pub mod audio;
 pub mod batch;

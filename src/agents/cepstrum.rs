@@ -1,0 +1,223 @@
+//! Mel-frequency cepstral coefficients of one frame: the short-term spectral envelope of
+//! a voice, the feature a voice print summarises. Pure maths, planned once: computing a
+//! frame allocates nothing.
+
+use std::f32::consts::PI;
+use std::fmt;
+use std::sync::Arc;
+
+use realfft::num_complex::Complex32;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use crate::analysis::settings::ANALYSIS_RATE_HZ;
+
+/// Analysis window: 25 ms at the analysis rate, the usual span over which the vocal tract
+/// is taken as still.
+pub const WINDOW_LENGTH: usize = 200;
+/// FFT length: the window zero-padded to a power of two.
+pub const FFT_LENGTH: usize = 256;
+/// Triangular filters on the mel scale.
+pub const MEL_BANDS: usize = 20;
+/// Lowest frequency the filters cover, Hz: the telephone band's lower edge, so that a
+/// wideband and a band-limited recording of one voice give the same coefficients, and
+/// mains hum (up to its 5th harmonic) stays out.
+pub const MEL_LOW_HZ: f32 = 300.0;
+/// Highest frequency the filters cover, Hz: the telephone band's upper edge.
+pub const MEL_HIGH_HZ: f32 = 3400.0;
+/// Cepstral coefficients kept, c1..=c12. c0 (the frame's overall level) is left out: it
+/// depends on the line and the microphone distance, not on the voice.
+pub const CEPSTRA: usize = 12;
+/// Added to every band energy before the logarithm, so that a silent band gives a finite
+/// value (about -92 dB below a full-scale sine's band energy).
+const ENERGY_FLOOR: f32 = 1e-6;
+
+fn hz_to_mel(hz: f32) -> f32 {
+    2595.0 * (1.0 + hz / 700.0).log10()
+}
+
+fn mel_to_hz(mel: f32) -> f32 {
+    700.0 * (10f32.powf(mel / 2595.0) - 1.0)
+}
+
+/// One triangular filter: weights for the FFT bins from `first_bin` on.
+#[derive(Debug, Clone)]
+struct MelFilter {
+    first_bin: usize,
+    weights: Vec<f32>,
+}
+
+/// Computes [`CEPSTRA`] mel-cepstral coefficients of a [`WINDOW_LENGTH`]-sample frame at
+/// [`ANALYSIS_RATE_HZ`].
+pub struct MelCepstrum {
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    input: Vec<f32>,
+    spectrum: Vec<Complex32>,
+    scratch: Vec<Complex32>,
+    filters: Vec<MelFilter>,
+    log_energies: [f32; MEL_BANDS],
+    /// DCT-II basis: row `i` gives coefficient c(i+1) from the log band energies.
+    dct: Vec<[f32; MEL_BANDS]>,
+}
+
+impl fmt::Debug for MelCepstrum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MelCepstrum")
+            .field("window_length", &WINDOW_LENGTH)
+            .field("fft_length", &FFT_LENGTH)
+            .field("mel_bands", &MEL_BANDS)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MelCepstrum {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MelCepstrum {
+    /// Plans the FFT and builds the filter bank and the DCT.
+    pub fn new() -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FFT_LENGTH);
+        // Hamming window.
+        let window = (0..WINDOW_LENGTH)
+            .map(|n| 0.54 - 0.46 * (2.0 * PI * n as f32 / (WINDOW_LENGTH - 1) as f32).cos())
+            .collect();
+        let bin_hz = ANALYSIS_RATE_HZ as f32 / FFT_LENGTH as f32;
+        let lo_mel = hz_to_mel(MEL_LOW_HZ);
+        let hi_mel = hz_to_mel(MEL_HIGH_HZ);
+        let edges_hz: Vec<f32> = (0..MEL_BANDS + 2)
+            .map(|i| mel_to_hz(lo_mel + (hi_mel - lo_mel) * i as f32 / (MEL_BANDS + 1) as f32))
+            .collect();
+        let filters = edges_hz
+            .windows(3)
+            .map(|e| {
+                let (left, centre, right) = (e[0], e[1], e[2]);
+                let first_bin = (left / bin_hz).ceil() as usize;
+                let last_bin = ((right / bin_hz).floor() as usize).min(FFT_LENGTH / 2);
+                let weights = (first_bin..=last_bin)
+                    .map(|k| {
+                        let f = k as f32 * bin_hz;
+                        if f <= centre {
+                            (f - left) / (centre - left)
+                        } else {
+                            (right - f) / (right - centre)
+                        }
+                        .max(0.0)
+                    })
+                    .collect();
+                MelFilter { first_bin, weights }
+            })
+            .collect();
+        let dct = (1..=CEPSTRA)
+            .map(|i| {
+                let mut row = [0.0; MEL_BANDS];
+                for (j, w) in row.iter_mut().enumerate() {
+                    *w = (PI * i as f32 * (j as f32 + 0.5) / MEL_BANDS as f32).cos()
+                        * (2.0 / MEL_BANDS as f32).sqrt();
+                }
+                row
+            })
+            .collect();
+        Self {
+            window,
+            input: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft,
+            filters,
+            log_energies: [0.0; MEL_BANDS],
+            dct,
+        }
+    }
+
+    /// Coefficients c1..=c12 of `frame` (its first [`WINDOW_LENGTH`] samples; a shorter
+    /// frame is zero-padded) into `out`.
+    pub fn compute(&mut self, frame: &[f32], out: &mut [f32; CEPSTRA]) {
+        self.input.fill(0.0);
+        for ((x, &s), &w) in self.input.iter_mut().zip(frame).zip(&self.window) {
+            *x = s * w;
+        }
+        // The buffers were made by the plan itself, so their lengths always fit and the
+        // transform cannot fail; should it, the spectrum reads as silence.
+        if self
+            .fft
+            .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
+            .is_err()
+        {
+            self.spectrum.fill(Complex32::default());
+        }
+        for (filter, log_e) in self.filters.iter().zip(self.log_energies.iter_mut()) {
+            let bins = self.spectrum.iter().skip(filter.first_bin);
+            let energy: f32 = bins
+                .zip(&filter.weights)
+                .map(|(c, &w)| w * c.norm_sqr())
+                .sum();
+            *log_e = (energy + ENERGY_FLOOR).ln();
+        }
+        for (c, row) in out.iter_mut().zip(&self.dct) {
+            *c = row
+                .iter()
+                .zip(&self.log_energies)
+                .map(|(&w, &e)| w * e)
+                .sum();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(freq_hz: f32, amplitude: f32) -> Vec<f32> {
+        (0..WINDOW_LENGTH)
+            .map(|n| amplitude * (2.0 * PI * freq_hz * n as f32 / ANALYSIS_RATE_HZ as f32).sin())
+            .collect()
+    }
+
+    #[test]
+    fn filters_cover_the_telephone_band_in_order() {
+        let m = MelCepstrum::new();
+        assert_eq!(m.filters.len(), MEL_BANDS);
+        let bin_hz = ANALYSIS_RATE_HZ as f32 / FFT_LENGTH as f32;
+        // First filter starts just above 300 Hz (bin 10 = 312.5 Hz), last ends below 3400.
+        assert_eq!(m.filters[0].first_bin, 10);
+        let last = m.filters.last().unwrap();
+        let last_bin = last.first_bin + last.weights.len() - 1;
+        assert_eq!(last_bin, (3400.0 / bin_hz) as usize);
+        assert!(m.filters.windows(2).all(|w| w[0].first_bin < w[1].first_bin));
+        // Every filter has at least one bin with positive weight.
+        assert!(m.filters.iter().all(|f| f.weights.iter().any(|&w| w > 0.0)));
+    }
+
+    #[test]
+    fn level_changes_leave_the_coefficients_alone() {
+        // A gain multiplies every band energy alike, which moves c0 only; c1..c12 stay.
+        let mut m = MelCepstrum::new();
+        let mut loud = [0.0; CEPSTRA];
+        let mut soft = [0.0; CEPSTRA];
+        let mix = |a: f32| -> Vec<f32> {
+            let lo = sine(500.0, a);
+            let hi = sine(1800.0, a * 0.5);
+            lo.iter().zip(&hi).map(|(x, y)| x + y).collect()
+        };
+        m.compute(&mix(0.5), &mut loud);
+        m.compute(&mix(0.05), &mut soft);
+        for (a, b) in loud.iter().zip(&soft) {
+            assert!((a - b).abs() < 0.05, "{loud:?} vs {soft:?}");
+        }
+    }
+
+    #[test]
+    fn low_and_high_tones_tilt_c1_opposite_ways() {
+        // c1 weighs the low bands positively and the high bands negatively.
+        let mut m = MelCepstrum::new();
+        let mut low = [0.0; CEPSTRA];
+        let mut high = [0.0; CEPSTRA];
+        m.compute(&sine(400.0, 0.3), &mut low);
+        m.compute(&sine(3000.0, 0.3), &mut high);
+        assert!(low[0] > 10.0, "{}", low[0]);
+        assert!(high[0] < -10.0, "{}", high[0]);
+    }
+}
