@@ -1,6 +1,13 @@
 //! Mel-frequency cepstral coefficients of one frame: the short-term spectral envelope of
 //! a voice, the feature a voice print summarises. Pure maths, planned once: computing a
 //! frame allocates nothing.
+//!
+//! In a voiced frame the spectrum is a comb of harmonics of F0 under the envelope. When
+//! harmonics lie further apart than the low mel filters are wide (F0 above about 180 Hz),
+//! each filter catches one harmonic or none, and the coefficients follow F0 rather than
+//! the voice. So a voiced frame's power spectrum is first averaged over one F0 on either
+//! side of each bin's centre (half an F0 each way), which fills the comb in to the
+//! envelope whatever the pitch, as F0-adaptive envelope estimators do.
 
 use std::f32::consts::PI;
 use std::fmt;
@@ -54,6 +61,11 @@ pub struct MelCepstrum {
     input: Vec<f32>,
     spectrum: Vec<Complex32>,
     scratch: Vec<Complex32>,
+    /// Power per bin, and its running sum (`cumulative[k]` = power of bins below `k`).
+    power: Vec<f64>,
+    cumulative: Vec<f64>,
+    /// Power after the F0-wide smoothing.
+    smoothed: Vec<f32>,
     filters: Vec<MelFilter>,
     log_energies: [f32; MEL_BANDS],
     /// DCT-II basis: row `i` gives coefficient c(i+1) from the log band energies.
@@ -125,6 +137,9 @@ impl MelCepstrum {
             input: fft.make_input_vec(),
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
+            power: vec![0.0; FFT_LENGTH / 2 + 1],
+            cumulative: vec![0.0; FFT_LENGTH / 2 + 2],
+            smoothed: vec![0.0; FFT_LENGTH / 2 + 1],
             fft,
             filters,
             log_energies: [0.0; MEL_BANDS],
@@ -133,8 +148,8 @@ impl MelCepstrum {
     }
 
     /// Coefficients c1..=c12 of `frame` (its first [`WINDOW_LENGTH`] samples; a shorter
-    /// frame is zero-padded) into `out`.
-    pub fn compute(&mut self, frame: &[f32], out: &mut [f32; CEPSTRA]) {
+    /// frame is zero-padded) into `out`. `f0_hz` is the frame's F0, 0 when unvoiced.
+    pub fn compute(&mut self, frame: &[f32], f0_hz: f32, out: &mut [f32; CEPSTRA]) {
         self.input.fill(0.0);
         for ((x, &s), &w) in self.input.iter_mut().zip(frame).zip(&self.window) {
             *x = s * w;
@@ -148,11 +163,12 @@ impl MelCepstrum {
         {
             self.spectrum.fill(Complex32::default());
         }
+        self.smooth(f0_hz);
         for (filter, log_e) in self.filters.iter().zip(self.log_energies.iter_mut()) {
-            let bins = self.spectrum.iter().skip(filter.first_bin);
+            let bins = self.smoothed.iter().skip(filter.first_bin);
             let energy: f32 = bins
                 .zip(&filter.weights)
-                .map(|(c, &w)| w * c.norm_sqr())
+                .map(|(&p, &w)| w * p)
                 .sum();
             *log_e = (energy + ENERGY_FLOOR).ln();
         }
@@ -162,6 +178,40 @@ impl MelCepstrum {
                 .zip(&self.log_energies)
                 .map(|(&w, &e)| w * e)
                 .sum();
+        }
+    }
+}
+
+impl MelCepstrum {
+    /// Fills `smoothed` from the spectrum: the power itself when unvoiced, else its mean
+    /// over `f0_hz` centred on each bin (bin `i` covering `[i - ½, i + ½)`).
+    fn smooth(&mut self, f0_hz: f32) {
+        let n = self.power.len();
+        let mut sum = 0.0;
+        for (i, (c, p)) in self.spectrum.iter().zip(&mut self.power).enumerate() {
+            *p = f64::from(c.norm_sqr());
+            self.cumulative[i] = sum;
+            sum += *p;
+        }
+        self.cumulative[n] = sum;
+        let width = f64::from(f0_hz) * FFT_LENGTH as f64 / f64::from(ANALYSIS_RATE_HZ);
+        if width <= 1.0 {
+            for (s, &p) in self.smoothed.iter_mut().zip(&self.power) {
+                *s = p as f32;
+            }
+            return;
+        }
+        let (power, cumulative) = (&self.power, &self.cumulative);
+        // Power of the bins from -½ up to `x`.
+        let below = |x: f64| -> f64 {
+            let x = x.clamp(-0.5, n as f64 - 0.5);
+            let j = ((x + 0.5).floor() as usize).min(n - 1);
+            cumulative[j] + (x + 0.5 - j as f64) * power[j]
+        };
+        for (k, s) in self.smoothed.iter_mut().enumerate() {
+            let lo = (k as f64 - width / 2.0).max(-0.5);
+            let hi = (k as f64 + width / 2.0).min(n as f64 - 0.5);
+            *s = ((below(hi) - below(lo)) / (hi - lo)) as f32;
         }
     }
 }
@@ -202,8 +252,8 @@ mod tests {
             let hi = sine(1800.0, a * 0.5);
             lo.iter().zip(&hi).map(|(x, y)| x + y).collect()
         };
-        m.compute(&mix(0.5), &mut loud);
-        m.compute(&mix(0.05), &mut soft);
+        m.compute(&mix(0.5), 0.0, &mut loud);
+        m.compute(&mix(0.05), 0.0, &mut soft);
         for (a, b) in loud.iter().zip(&soft) {
             assert!((a - b).abs() < 0.05, "{loud:?} vs {soft:?}");
         }
@@ -215,8 +265,8 @@ mod tests {
         let mut m = MelCepstrum::new();
         let mut low = [0.0; CEPSTRA];
         let mut high = [0.0; CEPSTRA];
-        m.compute(&sine(400.0, 0.3), &mut low);
-        m.compute(&sine(3000.0, 0.3), &mut high);
+        m.compute(&sine(400.0, 0.3), 0.0, &mut low);
+        m.compute(&sine(3000.0, 0.3), 0.0, &mut high);
         assert!(low[0] > 10.0, "{}", low[0]);
         assert!(high[0] < -10.0, "{}", high[0]);
     }

@@ -241,9 +241,10 @@ impl Accumulator {
     }
 }
 
-/// Cuts the analysis-rate stream into cepstral frames on the engine's frame grid (frame
+/// Cuts the analysis-rate stream into cepstral windows on the engine's frame grid (frame
 /// `k` centred on analysis sample `k * HOP_LENGTH`) and keeps the last few until the
-/// tracker has decided them.
+/// tracker has decided them: a frame's cepstra are computed only if it is speech, and
+/// with its F0.
 #[derive(Debug)]
 struct CepstrumFramer {
     resampler: Resampler,
@@ -251,8 +252,11 @@ struct CepstrumFramer {
     received: u64,
     frames: u64,
     mel: MelCepstrum,
-    /// `pending[k % PENDING_FRAMES]` holds frame `k`'s cepstra while it is recent.
-    pending: [(u64, [f32; CEPSTRA]); PENDING_FRAMES],
+    /// Frame index held in each slot of `windows` (`u64::MAX` for none).
+    held: [u64; PENDING_FRAMES],
+    /// `windows[(k % PENDING_FRAMES) * WINDOW_LENGTH..][..WINDOW_LENGTH]`: frame `k`'s
+    /// samples while it is recent.
+    windows: Vec<f32>,
 }
 
 impl CepstrumFramer {
@@ -266,7 +270,8 @@ impl CepstrumFramer {
             received: 0,
             frames: 0,
             mel: MelCepstrum::new(),
-            pending: [(u64::MAX, [0.0; CEPSTRA]); PENDING_FRAMES],
+            held: [u64::MAX; PENDING_FRAMES],
+            windows: vec![0.0; PENDING_FRAMES * WINDOW_LENGTH],
         }
     }
 
@@ -276,49 +281,64 @@ impl CepstrumFramer {
             buffer,
             received,
             frames,
-            mel,
-            pending,
+            held,
+            windows,
+            ..
         } = self;
         resampler.push(sample, |x| {
             buffer.push(x);
             *received += 1;
             if buffer.len() == WINDOW_LENGTH {
-                Self::emit(mel, pending, frames, buffer);
+                Self::keep(held, windows, frames, buffer);
             }
         });
     }
 
-    fn emit(
-        mel: &mut MelCepstrum,
-        pending: &mut [(u64, [f32; CEPSTRA]); PENDING_FRAMES],
+    fn keep(
+        held: &mut [u64; PENDING_FRAMES],
+        windows: &mut [f32],
         frames: &mut u64,
         buffer: &mut Vec<f32>,
     ) {
-        let slot = &mut pending[(*frames % PENDING_FRAMES as u64) as usize];
-        slot.0 = *frames;
-        mel.compute(buffer, &mut slot.1);
+        let slot = (*frames % PENDING_FRAMES as u64) as usize;
+        held[slot] = *frames;
+        if let Some(w) = windows.get_mut(slot * WINDOW_LENGTH..(slot + 1) * WINDOW_LENGTH) {
+            w.copy_from_slice(&buffer[..WINDOW_LENGTH]);
+        }
         *frames += 1;
         buffer.drain(..HOP_LENGTH);
     }
 
-    /// Emits the frames whose centre lies inside the received audio, padding with silence
+    /// Keeps the frames whose centre lies inside the received audio, padding with silence
     /// (as the engine's front end does).
     fn finish(&mut self) {
         let total = self.received.div_ceil(HOP_LENGTH as u64);
         while self.frames < total {
             self.buffer.resize(WINDOW_LENGTH, 0.0);
-            Self::emit(
-                &mut self.mel,
-                &mut self.pending,
+            Self::keep(
+                &mut self.held,
+                &mut self.windows,
                 &mut self.frames,
                 &mut self.buffer,
             );
         }
     }
 
-    fn cepstra(&self, frame: u64) -> Option<&[f32; CEPSTRA]> {
-        let (k, c) = &self.pending[(frame % PENDING_FRAMES as u64) as usize];
-        (*k == frame).then_some(c)
+    /// The cepstra of frame `frame` with F0 `f0_hz` (0 when unvoiced), if it is still
+    /// held.
+    fn cepstra(&mut self, frame: u64, f0_hz: f32, out: &mut [f32; CEPSTRA]) -> bool {
+        let slot = (frame % PENDING_FRAMES as u64) as usize;
+        if self.held[slot] != frame {
+            return false;
+        }
+        let Some(w) = self
+            .windows
+            .get(slot * WINDOW_LENGTH..(slot + 1) * WINDOW_LENGTH)
+        else {
+            return false;
+        };
+        self.mel.compute(w, f0_hz, out);
+        true
     }
 }
 
@@ -375,10 +395,9 @@ impl ChannelPath {
         if d.f0_hz > 0.0 && (d.active || self.tracker.speaking()) {
             self.acc.add_f0(d.f0_hz);
         }
-        if d.active
-            && let Some(c) = self.framer.cepstra(d.frame)
-        {
-            self.acc.add_cepstra(c);
+        let mut c = [0.0; CEPSTRA];
+        if d.active && self.framer.cepstra(d.frame, d.f0_hz, &mut c) {
+            self.acc.add_cepstra(&c);
         }
     }
 
