@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use callcoach::agents::{AgentChannel, ChannelCheck, ChannelVerdict, VoicePrint, channel_prints};
+use callcoach::agents::{
+    AgentChannel, ChannelCheck, ChannelVerdict, CheckError, VoicePrint, channel_prints, check_file,
+};
 
 /// The corpus: `CALLCOACH_CORPUS` if set, else `shared/corpus` beside the checkout.
 fn corpus() -> PathBuf {
@@ -24,7 +27,14 @@ struct Call {
     prints: Vec<VoicePrint>,
 }
 
-fn stereo_calls() -> Vec<Call> {
+/// The stereo calls of dev and train with their channels' prints (made once per test
+/// binary).
+fn stereo_calls() -> &'static [Call] {
+    static CALLS: OnceLock<Vec<Call>> = OnceLock::new();
+    CALLS.get_or_init(load_stereo_calls)
+}
+
+fn load_stereo_calls() -> Vec<Call> {
     let mut calls = Vec::new();
     for set in ["dev", "train"] {
         let dir = corpus().join(set).join("calls");
@@ -43,13 +53,15 @@ fn stereo_calls() -> Vec<Call> {
             let prints = channel_prints(&wav).expect("prints");
             calls.push(Call {
                 name: format!("{set}/{}", wav.file_stem().unwrap().to_string_lossy()),
-                agent_voice: label["voices"]["agent"].as_str().expect("agent voice").into(),
+                agent_voice: label["voices"]["agent"]
+                    .as_str()
+                    .expect("agent voice")
+                    .into(),
                 customer_voice: label["voices"]["customer"]
                     .as_str()
                     .expect("customer voice")
                     .into(),
-                agent_channel: label["channels"]["agent"].as_u64().expect("agent channel")
-                    as usize,
+                agent_channel: label["channels"]["agent"].as_u64().expect("agent channel") as usize,
                 prints,
             });
         }
@@ -73,7 +85,7 @@ fn auto_finds_the_agent_channel_of_every_stereo_call_and_a_wrong_channel_is_flag
     let calls = stereo_calls();
     assert_eq!(calls.len(), 26, "stereo calls in dev and train");
     let mut voices: BTreeMap<&str, usize> = BTreeMap::new();
-    for c in &calls {
+    for c in calls {
         *voices.entry(c.agent_voice.as_str()).or_default() += 1;
     }
     // Every agent voice recurs, so each call's agent can be enrolled from other calls.
@@ -84,13 +96,10 @@ fn auto_finds_the_agent_channel_of_every_stereo_call_and_a_wrong_channel_is_flag
     let mut margins = Vec::new();
     println!("call        agent voice  ch  d(agent)  d(customer)  margin");
     for (i, call) in calls.iter().enumerate() {
-        let print = enrol(&calls, &call.agent_voice, i).expect("enrolled from other calls");
-        let auto = ChannelCheck::from_prints(
-            &print,
-            &call.prints,
-            AgentChannel::Auto { fallback: 0 },
-        )
-        .expect("check");
+        let print = enrol(calls, &call.agent_voice, i).expect("enrolled from other calls");
+        let auto =
+            ChannelCheck::from_prints(&print, &call.prints, AgentChannel::Auto { fallback: 0 })
+                .expect("check");
         let wrong = 1 - call.agent_channel;
         let given_wrong =
             ChannelCheck::from_prints(&print, &call.prints, AgentChannel::Given(wrong))
@@ -130,4 +139,126 @@ fn auto_finds_the_agent_channel_of_every_stereo_call_and_a_wrong_channel_is_flag
     );
     assert_eq!(auto_right, 26);
     assert_eq!(flagged, 26);
+}
+
+#[test]
+fn the_print_follows_the_voice_not_the_channel_it_sits_on() {
+    // Agent channels carry babble, echo and band-limiting; customer channels do not. A
+    // print that had learned those conditions would pick the agent channel of any call.
+    // Where an agent voice of other calls is the *customer* of a call, its print must
+    // pick the customer channel.
+    let calls = stereo_calls();
+    let mut checked = 0;
+    let mut right = 0;
+    for call in calls {
+        let Some(print) = enrol(calls, &call.customer_voice, usize::MAX) else {
+            continue;
+        };
+        let customer_channel = 1 - call.agent_channel;
+        let check =
+            ChannelCheck::from_prints(&print, &call.prints, AgentChannel::Auto { fallback: 0 })
+                .expect("check");
+        println!(
+            "{:<11} customer {:<12} d(customer) {:.3}  d(agent) {:.3}",
+            call.name,
+            call.customer_voice,
+            check.distances[customer_channel],
+            check.distances[call.agent_channel]
+        );
+        checked += 1;
+        if check.channel == customer_channel {
+            right += 1;
+        }
+    }
+    println!("customer channel found on {right}/{checked} calls");
+    assert_eq!(
+        checked, 7,
+        "calls whose customer is an agent voice elsewhere"
+    );
+    assert_eq!(right, checked);
+}
+
+#[test]
+fn one_other_call_is_enough_to_enrol_an_agent() {
+    // Every pair of stereo calls with the same agent voice: enrol from one, check the
+    // other.
+    let calls = stereo_calls();
+    let mut pairs = 0;
+    let mut right = 0;
+    let mut worst = f64::INFINITY;
+    for (i, call) in calls.iter().enumerate() {
+        for (j, from) in calls.iter().enumerate() {
+            if i == j || from.agent_voice != call.agent_voice {
+                continue;
+            }
+            let print = &from.prints[from.agent_channel];
+            let check =
+                ChannelCheck::from_prints(print, &call.prints, AgentChannel::Auto { fallback: 0 })
+                    .expect("check");
+            pairs += 1;
+            let margin =
+                check.distances[1 - call.agent_channel] - check.distances[call.agent_channel];
+            worst = worst.min(margin);
+            if check.channel == call.agent_channel {
+                right += 1;
+            } else {
+                println!(
+                    "{} enrolled from {}: wrong (margin {margin:.3})",
+                    call.name, from.name
+                );
+            }
+        }
+    }
+    println!("single-call enrolment: {right}/{pairs} right, worst margin {worst:.3}");
+    assert_eq!(right, pairs);
+}
+
+#[test]
+fn check_file_reads_the_channels_itself() {
+    // dev/c006 has its agent on channel 1; enrolled from the other calls of its voice.
+    let calls = stereo_calls();
+    let i = calls
+        .iter()
+        .position(|c| c.name == "dev/c006")
+        .expect("dev/c006");
+    let print = enrol(calls, &calls[i].agent_voice, i).expect("enrolled");
+    let wav = corpus().join("dev/calls/c006.wav");
+    let given = check_file(&wav, &print, AgentChannel::Given(0)).expect("check");
+    assert_eq!(given.verdict, ChannelVerdict::Swapped);
+    assert_eq!((given.channel, given.best), (0, 1));
+    assert_eq!(given.verdict.label(), "swapped?");
+    assert!(
+        given
+            .note()
+            .starts_with("channel 0 matches the agent worse than channel 1 (distance 0.3"),
+        "{}",
+        given.note()
+    );
+    // The same prints as the test's own.
+    assert_eq!(given.distances[1], print.distance(&calls[i].prints[1]));
+    let auto = check_file(&wav, &print, AgentChannel::Auto { fallback: 0 }).expect("check");
+    assert_eq!((auto.channel, auto.verdict), (1, ChannelVerdict::Matches));
+
+    // A mono recording has no channel to choose.
+    let mono = corpus().join("dev/calls/c003.wav");
+    let err = check_file(&mono, &print, AgentChannel::Auto { fallback: 0 }).unwrap_err();
+    assert!(matches!(
+        err,
+        CheckError::NotMultiChannel { channels: 1, .. }
+    ));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the channel check needs a recording with two or more channels, not 1",
+            mono.display()
+        )
+    );
+    let err = check_file(&wav, &print, AgentChannel::Given(2)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: agent channel 2 does not exist (the file has 2 channels)",
+            wav.display()
+        )
+    );
 }

@@ -166,10 +166,7 @@ impl MelCepstrum {
         self.smooth(f0_hz);
         for (filter, log_e) in self.filters.iter().zip(self.log_energies.iter_mut()) {
             let bins = self.smoothed.iter().skip(filter.first_bin);
-            let energy: f32 = bins
-                .zip(&filter.weights)
-                .map(|(&p, &w)| w * p)
-                .sum();
+            let energy: f32 = bins.zip(&filter.weights).map(|(&p, &w)| w * p).sum();
             *log_e = (energy + ENERGY_FLOOR).ln();
         }
         for (c, row) in out.iter_mut().zip(&self.dct) {
@@ -236,7 +233,11 @@ mod tests {
         let last = m.filters.last().unwrap();
         let last_bin = last.first_bin + last.weights.len() - 1;
         assert_eq!(last_bin, (3400.0 / bin_hz) as usize);
-        assert!(m.filters.windows(2).all(|w| w[0].first_bin < w[1].first_bin));
+        assert!(
+            m.filters
+                .windows(2)
+                .all(|w| w[0].first_bin < w[1].first_bin)
+        );
         // Every filter has at least one bin with positive weight.
         assert!(m.filters.iter().all(|f| f.weights.iter().any(|&w| w > 0.0)));
     }
@@ -269,5 +270,48 @@ mod tests {
         m.compute(&sine(3000.0, 0.3), 0.0, &mut high);
         assert!(low[0] > 10.0, "{}", low[0]);
         assert!(high[0] < -10.0, "{}", high[0]);
+    }
+
+    /// A frame of harmonics of `f0_hz` whose amplitudes follow one fixed envelope (two
+    /// broad formant bumps), as a vocoder driven by a new F0 makes.
+    fn harmonics(f0_hz: f32) -> Vec<f32> {
+        let envelope = |f: f32| {
+            (-((f - 800.0) / 400.0).powi(2)).exp() + 0.5 * (-((f - 2300.0) / 500.0).powi(2)).exp()
+        };
+        (0..WINDOW_LENGTH)
+            .map(|n| {
+                let t = n as f32 / ANALYSIS_RATE_HZ as f32;
+                (1..)
+                    .map(|h| h as f32 * f0_hz)
+                    .take_while(|&f| f < 3900.0)
+                    .map(|f| 0.1 * envelope(f) * (2.0 * PI * f * t).sin())
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn gap(a: &[f32; CEPSTRA], b: &[f32; CEPSTRA]) -> f32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).powi(2))
+            .sum::<f32>()
+            .sqrt()
+    }
+
+    #[test]
+    fn smoothing_over_f0_makes_the_coefficients_follow_the_envelope() {
+        let mut m = MelCepstrum::new();
+        let (low, high) = (harmonics(110.0), harmonics(230.0));
+        let mut raw = [[0.0; CEPSTRA]; 2];
+        let mut smooth = [[0.0; CEPSTRA]; 2];
+        m.compute(&low, 0.0, &mut raw[0]);
+        m.compute(&high, 0.0, &mut raw[1]);
+        m.compute(&low, 110.0, &mut smooth[0]);
+        m.compute(&high, 230.0, &mut smooth[1]);
+        let (raw_gap, smooth_gap) = (gap(&raw[0], &raw[1]), gap(&smooth[0], &smooth[1]));
+        assert!(
+            smooth_gap < 0.6 * raw_gap,
+            "same envelope at 110 and 230 Hz: {smooth_gap} smoothed, {raw_gap} raw"
+        );
     }
 }

@@ -163,7 +163,9 @@ pub enum CheckError {
     #[error(transparent)]
     Audio(#[from] AudioError),
     /// The recording has one channel: there is nothing to choose between.
-    #[error("{path}: the channel check needs a recording with two or more channels, not {channels}")]
+    #[error(
+        "{path}: the channel check needs a recording with two or more channels, not {channels}"
+    )]
     NotMultiChannel {
         /// File.
         path: String,
@@ -233,4 +235,99 @@ pub fn check_file(
     }
     let prints = channel_prints(path)?;
     ChannelCheck::from_prints(agent, &prints, request).map_err(|e| e.at(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::cepstrum::CEPSTRA;
+    use crate::agents::voiceprint::FEATURES;
+
+    fn print(mean: f64, speech_s: f64) -> VoicePrint {
+        VoicePrint {
+            features: FEATURES.into(),
+            speech_s,
+            mean: vec![mean; CEPSTRA],
+            var: vec![1.0; CEPSTRA],
+            median_f0_hz: Some(120.0),
+            voiced_s: speech_s / 2.0,
+        }
+    }
+
+    #[test]
+    fn the_closest_channel_wins_and_a_worse_given_one_is_swapped() {
+        let agent = print(0.0, 60.0);
+        // Channel 0: means 2 apart (distance 12 * 4/8 = 6); channel 1: 0.5 apart (0.375).
+        let channels = [print(2.0, 30.0), print(0.5, 40.0)];
+        let auto = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Auto { fallback: 0 })
+            .unwrap();
+        assert_eq!(auto.distances, [6.0, 0.375]);
+        assert_eq!(auto.speech_s, [30.0, 40.0]);
+        assert_eq!((auto.best, auto.channel), (1, 1));
+        assert_eq!(auto.margin, 5.625);
+        assert_eq!(auto.verdict, ChannelVerdict::Matches);
+        let given = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Given(0)).unwrap();
+        assert_eq!((given.channel, given.verdict), (0, ChannelVerdict::Swapped));
+        assert_eq!(
+            given.note(),
+            "channel 0 matches the agent worse than channel 1 (distance 6.00 vs 0.38)"
+        );
+        let right = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Given(1)).unwrap();
+        assert_eq!((right.channel, right.verdict), (1, ChannelVerdict::Matches));
+        assert_eq!(
+            right.note(),
+            "channel 1 matches the agent best (distance 0.38, next 6.00)"
+        );
+    }
+
+    #[test]
+    fn too_little_speech_leaves_the_channel_as_asked() {
+        let agent = print(0.0, 60.0);
+        let channels = [print(2.0, 30.0), print(0.5, 4.0)];
+        let auto = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Auto { fallback: 0 })
+            .unwrap();
+        assert_eq!((auto.channel, auto.verdict), (0, ChannelVerdict::Undecided));
+        assert_eq!(auto.verdict.label(), "undecided");
+        assert_eq!(
+            auto.note(),
+            "too little speech to check the agent channel (needs 5 s per channel; has 30.0 s, 4.0 s)"
+        );
+        let given = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Given(0)).unwrap();
+        assert_eq!(given.verdict, ChannelVerdict::Undecided);
+        let thin_agent = print(0.0, 3.0);
+        let channels = [print(2.0, 30.0), print(0.5, 40.0)];
+        let check =
+            ChannelCheck::from_prints(&thin_agent, &channels, AgentChannel::Given(0)).unwrap();
+        assert_eq!(check.verdict, ChannelVerdict::Undecided);
+    }
+
+    #[test]
+    fn bad_requests_and_prints_are_errors() {
+        let agent = print(0.0, 60.0);
+        let channels = [print(2.0, 30.0), print(0.5, 40.0)];
+        let err =
+            ChannelCheck::from_prints(&agent, &channels[..1], AgentChannel::Given(0)).unwrap_err();
+        assert!(matches!(
+            err,
+            CheckError::NotMultiChannel { channels: 1, .. }
+        ));
+        let err = ChannelCheck::from_prints(&agent, &channels, AgentChannel::Auto { fallback: 3 })
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            CheckError::NoSuchChannel {
+                channel: 3,
+                channels: 2,
+                ..
+            }
+        ));
+        let mut old = agent.clone();
+        old.features = "lpcc".into();
+        let err = ChannelCheck::from_prints(&old, &channels, AgentChannel::Given(0)).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the agent's voice print cannot be used: features `lpcc`"),
+            "{err}"
+        );
+    }
 }

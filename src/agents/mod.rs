@@ -10,6 +10,8 @@ pub mod check;
 pub mod store;
 pub mod voiceprint;
 
-pub use check::{AgentChannel, ChannelCheck, ChannelVerdict, CheckError, channel_prints, check_file};
+pub use check::{
+    AgentChannel, ChannelCheck, ChannelVerdict, CheckError, channel_prints, check_file,
+};
 pub use store::{Agent, AgentStore, AgentVoicePrint, Baseline, StoreError};
 pub use voiceprint::{ChannelPrintsBuilder, VoicePrint, VoicePrintBuilder};

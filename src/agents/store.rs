@@ -412,10 +412,7 @@ impl AgentStore {
         })();
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
-            return Err(StoreError::Write {
-                path: tmp,
-                source,
-            });
+            return Err(StoreError::Write { path: tmp, source });
         }
         fs::rename(&tmp, &self.path).map_err(|source| {
             let _ = fs::remove_file(&tmp);
@@ -603,10 +600,7 @@ mod tests {
         store.save().unwrap();
         assert_eq!(fs::read_to_string(backup_path(&path)).unwrap(), first);
         assert_eq!(fs::read_to_string(&path).unwrap(), "[agents]\n");
-        assert_eq!(
-            backup_path(&path).file_name().unwrap(),
-            "agents.toml.bak"
-        );
+        assert_eq!(backup_path(&path).file_name().unwrap(), "agents.toml.bak");
         // No temporary file is left behind.
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
@@ -693,6 +687,10 @@ mod tests {
     #[test]
     fn the_default_file_lives_in_the_data_directory() {
         let path = AgentStore::default_path().unwrap();
-        assert!(path.ends_with("callcoach/agents.toml"), "{}", path.display());
+        assert!(
+            path.ends_with("callcoach/agents.toml"),
+            "{}",
+            path.display()
+        );
     }
 }

@@ -82,11 +82,7 @@ impl VoicePrint {
         if self.mean.iter().any(|m| !m.is_finite()) {
             return Err("a mean is not a finite number".into());
         }
-        if self
-            .var
-            .iter()
-            .any(|v| !v.is_finite() || *v < MIN_VARIANCE)
-        {
+        if self.var.iter().any(|v| !v.is_finite() || *v < MIN_VARIANCE) {
             return Err(format!(
                 "a variance is not a finite number of at least {MIN_VARIANCE}"
             ));
