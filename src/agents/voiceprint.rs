@@ -243,7 +243,6 @@ impl Accumulator {
 /// with its F0.
 #[derive(Debug)]
 struct CepstrumFramer {
-    resampler: Resampler,
     buffer: Vec<f32>,
     received: u64,
     frames: u64,
@@ -256,12 +255,11 @@ struct CepstrumFramer {
 }
 
 impl CepstrumFramer {
-    fn new(input_rate_hz: u32) -> Self {
+    fn new() -> Self {
         let mut buffer = Vec::with_capacity(WINDOW_LENGTH + HOP_LENGTH + 1);
         // Frame 0 is centred on sample 0: silence before it.
         buffer.resize(WINDOW_LENGTH / 2, 0.0);
         Self {
-            resampler: Resampler::new(input_rate_hz, ANALYSIS_RATE_HZ),
             buffer,
             received: 0,
             frames: 0,
@@ -271,23 +269,18 @@ impl CepstrumFramer {
         }
     }
 
-    fn push(&mut self, sample: f32) {
-        let Self {
-            resampler,
-            buffer,
-            received,
-            frames,
-            held,
-            windows,
-            ..
-        } = self;
-        resampler.push(sample, |x| {
-            buffer.push(x);
-            *received += 1;
-            if buffer.len() == WINDOW_LENGTH {
-                Self::keep(held, windows, frames, buffer);
-            }
-        });
+    /// Feeds one analysis-rate sample.
+    fn push(&mut self, x: f32) {
+        self.buffer.push(x);
+        self.received += 1;
+        if self.buffer.len() == WINDOW_LENGTH {
+            Self::keep(
+                &mut self.held,
+                &mut self.windows,
+                &mut self.frames,
+                &mut self.buffer,
+            );
+        }
     }
 
     fn keep(
@@ -339,9 +332,12 @@ impl CepstrumFramer {
 }
 
 /// One channel's path: the engine's front end and tracker decide which frames are
-/// speech; the framer supplies their cepstra.
+/// speech; the framer supplies their cepstra. Both are fed the same analysis-rate
+/// samples, converted once (the front end, made for the analysis rate, passes them
+/// through as they are).
 #[derive(Debug)]
 struct ChannelPath {
+    resampler: Resampler,
     front: FrontEnd,
     tracker: Tracker,
     framer: CepstrumFramer,
@@ -357,9 +353,10 @@ struct ChannelPath {
 impl ChannelPath {
     fn new(input_rate_hz: u32) -> Self {
         Self {
-            front: FrontEnd::new(input_rate_hz),
+            resampler: Resampler::new(input_rate_hz, ANALYSIS_RATE_HZ),
+            front: FrontEnd::new(ANALYSIS_RATE_HZ),
             tracker: Tracker::new(),
-            framer: CepstrumFramer::new(input_rate_hz),
+            framer: CepstrumFramer::new(),
             acc: Accumulator::new(),
             measure: None,
             recent_speech_db: [-120.0; ECHO_LOOKBACK_FRAMES],
@@ -368,9 +365,17 @@ impl ChannelPath {
     }
 
     fn push(&mut self, sample: f32) {
-        self.framer.push(sample);
-        let measure = &mut self.measure;
-        self.front.push(sample, &mut |m| *measure = Some(m));
+        let Self {
+            resampler,
+            front,
+            framer,
+            measure,
+            ..
+        } = self;
+        resampler.push(sample, |x| {
+            framer.push(x);
+            front.push(x, &mut |m| *measure = Some(m));
+        });
     }
 
     fn step(&mut self, m: &FrameMeasure, other_recent_peak_db: Option<f32>) {
