@@ -87,9 +87,8 @@ impl VoicePrint {
                 "a variance is not a finite number of at least {MIN_VARIANCE}"
             ));
         }
-        if !(self.speech_s.is_finite() && self.speech_s >= 0.0)
-            || !(self.voiced_s.is_finite() && self.voiced_s >= 0.0)
-        {
+        let seconds = |s: f64| s.is_finite() && s >= 0.0;
+        if !(seconds(self.speech_s) && seconds(self.voiced_s)) {
             return Err("speech_s and voiced_s must be finite and not negative".into());
         }
         if self
