@@ -6,6 +6,7 @@
 //! which builds the sound devices (live capture, playback). Without them the crate is the
 //! engine, batch scoring, evaluation and the review data, with no window or audio stack.
 
+pub mod agents;
 pub mod analysis;
 pub mod audio;
 pub mod audio_out;

@@ -1,0 +1,52 @@
+//! Speed of voice-print building: both channels of a stereo call through the engine's
+//! front end and tracker (activity, F0) plus the mel cepstra. Budget: at least 300 s of
+//! stereo audio per CPU-second, like the engine's, so checking a call's channels costs
+//! about as much as scoring it.
+//!
+//! Run: `cargo bench --bench agents`. Throughput is printed as elements/s where one
+//! element is one second of stereo audio.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use callcoach::agents::ChannelPrintsBuilder;
+use callcoach::audio::wav::WavStream;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn load(name: &str) -> (u32, usize, Vec<f32>) {
+    let dir = std::env::var_os("CALLCOACH_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        std::path::PathBuf::from,
+    );
+    let path = dir.join("dev/calls").join(name);
+    let mut stream = WavStream::open(&path).expect("corpus call");
+    let info = stream.info().clone();
+    let mut all = Vec::new();
+    let mut block = Vec::new();
+    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
+        all.extend_from_slice(&block);
+    }
+    (info.sample_rate, usize::from(info.channels), all)
+}
+
+fn prints(c: &mut Criterion) {
+    let mut group = c.benchmark_group("voice_prints");
+    group.sample_size(10);
+    // c011: 8 kHz mu-law stereo, 66.7 s. c004: 16 kHz PCM stereo (resampled inside).
+    for name in ["c011.wav", "c004.wav"] {
+        let (rate, channels, samples) = load(name);
+        let seconds = samples.len() as f64 / channels as f64 / f64::from(rate);
+        group.throughput(Throughput::Elements(seconds.round() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut builder = ChannelPrintsBuilder::new(rate, channels);
+                builder.push_interleaved(black_box(&samples));
+                black_box(builder.finish())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, prints);
+criterion_main!(benches);
