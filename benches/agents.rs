@@ -1,7 +1,7 @@
 //! Speed of voice-print building: both channels of a stereo call through the engine's
-//! front end and tracker (activity, F0) plus the mel cepstra. Budget: at least 300 s of
-//! stereo audio per CPU-second, like the engine's, so checking a call's channels costs
-//! about as much as scoring it.
+//! front end and tracker (activity, F0) plus the mel cepstra. Budget: at most twice the
+//! time of the engine's whole analysis of the same call (`benches/engine.rs`, `call/`),
+//! so checking a call's channels costs no more than scoring it again.
 //!
 //! Run: `cargo bench --bench agents`. Throughput is printed as elements/s where one
 //! element is one second of stereo audio.
