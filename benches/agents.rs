@@ -6,27 +6,17 @@
 //! Run: `cargo bench --bench agents`. Throughput is printed as elements/s where one
 //! element is one second of stereo audio.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{corpus, read_wav};
 use std::hint::black_box;
-use std::path::Path;
 
 use callcoach::agents::ChannelPrintsBuilder;
-use callcoach::audio::wav::WavStream;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+/// A dev-corpus call: rate, channels, interleaved samples.
 fn load(name: &str) -> (u32, usize, Vec<f32>) {
-    let dir = std::env::var_os("CALLCOACH_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        std::path::PathBuf::from,
-    );
-    let path = dir.join("dev/calls").join(name);
-    let mut stream = WavStream::open(&path).expect("corpus call");
-    let info = stream.info().clone();
-    let mut all = Vec::new();
-    let mut block = Vec::new();
-    while stream.read_frames(&mut block, 4096).expect("read") > 0 {
-        all.extend_from_slice(&block);
-    }
-    (info.sample_rate, usize::from(info.channels), all)
+    read_wav(&corpus("dev/calls").join(name))
 }
 
 fn prints(c: &mut Criterion) {

@@ -3,19 +3,18 @@
 //! (leave-one-out), then each stereo call is checked against its agent's print.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use callcoach::agents::{
     AgentChannel, ChannelCheck, ChannelVerdict, CheckError, VoicePrint, channel_prints, check_file,
 };
 
-/// The corpus: `CALLCOACH_CORPUS` if set, else `shared/corpus` beside the checkout.
+mod common;
+
+/// The labelled corpus (see `common::shared`).
 fn corpus() -> PathBuf {
-    std::env::var_os("CALLCOACH_CORPUS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        PathBuf::from,
-    )
+    common::shared().join("corpus")
 }
 
 /// A stereo call of the corpus with its labelled voices and agent channel.
@@ -52,7 +51,10 @@ fn load_stereo_calls() -> Vec<Call> {
             }
             let prints = channel_prints(&wav).expect("prints");
             calls.push(Call {
-                name: format!("{set}/{}", wav.file_stem().unwrap().to_string_lossy()),
+                name: format!(
+                    "{set}/{}",
+                    wav.file_stem().expect("a file name").to_string_lossy()
+                ),
                 agent_voice: label["voices"]["agent"]
                     .as_str()
                     .expect("agent voice")
