@@ -2,6 +2,7 @@
 //! in `faults`, `resume` and `mutation`: bad paths, output faults, interrupted runs and
 //! mutated WAV files.
 
+mod common;
 #[path = "batch/faults.rs"]
 mod faults;
 #[path = "batch/mutation.rs"]
@@ -17,9 +18,7 @@ use std::time::{Duration, Instant};
 use callcoach::batch::{CSV_HEADER, CallRecord};
 
 fn corpus_call(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/dev/calls")
-        .join(name)
+    common::corpus("dev/calls").join(name)
 }
 
 fn callcoach(args: &[&str]) -> Output {

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -135,12 +135,7 @@ fn report_record(
             (SourceFile::stat(wav), Ok(end.layout.recorded_format()))
         }
         (SourceChoice::Capture(_), _) => (
-            SourceFile {
-                path: String::new(),
-                size: 0,
-                mtime_ns: 0,
-                bytes_hex: None,
-            },
+            SourceFile::unread(Path::new("")),
             Ok(end.layout.recorded_format()),
         ),
     };

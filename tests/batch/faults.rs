@@ -166,7 +166,7 @@ fn a_full_disk_stops_the_run_with_one_message_naming_the_output() {
 
     let corpus = dir.path().join("corpus");
     std::fs::create_dir_all(corpus.join("pitch")).expect("mkdir");
-    let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev/pitch");
+    let dev = common::corpus("dev/pitch");
     for ext in ["wav", "json", "f0.csv"] {
         std::fs::copy(
             dev.join(format!("p000.{ext}")),
