@@ -86,6 +86,9 @@ pub struct AnalyseOptions {
     /// --lead-silence-ms` measures how results depend on how a stream starts (a capture
     /// started before the call connects starts this way). Reported times include it.
     pub lead_silence_s: f64,
+    /// The agent's stored baseline F0 for a relative band, Hz; `None` rests a relative
+    /// band on the call's own first voiced speech.
+    pub agent_baseline_hz: Option<f64>,
 }
 
 impl fmt::Debug for AnalyseOptions {
@@ -94,6 +97,7 @@ impl fmt::Debug for AnalyseOptions {
             .field("agent_channel", &self.agent_channel)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
             .field("lead_silence_s", &self.lead_silence_s)
+            .field("agent_baseline_hz", &self.agent_baseline_hz)
             .finish()
     }
 }
@@ -116,6 +120,9 @@ pub fn analyse_file(
         }
     })?;
     let mut analyzer = CallAnalyzer::new(info.sample_rate, map, profile.clone());
+    if let Some(baseline_hz) = options.agent_baseline_hz {
+        analyzer = analyzer.with_agent_baseline(baseline_hz);
+    }
     if on_frames.is_some() {
         analyzer = analyzer.with_frame_output();
     }

@@ -19,6 +19,7 @@ pub mod file_analysis;
 pub mod gui;
 #[cfg(feature = "audio")]
 pub mod live;
+pub mod manifest;
 pub mod palette;
 pub mod record;
 pub mod regular_file;

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use callcoach::batch::{self, BatchError, BatchOptions};
+use callcoach::agents::{self, AgentStore};
+use callcoach::batch::plan::Planner;
+use callcoach::batch::{self, BatchError, BatchOptions, Input, Job};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
 use callcoach::eval::EvalResult;
 #[cfg(feature = "gui")]
@@ -24,6 +26,7 @@ use callcoach::live::{
     pipeline::{PipelineOptions, SourceChoice},
     snapshot::RecordingStatus,
 };
+use callcoach::manifest::{self, CallMeta, ChannelChoice, PathPattern};
 use callcoach::record::CallRecord;
 
 /// Worker threads per core that `score --jobs` may ask for: more only adds memory and
@@ -73,13 +76,75 @@ enum Command {
     Live(LiveArgs),
     /// Open the review window on a recorded call (or on the file picker).
     Review(ReviewArgs),
+    /// The agents file: list the agents, enrol an agent's speech, forget an agent.
+    Agents(AgentsArgs),
+}
+
+#[derive(Debug, Args)]
+struct AgentsArgs {
+    /// The agents file (default: the platform's data directory, e.g.
+    /// ~/.local/share/callcoach/agents.toml).
+    #[arg(long, value_name = "FILE", global = true)]
+    agents: Option<PathBuf>,
+    /// Team profile, for the bands `list` shows.
+    #[arg(long, value_name = "FILE", global = true)]
+    profile: Option<PathBuf>,
+    #[command(subcommand)]
+    action: AgentsAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentsAction {
+    /// Show each agent: id, name, pitch band, baseline and the speech it rests on,
+    /// voice print.
+    List,
+    /// Add recordings of an agent to their voice print and pitch baseline (adding the
+    /// agent if new). Use recordings where the channel holds the agent alone.
+    Enroll {
+        /// Agent id.
+        agent: String,
+        /// WAV recordings of the agent.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Channel that carries the agent in the recordings.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        agent_channel: usize,
+        /// Display name for a new agent (default: the id).
+        #[arg(long, value_name = "NAME", default_value = "")]
+        name: String,
+    },
+    /// Remove an agent from the agents file.
+    Forget {
+        /// Agent id.
+        agent: String,
+    },
 }
 
 #[derive(Debug, Args)]
 struct ScoreArgs {
     /// WAV files or folders.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "manifest", conflicts_with = "manifest")]
     paths: Vec<PathBuf>,
+    /// Score the calls listed in this CSV instead: columns
+    /// `path,agent,call_start,agent_channel,team,profile` in any order, only `path`
+    /// required, each applying to its row; relative paths are taken from the
+    /// manifest's folder. A bad row gets an error row naming its line.
+    #[arg(long, value_name = "CSV")]
+    manifest: Option<PathBuf>,
+    /// Take agent, team and call start from each file's path, e.g.
+    /// '{agent}/{date}_{any}.wav' (fields: {agent}, {team}, {date}, {time}, {any};
+    /// matched against the end of the path). A path that does not fit gets an error row.
+    #[arg(long, value_name = "PATTERN", conflicts_with = "manifest")]
+    agent_from_path: Option<String>,
+    /// The agents file (default: the platform's data directory, e.g.
+    /// ~/.local/share/callcoach/agents.toml): each agent's profile keys, pitch
+    /// baseline and voice print.
+    #[arg(long, value_name = "FILE")]
+    agents: Option<PathBuf>,
+    /// Add what each scored call of a known agent says about their voice (print and
+    /// pitch baseline) to the agents file; without it scoring changes nothing there.
+    #[arg(long)]
+    learn: bool,
     /// Write summary.csv and calls.jsonl into this folder (else print to stdout).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -96,9 +161,10 @@ struct ScoreArgs {
     /// Coaching profile (TOML); see `callcoach profile` for the keys and defaults.
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
-    /// Channel of a stereo file that carries the agent (overrides the profile).
-    #[arg(long, value_name = "N")]
-    agent_channel: Option<usize>,
+    /// Channel of a stereo file that carries the agent (overrides the profile), or
+    /// `auto`: the channel whose voice matches the agent's voice print.
+    #[arg(long, value_name = "N|auto", value_parser = manifest::parse_channel)]
+    agent_channel: Option<ChannelChoice>,
     /// Output format on stdout when --out is not given.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -165,7 +231,8 @@ struct LiveArgs {
     #[arg(long, conflicts_with = "record")]
     no_record: bool,
     /// Pitch band in semitones relative to the agent's own baseline (measured over
-    /// their first 30 s of voiced speech), e.g. `-1,2`; default: the profile's Hz band.
+    /// their first 30 s of voiced speech), e.g. `-1,2`; overrides the profile's
+    /// `pitch.band_semitones` and `pitch.band_hz`.
     #[arg(
         long,
         value_name = "LO,HI",
@@ -236,6 +303,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => score(args),
+        Command::Agents(args) => agents_command(args),
         Command::Eval(args) => eval(&args),
         Command::Profile => print_stdout(DEFAULT_PROFILE_TOML).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "audio")]
@@ -300,8 +368,24 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
     for dir in [&args.out, &args.pitch_track].into_iter().flatten() {
         batch::check_writable(dir)?;
     }
-    let inputs = batch::discover(&args.paths);
-    if inputs.is_empty() {
+    let pattern = args
+        .agent_from_path
+        .as_deref()
+        .map(PathPattern::new)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    if args.learn && args.manifest.is_none() && pattern.is_none() {
+        anyhow::bail!("--learn needs the calls' agents: give --manifest or --agent-from-path");
+    }
+    let mut store = open_agents(args.agents.as_deref())?;
+    let jobs = {
+        let mut planner = Planner::new(profile, args.agent_channel, store.as_ref(), args.learn);
+        match &args.manifest {
+            Some(m) => manifest_jobs(m, &mut planner)?,
+            None => path_jobs(&args.paths, pattern.as_ref(), &mut planner),
+        }
+    };
+    if jobs.is_empty() {
         anyhow::bail!("no WAV files found in the given paths");
     }
     let options = BatchOptions {
@@ -309,11 +393,10 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         pitch_track_dir: args.pitch_track,
         jobs: capped_jobs(args.jobs),
         resume: args.resume,
-        agent_channel: args.agent_channel,
         progress: !args.quiet,
     };
     let mut stdout = io::stdout().lock();
-    let outcome = batch::run(&inputs, &profile, &options, |record| {
+    let outcome = batch::run(&jobs, &options, |record| {
         print_record(&mut stdout, record, args.format)
     })?;
     if let Some(dir) = &args.out {
@@ -325,11 +408,166 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
             dir.display()
         ));
     }
+    if args.learn {
+        let store = store.get_or_insert(AgentStore::open(&agents_path(args.agents.as_deref())?)?);
+        let mut agents = std::collections::BTreeSet::new();
+        for lesson in &outcome.lessons {
+            store
+                .get_or_add(&lesson.agent, "")?
+                .learn(&lesson.print, lesson.channel);
+            agents.insert(lesson.agent.as_str());
+        }
+        store.save()?;
+        note(format_args!(
+            "learned from {} call(s) of {} agent(s); wrote {}",
+            outcome.lessons.len(),
+            agents.len(),
+            store.path().display()
+        ));
+    }
     Ok(if outcome.failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The agents file: `--agents FILE`, else the platform's.
+fn agents_path(given: Option<&Path>) -> Result<PathBuf> {
+    Ok(match given {
+        Some(p) => p.to_path_buf(),
+        None => AgentStore::default_path()?,
+    })
+}
+
+/// The agents file when it is given or exists; `None` when there is none yet.
+fn open_agents(given: Option<&Path>) -> Result<Option<AgentStore>> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => match AgentStore::default_path() {
+            Ok(p) if p.exists() => p,
+            _ => return Ok(None),
+        },
+    };
+    Ok(Some(AgentStore::open(&path)?))
+}
+
+/// Jobs for the files found under `paths`, with agent, team and start from `pattern`.
+fn path_jobs(paths: &[PathBuf], pattern: Option<&PathPattern>, planner: &mut Planner) -> Vec<Job> {
+    batch::discover(paths)
+        .into_iter()
+        .map(|input| match (&input, pattern) {
+            (Input::File(path), Some(p)) => match p.meta(path) {
+                Ok(meta) => {
+                    let plan = planner.plan(meta.clone(), None, None);
+                    job(input, plan, meta, planner)
+                }
+                Err(message) => job(input, Err(message), CallMeta::default(), planner),
+            },
+            _ => {
+                let plan = planner.plan(CallMeta::default(), None, None);
+                job(input, plan, CallMeta::default(), planner)
+            }
+        })
+        .collect()
+}
+
+/// Jobs for the rows of a manifest (a row naming a folder stands for the WAV files in
+/// it); a bad row becomes an error row naming the manifest line.
+fn manifest_jobs(manifest: &Path, planner: &mut Planner) -> Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    for row in manifest::read_manifest(manifest)? {
+        match row {
+            Ok(row) => {
+                let located = |e: String| format!("{}:{}: {e}", manifest.display(), row.line);
+                let plan = planner
+                    .plan(row.meta.clone(), row.agent_channel, row.profile.as_deref())
+                    .map_err(located);
+                for input in batch::discover(std::slice::from_ref(&row.path)) {
+                    let input = match input {
+                        Input::Bad { path, message } => Input::Bad {
+                            path,
+                            message: located(message),
+                        },
+                        file => file,
+                    };
+                    jobs.push(job(input, plan.clone(), row.meta.clone(), planner));
+                }
+            }
+            Err(bad) => {
+                let input = Input::Bad {
+                    path: bad.path,
+                    message: bad.message,
+                };
+                let plan = planner.plan(CallMeta::default(), None, None);
+                jobs.push(job(input, plan, CallMeta::default(), planner));
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+/// The job of `input` with its plan; a plan that failed turns it into an error row
+/// (scored with nothing, carrying `meta`).
+fn job(
+    input: Input,
+    plan: Result<batch::plan::CallPlan, String>,
+    meta: CallMeta,
+    planner: &Planner,
+) -> Job {
+    match plan {
+        Ok(plan) => Job {
+            input,
+            plan: std::sync::Arc::new(plan),
+        },
+        Err(message) => Job {
+            input: Input::Bad {
+                path: input.path().to_path_buf(),
+                message,
+            },
+            plan: std::sync::Arc::new(planner.fallback(meta)),
+        },
+    }
+}
+
+fn agents_command(args: AgentsArgs) -> Result<ExitCode> {
+    let path = agents_path(args.agents.as_deref())?;
+    match args.action {
+        AgentsAction::List => {
+            let team = load_profile(args.profile.as_deref())?;
+            let store = AgentStore::open(&path)?;
+            print_stdout(&agents::commands::list(&store, &team))?;
+        }
+        AgentsAction::Enroll {
+            agent,
+            files,
+            agent_channel,
+            name,
+        } => {
+            let mut store = AgentStore::open(&path)?;
+            agents::commands::enroll(&mut store, &agent, &name, &files, agent_channel)?;
+            store.save()?;
+            let a = store.get(&agent)?;
+            note(format_args!(
+                "enrolled {} file(s) for {agent}: baseline {}, print from {:.1} s of speech; \
+                 wrote {}",
+                files.len(),
+                a.baseline.map_or("-".into(), |b| format!(
+                    "{:.1} Hz over {:.1} s",
+                    b.median_f0_hz, b.speech_s
+                )),
+                a.voice_print.as_ref().map_or(0.0, |p| p.print.speech_s),
+                path.display()
+            ));
+        }
+        AgentsAction::Forget { agent } => {
+            let mut store = AgentStore::open(&path)?;
+            store.remove(&agent)?;
+            store.save()?;
+            note(format_args!("forgot {agent}; wrote {}", path.display()));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `jobs`, or the most threads worth running when it asks for more (said on stderr).
@@ -414,7 +652,10 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         print_stdout(&device_list())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let profile = load_profile(args.profile.as_deref())?;
+    let mut profile = load_profile(args.profile.as_deref())?;
+    if let Some(SemitoneBand(band)) = args.band_semitones {
+        profile.pitch.band_semitones = Some(band);
+    }
     let device_given = args.device.is_some() || args.demo.is_some();
     let (headless, seconds, events, report) = (
         args.headless,
@@ -487,10 +728,7 @@ fn device_list() -> String {
 /// The live pipeline `args` ask for: a demo file or a capture, the band, the recording.
 fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
     let agent_channel = args.agent_channel.unwrap_or(profile.agent_channel);
-    let band = match args.band_semitones {
-        Some(SemitoneBand(band)) => BandSetting::Semitones(band),
-        None => BandSetting::Hz(profile.pitch.band_hz),
-    };
+    let band = BandSetting::from_profile(profile);
     let demo = args.demo.is_some();
     let source = match args.demo {
         Some(path) => SourceChoice::Demo {

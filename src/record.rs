@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{CallReport, Verdict};
+use crate::analysis::CallReport;
 use crate::audio::wav::{Encoding, WavInfo};
 
 /// The outcome for one file. Field names are a public interface.
@@ -35,6 +35,24 @@ pub struct CallRecord {
     /// Sample encoding (`pcm16`, `mulaw`, `alaw`, `float32`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The agent's id (from a manifest, the path or the live app), null when unknown.
+    /// (`agent` holds the agent's measures.)
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// The agent's team, null when unknown.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// When the call started (`2026-03-04`, `2026-03-04T09:15:00` local or
+    /// `2026-03-04T08:15:00Z` UTC), null when unknown.
+    #[serde(default)]
+    pub call_start: Option<String>,
+    /// The channel analysed as the agent's, for a file of two or more channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_channel: Option<usize>,
+    /// The voice-print check of the agent channel: `ok`, `swapped?` or `undecided`
+    /// (absent when the agent has no print or the file is mono); `notes` says more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_check: Option<String>,
     /// The analysis (absent on error).
     #[serde(flatten)]
     pub report: Option<CallReport>,
@@ -157,6 +175,14 @@ impl From<&WavInfo> for FileFormat {
 }
 
 impl CallRecord {
+    /// Sets who and when the call is.
+    pub fn with_meta(mut self, meta: &crate::manifest::CallMeta) -> Self {
+        self.agent_id = meta.agent.clone();
+        self.team = meta.team.clone();
+        self.call_start = meta.call_start.clone();
+        self
+    }
+
     /// The record of `file`: `ok` with its format and report, or `error` with the
     /// message (which names the file).
     pub fn new(file: SourceFile, outcome: Result<(FileFormat, CallReport), String>) -> Self {
@@ -169,6 +195,11 @@ impl CallRecord {
             sample_rate: None,
             channels: None,
             encoding: None,
+            agent_id: None,
+            team: None,
+            call_start: None,
+            agent_channel: None,
+            channel_check: None,
             report: None,
             error: None,
         };
@@ -188,68 +219,135 @@ impl CallRecord {
     }
 }
 
-/// `summary.csv` header.
-pub const CSV_HEADER: [&str; 12] = [
+/// `summary.csv` header: one row per call, for people and spreadsheets. The order is
+/// stable; new columns are added at the end.
+pub const CSV_HEADER: [&str; CSV_COLUMNS] = [
+    "agent",
+    "team",
+    "call_start",
     "file",
     "status",
+    "layout",
     "duration_s",
-    "agent_talk_s",
-    "median_f0_hz",
-    "frac_voiced_in_band",
-    "reply_gap_median_s",
-    "frac_gaps_in_window",
-    "overlaps",
-    "pace_changes_per_45s",
     "score",
+    "coverage",
+    "pitch_deduction",
+    "reply_gap_deduction",
+    "pace_deduction",
+    "overlaps_deduction",
+    "long_silence_deduction",
+    "monologue_deduction",
+    "agent_talk_pct",
+    "customer_talk_pct",
+    "talk_listen_ratio",
+    "median_reply_gap_s",
+    "replies_in_window_pct",
+    "overlaps",
+    "long_silences",
+    "longest_monologue_s",
+    "median_pitch_hz",
+    "in_band_pct",
+    "pace_changes_per_45s",
+    "speaker_switches_per_min",
+    "dead_air_pct",
+    "rules_not_scored",
+    "channel_check",
     "error",
 ];
 
-fn opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v}")).unwrap_or_default()
+/// Columns of `summary.csv`.
+pub const CSV_COLUMNS: usize = 31;
+
+/// The score's rules, in the order of their deduction columns.
+pub const RULES: [&str; 6] = [
+    "pitch",
+    "reply_gap",
+    "pace",
+    "overlaps",
+    "long_silence",
+    "monologue",
+];
+
+/// `x` with `decimals` decimals; empty when absent.
+fn fixed(x: Option<f64>, decimals: usize) -> String {
+    x.map(|v| format!("{v:.decimals$}")).unwrap_or_default()
 }
 
-/// Median of the reply gaps, s.
+/// Median of the reply gaps, s, to the millisecond.
 pub fn median_gap_s(report: &CallReport) -> Option<f64> {
-    let mut gaps: Vec<f64> = report.reply_gaps.iter().map(|g| g.gap_s).collect();
-    if gaps.is_empty() {
-        return None;
-    }
-    gaps.sort_by(f64::total_cmp);
-    let n = gaps.len();
-    let m = if n % 2 == 1 {
-        gaps[n / 2]
-    } else {
-        (gaps[n / 2 - 1] + gaps[n / 2]) / 2.0
-    };
-    Some((m * 1000.0).round() / 1000.0)
+    report
+        .metrics
+        .median_reply_gap_s
+        .map(|m| (m * 1000.0).round() / 1000.0)
 }
 
 impl CallRecord {
-    /// The `summary.csv` row.
-    pub fn csv_row(&self) -> [String; 12] {
+    /// `ok`, `partial` (a score resting on less than the profile's minimum coverage)
+    /// or `error`: the `status` column of `summary.csv`.
+    pub fn status_label(&self) -> &str {
+        match &self.report {
+            Some(r) if r.score.partial => "partial",
+            _ => &self.status,
+        }
+    }
+
+    /// The `summary.csv` row: times to the millisecond, percentages to 0.1 %, points
+    /// to 0.1, ratios and rates to 0.01 (the JSON keeps full precision).
+    pub fn csv_row(&self) -> [String; CSV_COLUMNS] {
         let r = self.report.as_ref();
-        let gaps_in_window = r.and_then(|r| {
-            (!r.reply_gaps.is_empty()).then(|| {
-                let n = r
-                    .reply_gaps
-                    .iter()
-                    .filter(|g| g.verdict == Verdict::InWindow)
-                    .count();
-                ((n as f64 / r.reply_gaps.len() as f64) * 1000.0).round() / 1000.0
+        let m = r.map(|r| &r.metrics);
+        let deduction = |rule: &str| {
+            r.and_then(|r| {
+                if r.score.rules_not_scored.iter().any(|n| n == rule) {
+                    return None;
+                }
+                Some(
+                    r.score
+                        .deductions
+                        .iter()
+                        .filter(|d| d.rule == rule)
+                        .fold(0.0, |sum, d| sum + d.points),
+                )
             })
-        });
+        };
+        let text = |x: &Option<String>| x.clone().unwrap_or_default();
         [
+            text(&self.agent_id),
+            text(&self.team),
+            text(&self.call_start),
             self.file.clone(),
-            self.status.clone(),
-            opt(r.map(|r| r.duration_s)),
-            opt(r.map(|r| r.agent.talk_s)),
-            opt(r.and_then(|r| r.agent.median_f0_hz)),
-            opt(r.and_then(|r| r.agent.frac_voiced_in_band)),
-            opt(r.and_then(median_gap_s)),
-            opt(gaps_in_window),
-            r.map(|r| r.overlaps.to_string()).unwrap_or_default(),
-            opt(r.and_then(|r| r.agent.pace_changes_per_45s)),
+            self.status_label().to_string(),
+            r.map(|r| r.layout.clone()).unwrap_or_default(),
+            fixed(r.map(|r| r.duration_s), 3),
             r.map(|r| r.score.total.to_string()).unwrap_or_default(),
+            fixed(r.map(|r| r.score.coverage), 3),
+            fixed(deduction(RULES[0]), 1),
+            fixed(deduction(RULES[1]), 1),
+            fixed(deduction(RULES[2]), 1),
+            fixed(deduction(RULES[3]), 1),
+            fixed(deduction(RULES[4]), 1),
+            fixed(deduction(RULES[5]), 1),
+            fixed(m.map(|m| m.agent_talk_pct), 1),
+            fixed(m.and_then(|m| m.customer_talk_pct), 1),
+            fixed(m.and_then(|m| m.talk_listen_ratio), 2),
+            fixed(m.and_then(|m| m.median_reply_gap_s), 3),
+            fixed(m.and_then(|m| m.replies_in_window_pct), 1),
+            r.map(|r| r.overlaps.to_string()).unwrap_or_default(),
+            r.map(|r| r.long_silences.len().to_string())
+                .unwrap_or_default(),
+            fixed(r.map(|r| r.longest_monologue_s), 3),
+            fixed(r.and_then(|r| r.agent.median_f0_hz), 1),
+            fixed(
+                r.and_then(|r| r.agent.frac_voiced_in_band)
+                    .map(|f| f * 100.0),
+                1,
+            ),
+            fixed(r.and_then(|r| r.agent.pace_changes_per_45s), 2),
+            fixed(m.and_then(|m| m.speaker_switches_per_min), 2),
+            fixed(m.map(|m| m.dead_air_pct), 1),
+            r.map(|r| r.score.rules_not_scored.join(" "))
+                .unwrap_or_default(),
+            text(&self.channel_check),
             self.error.clone().unwrap_or_default(),
         ]
     }

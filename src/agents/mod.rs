@@ -7,11 +7,12 @@
 
 pub mod cepstrum;
 pub mod check;
+pub mod commands;
 pub mod store;
 pub mod voiceprint;
 
 pub use check::{
     AgentChannel, ChannelCheck, ChannelVerdict, CheckError, channel_prints, check_file,
 };
-pub use store::{Agent, AgentStore, AgentVoicePrint, Baseline, StoreError};
+pub use store::{Agent, AgentStore, AgentVoicePrint, Baseline, MIN_BASELINE_SPEECH_S, StoreError};
 pub use voiceprint::{ChannelPrintsBuilder, VoicePrint, VoicePrintBuilder};

@@ -100,6 +100,10 @@ pub enum StoreError {
     },
 }
 
+/// A stored baseline is used once it rests on this much of the agent's speech, s;
+/// before that a relative band rests on each call's own first voiced speech.
+pub const MIN_BASELINE_SPEECH_S: f64 = 60.0;
+
 /// An agent's pitch baseline: the median F0 of their own speech.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +115,11 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// The baseline F0 once it rests on [`MIN_BASELINE_SPEECH_S`] of speech, Hz.
+    pub fn usable_hz(&self) -> Option<f64> {
+        (self.speech_s >= MIN_BASELINE_SPEECH_S).then_some(self.median_f0_hz)
+    }
+
     /// Adds the median of more speech: the result is the speech-weighted geometric mean
     /// of the two medians (the frames themselves are not kept).
     pub fn add(&mut self, median_f0_hz: f64, speech_s: f64) {

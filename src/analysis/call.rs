@@ -3,7 +3,9 @@
 
 use crate::config::Profile;
 
+use super::band::BandCounter;
 use super::channel::{FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput};
+use super::metrics::{CallMetrics, call_metrics};
 use super::report::*;
 use super::score::score_call;
 use super::settings::*;
@@ -127,7 +129,6 @@ pub struct FrameOutput {
 struct F0Stats {
     bins: Vec<u32>,
     voiced: u64,
-    in_band: u64,
 }
 
 const F0_BIN_HZ: f64 = 0.1;
@@ -139,11 +140,10 @@ impl F0Stats {
         Self {
             bins: vec![0; ((F0_HIST_MAX_HZ - F0_HIST_MIN_HZ) / F0_BIN_HZ) as usize],
             voiced: 0,
-            in_band: 0,
         }
     }
 
-    fn add(&mut self, f0_hz: f32, band_hz: [f64; 2]) {
+    fn add(&mut self, f0_hz: f32) {
         let f = f64::from(f0_hz);
         let bin = ((f - F0_HIST_MIN_HZ) / F0_BIN_HZ).floor();
         if bin >= 0.0
@@ -152,9 +152,6 @@ impl F0Stats {
             *b += 1;
         }
         self.voiced += 1;
-        if band_hz[0] <= f && f <= band_hz[1] {
-            self.in_band += 1;
-        }
     }
 
     fn median_hz(&self) -> Option<f64> {
@@ -171,10 +168,6 @@ impl F0Stats {
             }
         }
         None
-    }
-
-    fn frac_in_band(&self) -> Option<f64> {
-        (self.voiced > 0).then(|| self.in_band as f64 / self.voiced as f64)
     }
 }
 
@@ -207,6 +200,8 @@ pub struct CallAnalyzer {
     frame: u64,
     input_frames: u64,
     f0: Vec<F0Stats>,
+    /// The agent's calming band and their voiced frames inside it.
+    band: BandCounter,
     talk_frames: Vec<u64>,
     segments: Vec<Segment>,
     turns: Vec<Turn>,
@@ -250,6 +245,7 @@ impl CallAnalyzer {
     /// An analyzer for a call at `input_rate_hz` (8000–48000) with the given channels.
     pub fn new(input_rate_hz: u32, map: ChannelMap, profile: Profile) -> Self {
         let parties = if map.is_mono() { 1 } else { 2 };
+        let band = BandCounter::new(&profile.pitch, None);
         Self {
             map,
             input_rate_hz,
@@ -261,6 +257,7 @@ impl CallAnalyzer {
             frame: 0,
             input_frames: 0,
             f0: (0..parties).map(|_| F0Stats::new()).collect(),
+            band,
             talk_frames: vec![0; parties],
             segments: Vec::new(),
             turns: Vec::new(),
@@ -278,6 +275,13 @@ impl CallAnalyzer {
             emit_events: false,
             frames_out: None,
         }
+    }
+
+    /// Sets the agent's stored baseline F0, Hz, for a relative band (see
+    /// [`BandCounter`]); without it a relative band rests on the call's own speech.
+    pub fn with_agent_baseline(mut self, baseline_hz: f64) -> Self {
+        self.band = BandCounter::new(&self.profile.pitch, Some(baseline_hz));
+        self
     }
 
     /// Keeps every frame's F0 and activity for [`CallAnalyzer::drain_frames`].
@@ -370,7 +374,6 @@ impl CallAnalyzer {
     }
 
     fn handle_outputs(&mut self, outputs: &[TrackerOutput]) {
-        let band = self.profile.pitch.band_hz;
         // Frame statistics.
         let mut frame_out = FrameOutput {
             t_s: 0.0,
@@ -390,7 +393,10 @@ impl CallAnalyzer {
                 // babble voiced now and then in its pauses.
                 let speech = d.active || self.trackers[p].speaking();
                 if d.f0_hz > 0.0 && speech {
-                    self.f0[p].add(d.f0_hz, band);
+                    self.f0[p].add(d.f0_hz);
+                    if p == AGENT {
+                        self.band.add(d.f0_hz);
+                    }
                 }
                 if p == AGENT {
                     frame_out.agent_f0_hz = d.f0_hz;
@@ -694,7 +700,8 @@ impl CallAnalyzer {
         self.first_open_turn = self.turns.len();
     }
 
-    fn report(self) -> CallReport {
+    fn report(mut self) -> CallReport {
+        self.band.finish();
         let duration_s = self.input_frames as f64 / f64::from(self.input_rate_hz);
         let mono = self.map.is_mono();
         let mut segments = self.segments;
@@ -733,8 +740,14 @@ impl CallAnalyzer {
             talk_s: round3(agent_talk_s),
             voiced_s: round3(self.f0[AGENT].voiced as f64 * HOP_S),
             median_f0_hz: self.f0[AGENT].median_hz().map(round1),
-            band_hz: self.profile.pitch.band_hz,
-            frac_voiced_in_band: self.f0[AGENT].frac_in_band().map(round3),
+            band_hz: match (self.band.semitones(), self.band.band_hz()) {
+                (Some(_), Some(band)) => band.map(round1),
+                _ => self.profile.pitch.band_hz,
+            },
+            band_semitones: self.band.semitones(),
+            baseline_hz: self.band.baseline().map(|(hz, _)| round1(hz)),
+            baseline_from: self.band.baseline().map(|(_, from)| from),
+            frac_voiced_in_band: self.band.frac_in_band().map(round3),
             syllables_per_s: (total_speech > 0.0)
                 .then(|| round3(f64::from(total_syllables) / total_speech)),
             pace_changes_per_45s: (agent_talk_s > 0.0)
@@ -769,13 +782,11 @@ impl CallAnalyzer {
             overlaps: self.overlaps,
             long_silences: self.long_silences,
             longest_monologue_s: round3(longest_monologue_s),
-            score: Score {
-                total: 100,
-                deductions: Vec::new(),
-                not_scored: Vec::new(),
-            },
+            metrics: CallMetrics::default(),
+            score: Score::default(),
             notes,
         };
+        report.metrics = call_metrics(&report);
         report.score = score_call(&report, &self.profile);
         report
     }

@@ -1,8 +1,10 @@
 //! The streaming analysis engine shared by batch scoring, the live app and the review
 //! view. Pure code: fed samples, it returns frames, events and a [`CallReport`].
 
+pub mod band;
 pub mod call;
 pub mod channel;
+pub mod metrics;
 pub mod report;
 pub mod score;
 pub mod settings;

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::band::BaselineSource;
+use super::metrics::CallMetrics;
+
 /// Who spoke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,8 +125,17 @@ pub struct AgentReport {
     pub voiced_s: f64,
     /// Median F0 over voiced frames, Hz (null without voiced speech).
     pub median_f0_hz: Option<f64>,
-    /// The calming band used, Hz.
+    /// The calming band used, Hz (a relative band resolved against the baseline).
     pub band_hz: [f64; 2],
+    /// The band in semitones from the baseline, when it is relative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band_semitones: Option<[f64; 2]>,
+    /// The baseline F0 a relative band rests on, Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_hz: Option<f64>,
+    /// Where the baseline came from: `agent` (stored) or `call` (its first voiced speech).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_from: Option<BaselineSource>,
     /// Share of voiced time with F0 inside the band (inclusive), 0–1.
     pub frac_voiced_in_band: Option<f64>,
     /// Syllables per second of speech over all agent turns.
@@ -159,12 +171,41 @@ pub struct Deduction {
 /// The 0–100 score with its deductions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {
-    /// 100 minus the deductions, rounded, at least 0.
+    /// 100 minus the deductions divided by `coverage` (the rules measured span the
+    /// whole range), rounded, at least 0.
     pub total: u32,
-    /// What was taken off and why.
+    /// Share of the profile's rule weight that was measured on this call, 0–1.
+    #[serde(default = "full_coverage")]
+    pub coverage: f64,
+    /// `coverage` is under the profile's `score.min_coverage`: the total rests on too
+    /// few rules to compare with fully measured calls.
+    #[serde(default)]
+    pub partial: bool,
+    /// The rules left out (see `not_scored` for why).
+    #[serde(default)]
+    pub rules_not_scored: Vec<String>,
+    /// What was taken off and why: points out of each rule's weight, before the
+    /// rescaling by coverage.
     pub deductions: Vec<Deduction>,
     /// Rules that could not be judged on this call, and why.
     pub not_scored: Vec<Deduction>,
+}
+
+fn full_coverage() -> f64 {
+    1.0
+}
+
+impl Default for Score {
+    fn default() -> Self {
+        Self {
+            total: 100,
+            coverage: 1.0,
+            partial: false,
+            rules_not_scored: Vec::new(),
+            deductions: Vec::new(),
+            not_scored: Vec::new(),
+        }
+    }
 }
 
 /// Everything measured on one call.
@@ -192,6 +233,9 @@ pub struct CallReport {
     pub long_silences: Vec<Silence>,
     /// Longest agent turn, s.
     pub longest_monologue_s: f64,
+    /// Talk shares, interactivity and dead air.
+    #[serde(default)]
+    pub metrics: CallMetrics,
     /// Score against the profile.
     pub score: Score,
     /// Remarks on what could not be measured and why.

@@ -47,7 +47,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     };
 
     // Pitch band.
-    let [lo, hi] = profile.pitch.band_hz;
+    let [lo, hi] = report.agent.band_hz;
     match report.agent.frac_voiced_in_band {
         Some(frac) if profile.pitch.target_in_band > 0.0 => {
             let target = profile.pitch.target_in_band;
@@ -133,9 +133,16 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         )),
     }
 
+    let mono = !report.reply_gaps_measured;
+
     // Overlaps.
     let excess = report.overlaps.saturating_sub(profile.talk.max_overlaps);
-    if excess > 0 {
+    if mono {
+        not_scored.push(skip(
+            "overlaps",
+            "mono recording: overlaps need two channels",
+        ));
+    } else if excess > 0 {
         deduct(
             "overlaps",
             w.overlaps * (f64::from(excess) / OVERLAPS_FOR_FULL_DEDUCTION).min(MAX_MISS),
@@ -161,7 +168,12 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
 
     // Monologue.
     let max = profile.talk.max_monologue_s;
-    if report.longest_monologue_s > max {
+    if mono {
+        not_scored.push(skip(
+            "monologue",
+            "mono recording: the agent's turns cannot be told from the customer's",
+        ));
+    } else if report.longest_monologue_s > max {
         deduct(
             "monologue",
             w.monologue * ((report.longest_monologue_s - max) / max).min(MAX_MISS),
@@ -172,12 +184,40 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         );
     }
 
+    let weight_of = |rule: &str| match rule {
+        "pitch" => w.pitch,
+        "reply_gap" => w.reply_gap,
+        "pace" => w.pace,
+        "overlaps" => w.overlaps,
+        "long_silence" => w.long_silence,
+        _ => w.monologue,
+    };
+    let all_weight = w.pitch + w.reply_gap + w.pace + w.overlaps + w.long_silence + w.monologue;
+    let unmeasured: f64 = not_scored.iter().map(|d| weight_of(&d.rule)).sum();
+    let coverage = if all_weight > 0.0 {
+        ((all_weight - unmeasured) / all_weight).max(0.0)
+    } else {
+        1.0
+    };
     let total_off: f64 = deductions.iter().map(|d| d.points).sum();
+    // The measured rules span the whole range: their deductions count 1/coverage times.
+    let scaled_off = if coverage > 0.0 {
+        total_off / coverage
+    } else {
+        0.0
+    };
     Score {
-        total: (FULL_SCORE - total_off).round().clamp(0.0, FULL_SCORE) as u32,
+        total: (FULL_SCORE - scaled_off).round().clamp(0.0, FULL_SCORE) as u32,
+        coverage: round3(coverage),
+        partial: coverage < w.min_coverage,
+        rules_not_scored: not_scored.iter().map(|d| d.rule.clone()).collect(),
         deductions,
         not_scored,
     }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]
@@ -203,6 +243,9 @@ mod tests {
                 voiced_s: 20.0,
                 median_f0_hz: Some(110.0),
                 band_hz: [100.0, 120.0],
+                band_semitones: None,
+                baseline_hz: None,
+                baseline_from: None,
                 frac_voiced_in_band: Some(0.6),
                 syllables_per_s: Some(4.0),
                 pace: Vec::new(),
@@ -222,11 +265,8 @@ mod tests {
             overlaps: 2,
             long_silences: Vec::new(),
             longest_monologue_s: 60.0,
-            score: Score {
-                total: 0,
-                deductions: Vec::new(),
-                not_scored: Vec::new(),
-            },
+            metrics: Default::default(),
+            score: Score::default(),
             notes: Vec::new(),
         }
     }
@@ -421,6 +461,37 @@ mod tests {
     }
 
     #[test]
+    fn a_total_without_some_rules_is_rescaled_over_the_weights_measured() {
+        // A mono call: reply gaps (30), overlaps (10) and monologue (10) cannot be
+        // measured, so pitch (25), pace (15) and long silence (10) carry the score.
+        let mut r = on_target();
+        r.reply_gaps_measured = false;
+        r.reply_gaps.clear();
+        r.agent.frac_voiced_in_band = Some(0.3); // half the 60 % target: 12.5 points
+        r.long_silences = vec![Silence {
+            start: 1.0,
+            end: 7.0,
+        }]; // one of three: 3.3 points
+        let s = score(&r);
+        assert_eq!(
+            deducted(&s),
+            [("pitch".into(), 12.5), ("long_silence".into(), 3.3)]
+        );
+        // Coverage (25 + 15 + 10) / 100 = 0.5; 100 - (12.5 + 3.3) / 0.5 = 68.4 -> 68.
+        assert_eq!(s.coverage, 0.5);
+        assert_eq!(s.total, 68);
+        assert!(s.partial, "0.5 is under the default minimum coverage 0.75");
+        assert_eq!(s.rules_not_scored, ["reply_gap", "overlaps", "monologue"]);
+        // Every rule measured: no rescaling, not partial.
+        let full = score(&on_target());
+        assert_eq!((full.coverage, full.partial, full.total), (1.0, false, 100));
+        // A lower minimum coverage accepts the same call.
+        let mut lenient = Profile::default();
+        lenient.score.min_coverage = 0.5;
+        assert!(!score_call(&r, &lenient).partial);
+    }
+
+    #[test]
     fn rules_that_cannot_be_judged_are_listed_with_the_reason_and_cost_nothing() {
         // No voiced agent speech, a mono call, 19.9 s of agent talk.
         let mut r = on_target();
@@ -438,12 +509,24 @@ mod tests {
                 "pace",
                 "less than 20 s of agent talk: too little to judge pace changes",
             ),
+            ("overlaps", "mono recording: overlaps need two channels"),
+            (
+                "monologue",
+                "mono recording: the agent's turns cannot be told from the customer's",
+            ),
         ]
         .iter()
         .map(|(rule, why)| (rule.to_string(), why.to_string()))
         .collect();
         assert_eq!(unscored(&s), want);
         assert!(s.not_scored.iter().all(|d| d.points == 0.0));
+        // Only the long-silence rule (10 of 100 points) was measured.
+        assert_eq!(s.coverage, 0.1);
+        assert!(s.partial);
+        assert_eq!(
+            s.rules_not_scored,
+            ["pitch", "reply_gap", "pace", "overlaps", "monologue"]
+        );
         // Two channels but no customer turn answered; pace without a rate.
         let mut r = on_target();
         r.reply_gaps.clear();

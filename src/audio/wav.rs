@@ -302,6 +302,9 @@ enum Source {
         reader: BufReader<File>,
         decode: fn(u8) -> i16,
     },
+    /// 16-bit little-endian PCM, the common case, decoded block by block
+    /// from the buffered file (hound reads one sample per call).
+    Pcm16 { reader: BufReader<File> },
 }
 
 /// A WAV file opened for streaming: frames are decoded on demand, and the
@@ -372,7 +375,8 @@ impl WavStream {
                 reader,
                 decode: g711::alaw_to_linear,
             },
-            Encoding::Pcm8 | Encoding::Pcm16 | Encoding::Pcm24 | Encoding::Pcm32 => {
+            Encoding::Pcm16 => Source::Pcm16 { reader },
+            Encoding::Pcm8 | Encoding::Pcm24 | Encoding::Pcm32 => {
                 let bits = 8 * u32::from(format.encoding.container_bytes());
                 let scale = (1u64 << (bits - 1)) as f32;
                 Source::Hound {
@@ -427,6 +431,7 @@ impl WavStream {
                 read_hound(reader, *int_scale, out, samples, channels, self.frames_read)
             }
             Source::G711 { reader, decode } => read_g711(reader, *decode, out, samples),
+            Source::Pcm16 { reader } => read_pcm16(reader, out, samples),
         };
         let done_frames = (out.len() / channels) as u64;
         match result {
@@ -503,6 +508,34 @@ fn read_g711(
         );
         reader.consume(take);
         left -= take;
+    }
+    Ok(())
+}
+
+/// Bytes decoded per step of [`read_pcm16`]: 2048 samples.
+const PCM16_BLOCK_BYTES: usize = 4096;
+
+/// Reads `samples` 16-bit little-endian samples from the buffered file into
+/// `out`, scaled by 1/32768 as hound's integer path is.
+fn read_pcm16(
+    reader: &mut BufReader<File>,
+    out: &mut Vec<f32>,
+    samples: usize,
+) -> Result<(), Problem> {
+    let mut block = [0u8; PCM16_BLOCK_BYTES];
+    let mut left = samples;
+    while left > 0 {
+        let want = (left * 2).min(PCM16_BLOCK_BYTES);
+        let got = read_up_to(reader, &mut block[..want])?;
+        out.extend(
+            block[..got]
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
+        );
+        if got < want {
+            return Err(Problem::Io(io::ErrorKind::UnexpectedEof.into()));
+        }
+        left -= want / 2;
     }
     Ok(())
 }

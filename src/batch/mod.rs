@@ -25,11 +25,16 @@ use rayon::prelude::*;
 
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, Progress, ProgressFn, score_one};
+use crate::file_analysis::{AnalyseOptions, Progress, ProgressFn};
+use crate::manifest::CallMeta;
 use crate::record::{SourceFile, record_path};
 use crate::regular_file::open_regular;
 
 pub use crate::record::{CSV_HEADER, CallRecord};
+
+pub mod plan;
+
+use plan::{CallPlan, Lesson, Planner, score_planned};
 
 /// Folders nested deeper than this under a given folder are reported, not searched.
 pub const MAX_FOLDER_DEPTH: usize = 64;
@@ -55,16 +60,15 @@ pub struct BatchOptions {
     pub pitch_track_dir: Option<PathBuf>,
     /// Worker threads (0 = all cores).
     pub jobs: usize,
-    /// Skip files already in `out_dir/calls.jsonl` with the same path, size and mtime.
+    /// Skip files already in `out_dir/calls.jsonl` with the same path, size, mtime,
+    /// agent, team and start.
     pub resume: bool,
-    /// Agent channel override.
-    pub agent_channel: Option<usize>,
     /// Show a progress bar (only honoured on a terminal).
     pub progress: bool,
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct BatchOutcome {
     /// Files scored in this run.
     pub scored: usize,
@@ -72,6 +76,8 @@ pub struct BatchOutcome {
     pub failed: usize,
     /// Files skipped by `--resume`.
     pub skipped: usize,
+    /// What the scored calls teach the agents file, in path order (with `--learn`).
+    pub lessons: Vec<Lesson>,
 }
 
 /// Why a run stopped. Bad input files never stop a run; they become error records.
@@ -140,6 +146,33 @@ pub enum Input {
         /// The error row's message, naming the path.
         message: String,
     },
+}
+
+/// One row of a run: the input and how it is scored.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The file (or bad path).
+    pub input: Input,
+    /// Agent, channel, profile and baseline.
+    pub plan: Arc<CallPlan>,
+}
+
+/// Jobs for `inputs` all scored with one profile and no agent (plain `score`).
+pub fn plain_jobs(inputs: Vec<Input>, profile: &Profile) -> Vec<Job> {
+    let plan = Planner::new(profile.clone(), None, None, false)
+        .plan(CallMeta::default(), None, None)
+        .map(Arc::new);
+    match plan {
+        Ok(plan) => inputs
+            .into_iter()
+            .map(|input| Job {
+                input,
+                plan: Arc::clone(&plan),
+            })
+            .collect(),
+        // A validated profile with no agent and no file always plans.
+        Err(_) => Vec::new(),
+    }
 }
 
 impl Input {
@@ -354,11 +387,13 @@ struct Line {
     key: PathBuf,
     /// Size and modification time of the file when scored.
     stamp: (u64, u128),
+    /// Agent, team and start it was scored with.
+    meta: CallMeta,
     /// Byte offset and length (with the newline) in the file.
     offset: u64,
     len: usize,
     /// The record's `summary.csv` row.
-    csv_row: [String; 12],
+    csv_row: [String; crate::record::CSV_COLUMNS],
 }
 
 /// The last complete record of each path in `path`, in file order; torn lines and lines
@@ -387,6 +422,11 @@ fn index_lines(path: &Path) -> Result<Vec<Line>, BatchError> {
             let line = Line {
                 key: key.clone(),
                 stamp: (r.file_size, r.file_mtime_ns),
+                meta: CallMeta {
+                    agent: r.agent_id.clone(),
+                    team: r.team.clone(),
+                    call_start: r.call_start.clone(),
+                },
                 offset,
                 len: n,
                 csv_row: r.csv_row(),
@@ -482,25 +522,27 @@ impl Outputs {
     fn open(
         dir: &Path,
         resume: bool,
-        inputs: &[Input],
+        jobs: &[Job],
         mut hook: KillHook,
     ) -> Result<(Self, Vec<bool>), BatchError> {
         std::fs::create_dir_all(dir).map_err(output_error(dir, "cannot create output folder"))?;
         let jsonl_path = dir.join("calls.jsonl");
         let csv_path = dir.join("summary.csv");
-        let mut done = vec![false; inputs.len()];
+        let mut done = vec![false; jobs.len()];
         let mut last = None;
         let (jsonl, csv) = if resume {
-            let wanted: HashMap<&Path, usize> = inputs
+            let wanted: HashMap<&Path, usize> = jobs
                 .iter()
                 .enumerate()
-                .map(|(i, input)| (input.path(), i))
+                .map(|(i, job)| (job.input.path(), i))
                 .collect();
             let mut lines = index_lines(&jsonl_path)?;
             // Keep the records of unchanged files and of files not asked for this time.
             lines.retain(|line| match wanted.get(line.key.as_path()) {
-                Some(&i) => match &inputs[i] {
-                    Input::File(path) if file_stamp(path) == line.stamp => {
+                Some(&i) => match &jobs[i].input {
+                    Input::File(path)
+                        if file_stamp(path) == line.stamp && jobs[i].plan.meta == line.meta =>
+                    {
                         done[i] = true;
                         true
                     }
@@ -584,30 +626,29 @@ impl Outputs {
 /// problems that stop the whole run (an output that cannot be written, a closed standard
 /// output); a bad input becomes an error record.
 pub fn run(
-    inputs: &[Input],
-    profile: &Profile,
+    jobs: &[Job],
     options: &BatchOptions,
     mut emit: impl FnMut(&CallRecord) -> io::Result<()>,
 ) -> Result<BatchOutcome, BatchError> {
     let hook = KillHook::from_env();
     let (mut outputs, done) = match &options.out_dir {
         Some(dir) => {
-            let (o, d) = Outputs::open(dir, options.resume, inputs, hook)?;
+            let (o, d) = Outputs::open(dir, options.resume, jobs, hook)?;
             (Some(o), d)
         }
-        None => (None, vec![false; inputs.len()]),
+        None => (None, vec![false; jobs.len()]),
     };
     if let Some(dir) = &options.pitch_track_dir {
         std::fs::create_dir_all(dir)
             .map_err(output_error(dir, "cannot create pitch-track folder"))?;
     }
-    let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path().to_path_buf()).collect();
+    let paths: Vec<PathBuf> = jobs.iter().map(|j| j.input.path().to_path_buf()).collect();
     let track_names = pitch_track_names(&paths);
     let mut outcome = BatchOutcome {
         skipped: done.iter().filter(|&&d| d).count(),
         ..BatchOutcome::default()
     };
-    let todo: Vec<usize> = (0..inputs.len()).filter(|&i| !done[i]).collect();
+    let todo: Vec<usize> = (0..jobs.len()).filter(|&i| !done[i]).collect();
 
     let progress = make_progress(options.progress, todo.len() as u64);
     let audio_ms = AtomicU64::new(0);
@@ -635,13 +676,13 @@ pub fn run(
         })
     };
     let analyse_options = AnalyseOptions {
-        agent_channel: options.agent_channel,
         progress: Some(cancel),
         ..AnalyseOptions::default()
     };
     let mut result: Result<(), BatchError> = Ok(());
     std::thread::scope(|scope| {
-        let (tx, rx) = crossbeam_channel::bounded::<(usize, CallRecord)>(CHANNEL_RECORDS);
+        let (tx, rx) =
+            crossbeam_channel::bounded::<(usize, CallRecord, Option<Lesson>)>(CHANNEL_RECORDS);
         let todo = &todo;
         let track_names = &track_names;
         let analyse_options = &analyse_options;
@@ -658,15 +699,23 @@ pub fn run(
                             if stop.load(Ordering::Relaxed) {
                                 return;
                             }
-                            let record = match &inputs[i] {
+                            let job = &jobs[i];
+                            let (record, lesson) = match &job.input {
                                 Input::File(path) => {
                                     let track = options
                                         .pitch_track_dir
                                         .as_ref()
                                         .map(|d| d.join(&track_names[i]));
-                                    score_one(path, profile, analyse_options, track.as_deref())
+                                    score_planned(
+                                        path,
+                                        &job.plan,
+                                        analyse_options,
+                                        track.as_deref(),
+                                    )
                                 }
-                                Input::Bad { path, message } => bad_record(path, message),
+                                Input::Bad { path, message } => {
+                                    (bad_record(path, message).with_meta(&job.plan.meta), None)
+                                }
                             };
                             if let Some(r) = &record.report {
                                 audio_ms
@@ -679,7 +728,7 @@ pub fn run(
                                 ));
                                 bar.inc(1);
                             }
-                            if tx.send((order, record)).is_err() {
+                            if tx.send((order, record, lesson)).is_err() {
                                 stop.store(true, Ordering::Relaxed);
                             }
                         });
@@ -692,12 +741,13 @@ pub fn run(
             return;
         }
         // Reorder so output follows path order whatever finishes first.
-        let mut pending: BTreeMap<usize, CallRecord> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (CallRecord, Option<Lesson>)> = BTreeMap::new();
         let mut next = 0;
-        'receive: for (order, record) in rx.iter() {
-            pending.insert(order, record);
-            while let Some(record) = pending.remove(&next) {
-                let path = inputs[todo[next]].path();
+        'receive: for (order, record, lesson) in rx.iter() {
+            pending.insert(order, (record, lesson));
+            while let Some((record, lesson)) = pending.remove(&next) {
+                outcome.lessons.extend(lesson);
+                let path = jobs[todo[next]].input.path();
                 next += 1;
                 if record.status == "ok" {
                     outcome.scored += 1;
@@ -811,16 +861,16 @@ mod tests {
         }
         let inputs = discover(&[dir.path().to_path_buf()]);
         assert_eq!(inputs.len(), files.len());
+        let jobs = plain_jobs(inputs, &Profile::default());
         let options = BatchOptions {
             out_dir: None,
             pitch_track_dir: None,
             jobs: 2,
             resume: false,
-            agent_channel: None,
             progress: false,
         };
         let mut printed = 0;
-        let e = run(&inputs, &Profile::default(), &options, |_| {
+        let e = run(&jobs, &options, |_| {
             printed += 1;
             if printed == 2 {
                 Err(io::Error::from(io::ErrorKind::StorageFull))

@@ -62,6 +62,28 @@ fn pair<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<[f64; 2], D
     deserializer.deserialize_seq(Pair)
 }
 
+/// Reads an optional array of exactly two numbers (see [`pair`]).
+fn optional_pair<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<[f64; 2]>, D::Error> {
+    pair(deserializer).map(Some)
+}
+
+/// Puts the keys of `over` into `base`, table by table.
+fn merge_tables(base: &mut toml::Table, over: &toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// A relative band reaches at most this far from the baseline, semitones (an octave).
+pub const MAX_BAND_SEMITONES: f64 = 12.0;
+
 /// Pitch targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -69,6 +91,14 @@ pub struct PitchTargets {
     /// Calming band `[low, high]` in Hz, inclusive.
     #[serde(deserialize_with = "pair")]
     pub band_hz: [f64; 2],
+    /// Calming band `[low, high]` in semitones relative to the agent's own baseline
+    /// (median F0 of their speech); when set, it replaces `band_hz`.
+    #[serde(
+        default,
+        deserialize_with = "optional_pair",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub band_semitones: Option<[f64; 2]>,
     /// Wanted share of voiced time inside the band, 0–1.
     pub target_in_band: f64,
 }
@@ -123,6 +153,9 @@ pub struct ScoreWeights {
     pub long_silence: f64,
     /// Monologue rule.
     pub monologue: f64,
+    /// A call whose measured rules carry less than this share of the total weight
+    /// (0–1) is marked `partial`.
+    pub min_coverage: f64,
 }
 
 /// A coaching profile. Build with [`Profile::default`] or [`Profile::from_toml`]; both
@@ -149,6 +182,7 @@ impl Default for PitchTargets {
     fn default() -> Self {
         Self {
             band_hz: [100.0, 120.0],
+            band_semitones: None,
             target_in_band: 0.6,
         }
     }
@@ -191,6 +225,7 @@ impl Default for ScoreWeights {
             overlaps: 10.0,
             long_silence: 10.0,
             monologue: 10.0,
+            min_coverage: 0.75,
         }
     }
 }
@@ -218,6 +253,28 @@ impl Profile {
     }
 
     /// Checks every value's range; the error names the key.
+    /// This profile with the keys of `overrides` (any profile keys, as in a profile
+    /// TOML) put over it; checked as a profile file is. `origin` names where the
+    /// overrides come from in messages.
+    pub fn with_overrides(
+        &self,
+        overrides: &toml::Table,
+        origin: &str,
+    ) -> Result<Self, ProfileError> {
+        let parse_error = |e: toml::de::Error| ProfileError::Parse {
+            path: origin.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        };
+        let mut merged = toml::Table::try_from(self).map_err(|e| ProfileError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        merge_tables(&mut merged, overrides);
+        let profile = Profile::deserialize(merged).map_err(parse_error)?;
+        profile.validate(origin)?;
+        Ok(profile)
+    }
+
     pub fn validate(&self, origin: &str) -> Result<(), ProfileError> {
         let bad = |key: &'static str, problem: String| {
             Err(ProfileError::Invalid {
@@ -231,6 +288,21 @@ impl Profile {
             return bad(
                 "pitch.band_hz",
                 format!("must be [low, high] with 40 <= low < high <= 600 Hz, got [{lo}, {hi}]"),
+            );
+        }
+        if let Some([lo, hi]) = self.pitch.band_semitones
+            && !(lo.is_finite()
+                && hi.is_finite()
+                && -MAX_BAND_SEMITONES <= lo
+                && lo < hi
+                && hi <= MAX_BAND_SEMITONES)
+        {
+            return bad(
+                "pitch.band_semitones",
+                format!(
+                    "must be [low, high] with -{MAX_BAND_SEMITONES} <= low < high <= \
+                     {MAX_BAND_SEMITONES} semitones, got [{lo}, {hi}]"
+                ),
             );
         }
         for (key, v) in [
@@ -285,6 +357,12 @@ impl Profile {
                 return bad(key, format!("must be between 0 and 100 points, got {v}"));
             }
         }
+        if !(0.0..=1.0).contains(&self.score.min_coverage) {
+            return bad(
+                "score.min_coverage",
+                format!("must be between 0 and 1, got {}", self.score.min_coverage),
+            );
+        }
         if self.agent_channel > 7 {
             return bad(
                 "agent_channel",
@@ -303,6 +381,48 @@ mod tests {
     fn embedded_default_file_equals_built_in_defaults() {
         let parsed = Profile::from_toml(DEFAULT_PROFILE_TOML, "default").unwrap();
         assert_eq!(parsed, Profile::default());
+    }
+
+    #[test]
+    fn overrides_replace_only_their_keys_and_are_checked() {
+        let team = Profile::from_toml("[pitch]\nband_hz = [90, 110]\n", "team.toml").unwrap();
+        let over: toml::Table =
+            toml::from_str("pitch = { band_semitones = [-1.0, 2.0] }\nagent_channel = 1\n")
+                .unwrap();
+        let p = team
+            .with_overrides(&over, "agents.toml [agents.anna.profile]")
+            .unwrap();
+        assert_eq!(p.pitch.band_semitones, Some([-1.0, 2.0]));
+        assert_eq!(p.pitch.band_hz, [90.0, 110.0]);
+        assert_eq!(p.agent_channel, 1);
+        assert_eq!(p.reply, team.reply);
+        let bad: toml::Table = toml::from_str("pitch = { band_semitones = [2.0, -1.0] }").unwrap();
+        let e = team
+            .with_overrides(&bad, "agents.toml [agents.bo.profile]")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "agents.toml [agents.bo.profile]: `pitch.band_semitones` must be [low, high] with \
+             -12 <= low < high <= 12 semitones, got [2, -1]"
+        );
+        let unknown: toml::Table = toml::from_str("pitch = { band = 1 }").unwrap();
+        let e = team.with_overrides(&unknown, "x").unwrap_err().to_string();
+        assert!(e.contains("band"), "{e}");
+    }
+
+    #[test]
+    fn a_semitone_band_is_read_and_checked() {
+        let p = Profile::from_toml("[pitch]\nband_semitones = [-1, 2]\n", "p.toml").unwrap();
+        assert_eq!(p.pitch.band_semitones, Some([-1.0, 2.0]));
+        for bad in ["[2, 2]", "[3, -1]", "[-13, 0]", "[0, 1, 2]"] {
+            let text = format!("[pitch]\nband_semitones = {bad}\n");
+            let e = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(e.starts_with("p.toml: "), "{e}");
+            assert!(
+                e.contains("band_semitones") || e.contains("two numbers"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -207,7 +207,7 @@ impl LiveView {
         PipelineOptions {
             source: SourceChoice::Capture(spec),
             profile: self.profile.clone(),
-            band: BandSetting::Hz(self.profile.pitch.band_hz),
+            band: BandSetting::from_profile(&self.profile),
             record_dir: self.record.then(|| PathBuf::from("recordings")),
         }
     }

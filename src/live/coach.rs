@@ -52,6 +52,16 @@ pub enum BandSetting {
     Semitones([f64; 2]),
 }
 
+impl BandSetting {
+    /// The profile's band: `pitch.band_semitones` when set, else `pitch.band_hz`.
+    pub fn from_profile(profile: &Profile) -> Self {
+        match profile.pitch.band_semitones {
+            Some(semitones) => BandSetting::Semitones(semitones),
+            None => BandSetting::Hz(profile.pitch.band_hz),
+        }
+    }
+}
+
 /// Where the pitch is against the band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PitchState {

@@ -144,5 +144,9 @@ fn report_record(
         (None, Err(message)) => Err(message),
         (None, Ok(format)) => Ok((format, end.report.clone())),
     };
-    CallRecord::new(file, outcome)
+    let mut record = CallRecord::new(file, outcome);
+    if record.report.is_some() {
+        record.agent_channel = end.layout.agent_channel();
+    }
+    record
 }

@@ -81,6 +81,19 @@ impl InputLayout {
         }
     }
 
+    /// The channel analysed as the agent's, when there are two or more (as a record's
+    /// `agent_channel`).
+    pub fn agent_channel(&self) -> Option<usize> {
+        match *self {
+            Self::Single {
+                channels,
+                agent_channel,
+                ..
+            } => (channels >= 2).then_some(agent_channel),
+            Self::Pair { .. } => Some(0),
+        }
+    }
+
     /// The format of the audio analysed and recorded: 16-bit PCM at the layout's rate
     /// and channels.
     pub fn recorded_format(&self) -> FileFormat {
@@ -763,10 +776,11 @@ fn write_call_json(
     report: &CallReport,
     layout: &InputLayout,
 ) -> Result<PathBuf, String> {
-    let record = CallRecord::new(
+    let mut record = CallRecord::new(
         SourceFile::stat(wav),
         Ok((layout.recorded_format(), report.clone())),
     );
+    record.agent_channel = layout.agent_channel();
     let json_path = wav.with_extension("json");
     let text = serde_json::to_string_pretty(&record)
         .map_err(|e| format!("{}: cannot encode: {e}", json_path.display()))?;
