@@ -17,17 +17,30 @@ fn pct(x: Option<f64>) -> String {
 pub fn summary(record: &CallRecord) -> String {
     let mut s = String::new();
     let Some(r) = &record.report else {
-        let _ = writeln!(
-            s,
-            "{}: ERROR: {}\n",
-            record.file,
-            record.error.as_deref().unwrap_or("unknown error")
-        );
+        let error = record.error.as_deref().unwrap_or("unknown error");
+        // Messages name their file; say it once.
+        let _ = if error.starts_with(&record.file) {
+            writeln!(s, "ERROR: {error}\n")
+        } else {
+            writeln!(s, "{}: ERROR: {error}\n", record.file)
+        };
         return s;
     };
+    let partial = if r.score.partial {
+        format!(
+            " partial: {:.0} % of the weight measured",
+            r.score.coverage * 100.0
+        )
+    } else {
+        String::new()
+    };
+    let agent = record
+        .agent_id
+        .as_deref()
+        .map_or_else(String::new, |a| format!(" [{a}]"));
     let _ = writeln!(
         s,
-        "{}: score {}/100  ({:.1} s, {} Hz, {}, {})",
+        "{}{agent}: score {}/100{partial}  ({:.1} s, {} Hz, {}, {})",
         record.file,
         r.score.total,
         r.duration_s,
@@ -93,4 +106,28 @@ pub fn summary(record: &CallRecord) -> String {
     }
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SourceFile;
+    use std::path::Path;
+
+    #[test]
+    fn an_error_row_names_its_file_once() {
+        let r = CallRecord::new(
+            SourceFile::unread(Path::new("d/x.wav")),
+            Err("d/x.wav: not a WAV file (no RIFF/WAVE header)".into()),
+        );
+        assert_eq!(
+            summary(&r),
+            "ERROR: d/x.wav: not a WAV file (no RIFF/WAVE header)\n\n"
+        );
+        let r = CallRecord::new(
+            SourceFile::unread(Path::new("d/y.wav")),
+            Err("cannot start".into()),
+        );
+        assert_eq!(summary(&r), "d/y.wav: ERROR: cannot start\n\n");
+    }
 }

@@ -75,6 +75,37 @@ fn a_semitone_band_in_the_profile_judges_a_high_voice_against_its_own_range() {
 }
 
 #[test]
+fn the_review_view_judges_against_the_profile_s_semitone_band_as_score_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile_path = dir.path().join("relative.toml");
+    write(&profile_path, "[pitch]\nband_semitones = [-3.0, 0.0]\n");
+    let profile = callcoach::config::Profile::load(&profile_path).expect("profile");
+    let call = corpus("dev/calls/c002.wav");
+    let request = callcoach::review::load::LoadRequest {
+        path: call.clone(),
+        profile,
+        agent_channel: None,
+    };
+    let loaded = callcoach::review::load::load(
+        &request,
+        &std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        &std::sync::Arc::new([
+            std::sync::atomic::AtomicU32::new(0),
+            std::sync::atomic::AtomicU32::new(0),
+        ]),
+    )
+    .expect("opens");
+    let scored: Vec<CallRecord> = score_jsonl(["--profile", text(&profile_path), text(&call)]);
+    assert_eq!(Some(&loaded.report), scored[0].report.as_ref());
+    assert_eq!(loaded.report.agent.band_semitones, Some([-3.0, 0.0]));
+    assert!(
+        loaded.report.agent.band_hz[0] > 150.0,
+        "{:?}",
+        loaded.report.agent.band_hz
+    );
+}
+
+#[test]
 fn a_manifest_row_channel_gives_the_same_record_as_the_command_line_flag() {
     let dir = tempfile::tempdir().expect("temp dir");
     let call = corpus("dev/calls/c006.wav");

@@ -491,6 +491,49 @@ fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
 }
 
 #[test]
+fn a_semitone_band_in_the_profile_is_the_live_band_and_the_score_s_band() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("relative.toml");
+    std::fs::write(&profile, "[pitch]\nband_semitones = [-3.0, 0.0]\n").expect("writes");
+    let report_path = dir.path().join("report.json");
+    let path = corpus("dev/calls/c009.wav");
+    let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["live", "--headless", "--fast", "--profile"])
+        .arg(&profile)
+        .arg("--demo")
+        .arg(&path)
+        .arg("--events")
+        .arg(dir.path().join("events.jsonl"))
+        .arg("--report")
+        .arg(&report_path)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let live: CallRecord =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
+            .expect("report json");
+    let scored: Vec<CallRecord> = score_jsonl([
+        OsStr::new("--profile"),
+        profile.as_os_str(),
+        path.as_os_str(),
+    ]);
+    let agent = &live.report.as_ref().expect("scored").agent;
+    assert_eq!(agent.band_semitones, Some([-3.0, 0.0]));
+    let base = agent.baseline_hz.expect("a baseline");
+    assert!((180.0..240.0).contains(&base), "{base}");
+    // The live call's band is the one `score` finds for the same audio and profile.
+    assert_eq!(live.report, scored[0].report);
+    // ... and the live gauge's band (the coach) rests on the same semitones.
+    let band = callcoach::live::coach::BandSetting::from_profile(
+        &callcoach::config::Profile::load(&profile).expect("profile"),
+    );
+    assert_eq!(
+        band,
+        callcoach::live::coach::BandSetting::Semitones([-3.0, 0.0])
+    );
+}
+
+#[test]
 fn headless_events_and_report_match_score() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");

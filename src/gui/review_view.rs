@@ -1059,52 +1059,19 @@ fn summary_ui(ui: &mut egui::Ui, call: &LoadedCall) {
     }
 }
 
-/// The call's measures in a two-column grid.
+/// The call's measures in a two-column grid (the HTML report's rows).
 fn measures_ui(ui: &mut egui::Ui, r: &CallReport) {
-    let a = &r.agent;
     egui::CollapsingHeader::new("Measures")
         .default_open(true)
         .show(ui, |ui| {
             egui::Grid::new("review_summary_grid")
                 .num_columns(2)
                 .show(ui, |ui| {
-                    let mut row = |k: &str, v: String| {
+                    for (k, v) in crate::review::export::summary_rows(r) {
                         ui.label(k);
                         ui.label(v);
                         ui.end_row();
-                    };
-                    row(
-                        "median pitch",
-                        a.median_f0_hz.map_or("–".into(), |f| format!("{f:.0} Hz")),
-                    );
-                    row(
-                        "in band",
-                        a.frac_voiced_in_band
-                            .map_or("–".into(), |f| format!("{:.0} %", f * 100.0)),
-                    );
-                    row(
-                        "reply gaps",
-                        if r.reply_gaps_measured {
-                            format!("{}", r.reply_gaps.len())
-                        } else {
-                            "not measured (mono)".into()
-                        },
-                    );
-                    row("overlaps", r.overlaps.to_string());
-                    row(
-                        "pace changes",
-                        format!(
-                            "{} ({} per 45 s)",
-                            a.pace_changes.len(),
-                            a.pace_changes_per_45s
-                                .map_or("–".into(), |v| format!("{v:.1}"))
-                        ),
-                    );
-                    row("long silences", r.long_silences.len().to_string());
-                    row(
-                        "longest agent turn",
-                        format!("{:.1} s", r.longest_monologue_s),
-                    );
+                    }
                 });
         });
 }

@@ -495,9 +495,11 @@ fn in_window_fraction(r: &CallReport) -> Option<f64> {
     Some(in_window as f64 / r.reply_gaps.len() as f64)
 }
 
-/// The summary's measures as (name, value) rows.
-fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
+/// The call's measures as (name, value) rows: the review panel and the HTML report show
+/// the same ones.
+pub fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
     let a = &r.agent;
+    let m = &r.metrics;
     vec![
         ("agent talk".into(), format!("{:.1} s", a.talk_s)),
         (
@@ -541,6 +543,28 @@ fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
         (
             "longest agent turn".into(),
             format!("{:.1} s", r.longest_monologue_s),
+        ),
+        (
+            "talk share agent / customer".into(),
+            format!(
+                "{:.1} % / {}",
+                m.agent_talk_pct,
+                opt(m.customer_talk_pct, 1, " %")
+            ),
+        ),
+        ("talk/listen ratio".into(), opt(m.talk_listen_ratio, 2, "")),
+        (
+            "speaker switches".into(),
+            opt(m.speaker_switches_per_min, 1, " per min"),
+        ),
+        ("dead air".into(), format!("{:.1} %", m.dead_air_pct)),
+        (
+            "rules measured".into(),
+            format!(
+                "{:.0} % of the weight{}",
+                r.score.coverage * 100.0,
+                if r.score.partial { " (partial)" } else { "" }
+            ),
         ),
     ]
 }
@@ -757,7 +781,8 @@ pub fn events_csv(events: &[ReviewEvent]) -> Result<String, csv::Error> {
             e.end_s.map(|x| format!("{x:.3}")).unwrap_or_default(),
             e.kind.as_str().to_string(),
             verdict.to_string(),
-            format!("{}", e.value),
+            // To the millisecond (or 0.001 of the unit), without float noise.
+            format!("{}", (e.value * 1000.0).round() / 1000.0),
             e.unit.to_string(),
             e.detail.clone(),
         ])?;
@@ -797,5 +822,25 @@ mod tests {
         assert_eq!(clock(65.3), "1:05.3");
         assert_eq!(clock(3725.0), "1:02:05.0");
         assert_eq!(escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    #[test]
+    fn event_values_are_written_without_float_noise() {
+        let silence = ReviewEvent {
+            t_s: 10.0,
+            end_s: Some(15.48),
+            kind: EventKind::LongSilence,
+            value: 0.0,
+            unit: "s",
+            detail: String::new(),
+            flagged: true,
+        };
+        let mut noisy = silence;
+        noisy.value = 5.480000000000004;
+        let csv = events_csv(&[noisy]).expect("writes");
+        assert_eq!(
+            csv,
+            "time_s,end_s,kind,verdict,value,unit,detail\n10.000,15.480,long_silence,,5.48,s,\n"
+        );
     }
 }
