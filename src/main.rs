@@ -190,6 +190,14 @@ struct EvalArgs {
 #[derive(Debug, Args)]
 #[cfg_attr(not(feature = "audio"), allow(dead_code))]
 struct LiveArgs {
+    /// Coach this agent (an id in the agents file): their own profile keys, band and
+    /// baseline apply, and the finished call (its recording, or a stereo demo) is added
+    /// to their voice print and baseline. The window remembers the agent picked there.
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
+    /// The agents file (default: the platform's data directory).
+    #[arg(long, value_name = "FILE")]
+    agents: Option<PathBuf>,
     /// Input device (its name or part of it; `--list-devices` shows them). A stereo
     /// input carries agent and customer on separate channels; a headset alone
     /// cannot measure reply gaps (add --customer-device).
@@ -652,7 +660,17 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         print_stdout(&device_list())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut profile = load_profile(args.profile.as_deref())?;
+    let team = load_profile(args.profile.as_deref())?;
+    let agents_file = agents_path(args.agents.as_deref())?;
+    let (mut profile, agent) = match &args.agent {
+        Some(id) => {
+            let store = AgentStore::open(&agents_file)?;
+            let (profile, choice) =
+                live::agent::choose(&store, id, &team).map_err(anyhow::Error::msg)?;
+            (profile, Some(choice))
+        }
+        None => (team, None),
+    };
     if let Some(SemitoneBand(band)) = args.band_semitones {
         profile.pitch.band_semitones = Some(band);
     }
@@ -663,17 +681,34 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         args.events.clone(),
         args.report.clone(),
     );
-    let pipeline = live_pipeline(args, &profile);
+    let mut pipeline = live_pipeline(args, &profile);
+    pipeline.agent = agent;
     if headless {
+        let source = pipeline.source.clone();
         let end = live::headless::run(HeadlessOptions {
             pipeline,
             seconds,
             events,
             report,
         })?;
-        return Ok(headless_end(&end));
+        let code = headless_end(&end);
+        if let Some(id) = &end.session.agent
+            && end.source_error.is_none()
+        {
+            match live::agent::learning_source(&source, &end.session) {
+                Some((wav, channel)) => {
+                    let learned = live::agent::learn(&agents_file, id, &wav, channel)
+                        .map_err(anyhow::Error::msg)?;
+                    note(learned);
+                }
+                None => note(format_args!(
+                    "{id}: nothing learned (the call was not recorded, or is a mono mix)"
+                )),
+            }
+        }
+        return Ok(code);
     }
-    live_window(pipeline, profile, device_given)
+    live_window(pipeline, profile, device_given, agents_file)
 }
 
 /// Opens the live window on `pipeline`.
@@ -682,12 +717,14 @@ fn live_window(
     pipeline: PipelineOptions,
     profile: Profile,
     device_given: bool,
+    agents_file: PathBuf,
 ) -> Result<ExitCode> {
     gui::run(StartOptions {
         mode: Mode::Live,
         live: LiveSetup {
             pipeline: Some(pipeline),
             device_given,
+            agents_file: Some(agents_file),
         },
         review_file: None,
         profile,
@@ -698,7 +735,7 @@ fn live_window(
 
 /// The live window is absent from this build.
 #[cfg(all(feature = "audio", not(feature = "gui")))]
-fn live_window(_: PipelineOptions, _: Profile, _: bool) -> Result<ExitCode> {
+fn live_window(_: PipelineOptions, _: Profile, _: bool, _: PathBuf) -> Result<ExitCode> {
     anyhow::bail!("live: {WITHOUT_GUI}; `live --headless` runs without it")
 }
 
@@ -763,6 +800,7 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
         profile: profile.clone(),
         band,
         record_dir,
+        agent: None,
     }
 }
 
@@ -821,6 +859,7 @@ fn review(args: ReviewArgs) -> Result<ExitCode> {
         live: LiveSetup {
             pipeline: None,
             device_given: false,
+            agents_file: AgentStore::default_path().ok(),
         },
         review_file: args.file,
         profile,

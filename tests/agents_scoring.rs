@@ -555,3 +555,40 @@ fn the_people_csv_has_a_stable_header_and_round_trips_the_records() {
         (100.0 - off / 0.5).round().clamp(0.0, 100.0) as u32
     );
 }
+
+#[test]
+fn on_every_stereo_call_of_dev_and_train_a_wrong_channel_is_flagged_and_auto_is_right() {
+    let calls = all_stereo_calls();
+    assert_eq!(calls.len(), 26);
+    let mut flagged = 0;
+    let mut auto_right = 0;
+    for (wav, voice, channel) in &calls {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let agents = dir.path().join("agents.toml");
+        // Enrolled from the other calls where this voice is the agent.
+        enroll_from_other_calls(&agents, voice, wav, 3);
+        let manifest = dir.path().join("calls.csv");
+        write(
+            &manifest,
+            &format!(
+                "path,agent,agent_channel\n{w},{voice},{wrong}\n{w},{voice},auto\n",
+                w = text(wav),
+                wrong = 1 - channel
+            ),
+        );
+        let records: Vec<CallRecord> =
+            score_jsonl(["--agents", text(&agents), "--manifest", text(&manifest)]);
+        let (wrong, auto) = (&records[0], &records[1]);
+        if wrong.channel_check.as_deref() == Some("swapped?") {
+            flagged += 1;
+        } else {
+            eprintln!("{}: wrong channel not flagged", wav.display());
+        }
+        if auto.agent_channel == Some(*channel) && auto.channel_check.as_deref() == Some("ok") {
+            auto_right += 1;
+        } else {
+            eprintln!("{}: auto took {:?}", wav.display(), auto.agent_channel);
+        }
+    }
+    assert_eq!((flagged, auto_right), (26, 26));
+}

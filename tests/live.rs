@@ -41,6 +41,7 @@ fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions
         profile,
         source,
         record_dir,
+        agent: None,
     }
 }
 
@@ -534,6 +535,98 @@ fn a_semitone_band_in_the_profile_is_the_live_band_and_the_score_s_band() {
 }
 
 #[test]
+fn a_live_call_of_a_chosen_agent_uses_their_band_and_baseline_and_teaches_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let agents = dir.path().join("agents.toml");
+    // Enrol the voice of dev/c000's agent from three other calls where it is the agent.
+    for call in [
+        "train/calls/c000.wav",
+        "train/calls/c012.wav",
+        "train/calls/c018.wav",
+    ] {
+        let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+            .args(["agents", "--agents"])
+            .arg(&agents)
+            .args(["enroll", "anna"])
+            .arg(corpus(call))
+            .status()
+            .expect("runs");
+        assert!(status.success());
+    }
+    let mut text = std::fs::read_to_string(&agents).expect("written");
+    text.push_str("\n[agents.anna.profile]\npitch = { band_semitones = [-3.0, 0.0] }\n");
+    std::fs::write(&agents, &text).expect("writes");
+    let stored: toml::Table = toml::from_str(&text).expect("TOML");
+    let baseline = |t: &toml::Table, key: &str| {
+        t["agents"]["anna"]["baseline"][key]
+            .as_float()
+            .expect("a number")
+    };
+    let (f0, speech) = (
+        baseline(&stored, "median_f0_hz"),
+        baseline(&stored, "speech_s"),
+    );
+    assert!(
+        speech >= 60.0,
+        "enough speech for a stored baseline: {speech}"
+    );
+    let report_path = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args([
+            "live",
+            "--headless",
+            "--fast",
+            "--agent",
+            "anna",
+            "--agents",
+        ])
+        .arg(&agents)
+        .arg("--demo")
+        .arg(corpus("dev/calls/c000.wav"))
+        .arg("--events")
+        .arg(dir.path().join("events.jsonl"))
+        .arg("--report")
+        .arg(&report_path)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: CallRecord =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
+            .expect("report json");
+    assert_eq!(record.agent_id.as_deref(), Some("anna"));
+    let agent = &record.report.as_ref().expect("scored").agent;
+    assert_eq!(agent.band_semitones, Some([-3.0, 0.0]));
+    assert_eq!(
+        serde_json::to_value(agent.baseline_from).expect("serialises"),
+        "agent"
+    );
+    assert_eq!(agent.baseline_hz, Some((f0 * 10.0).round() / 10.0));
+    // The finished call was added to the agent's baseline.
+    let after: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&agents).expect("reads")).expect("TOML");
+    assert!(baseline(&after, "speech_s") > speech + 10.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("anna: learned from"));
+    // An unknown agent is refused before anything starts, naming the file.
+    let out = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["live", "--headless", "--fast", "--agent", "zed", "--agents"])
+        .arg(&agents)
+        .arg("--demo")
+        .arg(corpus("dev/calls/c000.wav"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("zed") && e.contains(&agents.display().to_string()),
+        "{e}"
+    );
+}
+
+#[test]
 fn headless_events_and_report_match_score() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
@@ -669,6 +762,7 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
             },
             record_dir: None,
             label: "pair".into(),
+            agent: None,
         },
         rx,
         Arc::clone(&counters),

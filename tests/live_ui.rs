@@ -249,3 +249,46 @@ fn the_device_picker_lists_inputs_and_remembers_the_choice() {
     assert_eq!(again.device(), Some("USB Headset"));
     assert_eq!(again.customer_device(), Some("Monitor of Built-in Audio"));
 }
+
+#[test]
+fn the_agent_picks_themselves_once_and_is_remembered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let agents = dir.path().join("agents.toml");
+    std::fs::write(
+        &agents,
+        "[agents.anna]\nname = \"Anna Berg\"\n[agents.bo]\nname = \"Bo Ek\"\n",
+    )
+    .expect("writes");
+    let setup = || LiveSetup {
+        agents_file: Some(agents.clone()),
+        ..LiveSetup::default()
+    };
+    let ctx = egui::Context::default();
+    let view = LiveView::new(&ctx, None, setup(), Profile::default());
+    assert_eq!(view.agent(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1300.0, 900.0))
+        .build_ui_state(|ui, v: &mut LiveView| v.ui(ui), view);
+    h.run();
+    h.get_by_label("Agent").click();
+    h.run();
+    h.get_by_label("Bo Ek").click();
+    h.run();
+    assert_eq!(h.state().agent(), Some("bo"));
+    let mut storage = MemoryStorage::default();
+    h.state_mut().save(&mut storage);
+    assert_eq!(
+        storage
+            .0
+            .get(callcoach::gui::live_view::AGENT_KEY)
+            .map(String::as_str),
+        Some("bo")
+    );
+    // The next start comes back with the same agent ...
+    let again = LiveView::new(&ctx, Some(&storage), setup(), Profile::default());
+    assert_eq!(again.agent(), Some("bo"));
+    // ... unless they have been forgotten since.
+    std::fs::write(&agents, "[agents.anna]\nname = \"Anna Berg\"\n").expect("writes");
+    let gone = LiveView::new(&ctx, Some(&storage), setup(), Profile::default());
+    assert_eq!(gone.agent(), None);
+}

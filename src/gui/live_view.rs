@@ -10,12 +10,15 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 use egui_plot::{Axis, MarkerShape, Plot, PlotPoints, Points, Span};
 
+use crate::agents::AgentStore;
 use crate::analysis::Speaker;
 use crate::config::Profile;
+use crate::live;
 use crate::live::capture::{CaptureSpec, DeviceInfo, list_input_devices};
 use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone};
 use crate::live::demo::Pace;
 use crate::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
+use crate::live::session::{AgentChoice, SessionEnd};
 use crate::live::snapshot::{EventRecord, LiveSnapshot, RecordingStatus, SourceState};
 
 use super::theme;
@@ -28,6 +31,8 @@ pub const CUSTOMER_DEVICE_KEY: &str = "callcoach.live.customer_device";
 pub const FOCUS_KEY: &str = "callcoach.live.focus";
 /// Storage key of the recording setting.
 pub const RECORD_KEY: &str = "callcoach.live.record";
+/// Storage key of the agent who picked themselves.
+pub const AGENT_KEY: &str = "callcoach.live.agent";
 /// The bundled demo call, played when no input device exists.
 pub const BUNDLED_DEMO: &str = "recordings/demo_call.wav";
 
@@ -39,6 +44,9 @@ pub struct LiveSetup {
     pub pipeline: Option<PipelineOptions>,
     /// The device or demo was given on the command line (it wins over the remembered).
     pub device_given: bool,
+    /// The agents file the agent picker lists and a finished call teaches (`None`: no
+    /// picker).
+    pub agents_file: Option<PathBuf>,
 }
 
 /// State of the live view.
@@ -57,6 +65,14 @@ pub struct LiveView {
     record: bool,
     message: Option<String>,
     started_once: bool,
+    /// The agents file, its agents as (id, name), and the agent coached.
+    agents_file: Option<PathBuf>,
+    agents: Vec<(String, String)>,
+    agent: Option<String>,
+    /// The source of the running call (what a finished call is learned from).
+    running_source: Option<SourceChoice>,
+    /// What the learning thread says when it is done.
+    learned_rx: Option<crossbeam_channel::Receiver<String>>,
 }
 
 impl LiveView {
@@ -81,6 +97,21 @@ impl LiveView {
                 CaptureSpec::Pair { mic, .. } => mic.clone(),
             };
         }
+        let agents: Vec<(String, String)> = setup
+            .agents_file
+            .as_deref()
+            .and_then(|f| AgentStore::open(f).ok())
+            .map(|store| {
+                store
+                    .agents()
+                    .map(|a| (a.id.clone(), a.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let agent = match setup.pipeline.as_ref().and_then(|p| p.agent.as_ref()) {
+            Some(choice) => Some(choice.id.clone()),
+            None => get(AGENT_KEY).filter(|id| agents.iter().any(|(a, _)| a == id)),
+        };
         let mut options = setup.pipeline;
         // Without a device on the command line, use the remembered one.
         if !setup.device_given
@@ -105,7 +136,22 @@ impl LiveView {
             record: get(RECORD_KEY).is_none_or(|v| v != "false"),
             message: None,
             started_once: false,
+            agents_file: setup.agents_file,
+            agents,
+            agent,
+            running_source: None,
+            learned_rx: None,
         }
+    }
+
+    /// The agent coached (`None`: nobody picked).
+    pub fn agent(&self) -> Option<&str> {
+        self.agent.as_deref()
+    }
+
+    /// Picks the agent coached from the next call on (as the picker does).
+    pub fn set_agent(&mut self, id: Option<String>) {
+        self.agent = id;
     }
 
     /// Shows a given snapshot (UI tests, and the last state after a call ends).
@@ -133,6 +179,7 @@ impl LiveView {
     /// Persists the device choice and settings.
     pub fn save(&mut self, storage: &mut dyn eframe::Storage) {
         storage.set_string(DEVICE_KEY, self.device.clone().unwrap_or_default());
+        storage.set_string(AGENT_KEY, self.agent.clone().unwrap_or_default());
         storage.set_string(
             CUSTOMER_DEVICE_KEY,
             self.customer_device.clone().unwrap_or_default(),
@@ -153,6 +200,7 @@ impl LiveView {
 
     fn start(&mut self, options: PipelineOptions) {
         self.stop_call();
+        self.running_source = Some(options.source.clone());
         match LivePipeline::start(options.clone(), self.repaint_handle()) {
             Ok(p) => {
                 self.pipeline = Some(p);
@@ -188,6 +236,7 @@ impl LiveView {
         if let Some(mut p) = self.pipeline.take() {
             match p.stop() {
                 Ok(end) => {
+                    self.learn_from(&end);
                     let mut last = p.session().snapshot();
                     last.report = Some(Box::new(end.report));
                     last.recording = end.recording;
@@ -198,17 +247,63 @@ impl LiveView {
         }
     }
 
+    /// Adds a finished call of the chosen agent to their print and baseline, on a
+    /// thread of its own (it reads the whole recording).
+    fn learn_from(&mut self, end: &SessionEnd) {
+        let (Some(id), Some(file), Some(source)) =
+            (&end.agent, &self.agents_file, &self.running_source)
+        else {
+            return;
+        };
+        let Some((wav, channel)) = live::agent::learning_source(source, end) else {
+            return;
+        };
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (id, file, ctx) = (id.clone(), file.clone(), self.ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("callcoach-learn".into())
+            .spawn(move || {
+                let said = live::agent::learn(&file, &id, &wav, channel)
+                    .unwrap_or_else(|e| format!("could not learn from the call: {e}"));
+                let _ = tx.send(said);
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.learned_rx = Some(rx);
+        }
+    }
+
+    fn poll_learned(&mut self) {
+        if let Some(rx) = &self.learned_rx
+            && let Ok(said) = rx.try_recv()
+        {
+            self.message = Some(said);
+            self.learned_rx = None;
+        }
+    }
+
+    /// The profile and agent of the next call: the team's, or the picked agent's.
+    fn agent_setup(&self) -> (Profile, Option<AgentChoice>) {
+        let chosen = self.agent.as_ref().zip(self.agents_file.as_ref());
+        match chosen.map(|(id, file)| {
+            AgentStore::open(file)
+                .map_err(|e| e.to_string())
+                .and_then(|store| live::agent::choose(&store, id, &self.profile))
+        }) {
+            Some(Ok((profile, choice))) => (profile, Some(choice)),
+            _ => (self.profile.clone(), None),
+        }
+    }
+
     fn capture_options(&self) -> PipelineOptions {
-        let spec = capture_spec(
-            &self.device,
-            &self.customer_device,
-            self.profile.agent_channel,
-        );
+        let (profile, agent) = self.agent_setup();
+        let spec = capture_spec(&self.device, &self.customer_device, profile.agent_channel);
         PipelineOptions {
             source: SourceChoice::Capture(spec),
-            profile: self.profile.clone(),
-            band: BandSetting::from_profile(&self.profile),
+            band: BandSetting::from_profile(&profile),
+            profile,
             record_dir: self.record.then(|| PathBuf::from("recordings")),
+            agent,
         }
     }
 
@@ -237,6 +332,7 @@ impl LiveView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.poll_learned();
         if !self.started_once {
             self.started_once = true;
             if let Some(options) = self.options.take() {
@@ -282,6 +378,21 @@ impl LiveView {
                 .map(|d| d.iter().map(|d| (d.name.clone(), d.is_monitor)).collect())
                 .unwrap_or_default();
             ui.add_enabled_ui(!running, |ui| {
+                if self.agents_file.is_some() && !self.agents.is_empty() {
+                    let shown = self
+                        .agent
+                        .as_ref()
+                        .and_then(|id| self.agents.iter().find(|(a, _)| a == id))
+                        .map_or_else(|| "nobody".to_string(), |(_, name)| name.clone());
+                    egui::ComboBox::new("live_agent", "Agent")
+                        .selected_text(shown)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut self.agent, None, "nobody");
+                            for (id, name) in &self.agents {
+                                ui.selectable_value(&mut self.agent, Some(id.clone()), name);
+                            }
+                        });
+                }
                 egui::ComboBox::new("live_device", "Input")
                     .selected_text(self.device.clone().unwrap_or_else(|| "default".into()))
                     .show_ui(ui, |ui| {

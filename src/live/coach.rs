@@ -345,6 +345,14 @@ impl Coach {
         }
     }
 
+    /// Starts a relative band from the agent's stored baseline, Hz, instead of
+    /// measuring it over the call's first voiced speech.
+    pub fn with_baseline(mut self, baseline_hz: f64) -> Self {
+        self.baseline_hz = Some(baseline_hz as f32);
+        self.baseline_frames = Vec::new();
+        self
+    }
+
     /// The band in force, Hz (`None` while a relative band's baseline is measured).
     pub fn band_hz(&self) -> Option<[f64; 2]> {
         match self.band {

@@ -148,5 +148,6 @@ fn report_record(
     if record.report.is_some() {
         record.agent_channel = end.layout.agent_channel();
     }
+    record.agent_id = end.agent.clone();
     record
 }

@@ -9,6 +9,7 @@
 //!                                               Recorder (WAV)
 //! ```
 
+pub mod agent;
 pub mod capture;
 pub mod coach;
 pub mod demo;

@@ -9,6 +9,7 @@ use crate::config::Profile;
 use super::capture::{Capture, CaptureSpec, CpalBackend, InputBackend};
 use super::coach::BandSetting;
 use super::demo::{DemoSource, Pace};
+use super::session::AgentChoice;
 use super::session::{Repaint, Session, SessionConfig, SessionEnd, shared_status};
 use super::snapshot::{SourceState, SourceStatus};
 use super::{FlowCounters, QUEUE_BLOCKS};
@@ -38,6 +39,9 @@ pub struct PipelineOptions {
     pub profile: Profile,
     /// The agent's pitch band.
     pub band: BandSetting,
+    /// The agent on the call, when chosen (their band and baseline are in `profile` and
+    /// here).
+    pub agent: Option<AgentChoice>,
     /// Record into this folder (`None`: no recording).
     pub record_dir: Option<PathBuf>,
 }
@@ -110,6 +114,7 @@ impl LivePipeline {
                 layout,
                 record_dir: options.record_dir,
                 label,
+                agent: options.agent,
             },
             rx,
             Arc::clone(&counters),

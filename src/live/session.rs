@@ -130,6 +130,18 @@ pub struct SessionConfig {
     pub record_dir: Option<PathBuf>,
     /// Source label for the status bar.
     pub label: String,
+    /// The agent on the call, when one was chosen.
+    pub agent: Option<AgentChoice>,
+}
+
+/// The agent a live call is coached for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentChoice {
+    /// Agent id (in the agents file).
+    pub id: String,
+    /// Their stored pitch baseline, Hz, once it rests on enough speech: a relative band
+    /// starts from it instead of waiting for the call's first 30 s of voiced speech.
+    pub baseline_hz: Option<f64>,
 }
 
 /// What a finished session leaves.
@@ -137,6 +149,8 @@ pub struct SessionConfig {
 pub struct SessionEnd {
     /// The call's report (the same as `callcoach score` on the recording).
     pub report: CallReport,
+    /// The agent coached, when one was chosen.
+    pub agent: Option<String>,
     /// The channels analysed.
     pub layout: InputLayout,
     /// Recording outcome.
@@ -439,10 +453,15 @@ impl Worker {
         repaint: Repaint,
     ) -> (Self, Receiver<PublishedEvent>) {
         let rate = config.layout.sample_rate();
-        let analyzer = CallAnalyzer::new(rate, map, config.profile.clone())
+        let baseline_hz = config.agent.as_ref().and_then(|a| a.baseline_hz);
+        let mut analyzer = CallAnalyzer::new(rate, map, config.profile.clone())
             .with_events()
             .with_frame_output();
-        let coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
+        let mut coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
+        if let Some(hz) = baseline_hz {
+            analyzer = analyzer.with_agent_baseline(hz);
+            coach = coach.with_baseline(hz);
+        }
         let snapshot = Arc::new(Mutex::new(LiveSnapshot {
             gauges: coach.gauges(),
             strip: Vec::new(),
@@ -718,7 +737,12 @@ impl Worker {
         self.take_output(now);
         let recording = match (self.recorder.take(), self.recording.clone()) {
             (Some(rec), _) => match rec.finish() {
-                Ok(wav) => match write_call_json(&wav, &report, &self.config.layout) {
+                Ok(wav) => match write_call_json(
+                    &wav,
+                    &report,
+                    &self.config.layout,
+                    self.config.agent.as_ref(),
+                ) {
                     Ok(json) => RecordingStatus::Saved { wav, json },
                     Err(message) => RecordingStatus::Failed { path: wav, message },
                 },
@@ -742,6 +766,7 @@ impl Worker {
         let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
         Ok(SessionEnd {
             report,
+            agent: self.config.agent.as_ref().map(|a| a.id.clone()),
             layout: self.config.layout,
             recording,
             latency_ms: self.latency_all.p50_p95(),
@@ -775,12 +800,14 @@ fn write_call_json(
     wav: &Path,
     report: &CallReport,
     layout: &InputLayout,
+    agent: Option<&AgentChoice>,
 ) -> Result<PathBuf, String> {
     let mut record = CallRecord::new(
         SourceFile::stat(wav),
         Ok((layout.recorded_format(), report.clone())),
     );
     record.agent_channel = layout.agent_channel();
+    record.agent_id = agent.map(|a| a.id.clone());
     let json_path = wav.with_extension("json");
     let text = serde_json::to_string_pretty(&record)
         .map_err(|e| format!("{}: cannot encode: {e}", json_path.display()))?;
