@@ -429,6 +429,16 @@ fn forget_removes_an_agent_and_an_unknown_or_broken_one_is_a_clear_error() {
         assert!(stderr(&out).contains(text(&agents)), "{}", stderr(&out));
         assert_eq!(std::fs::read_to_string(&agents).expect("reads"), broken);
     }
+    // A FIFO in place of the agents file is refused at once, not waited on.
+    let fifo = dir.path().join("fifo.toml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let out = callcoach(&["agents", "--agents", text(&fifo), "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(text(&fifo)), "{}", stderr(&out));
     let calls = dir.path().join("calls.csv");
     write(&calls, "path,agent\nx.wav,bo\n");
     let out = callcoach(&[

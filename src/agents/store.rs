@@ -300,7 +300,7 @@ impl AgentStore {
     /// Opens the agents file at `path`; a file that does not exist yet is an empty store
     /// (created on [`AgentStore::save`]).
     pub fn open(path: &Path) -> Result<AgentStore, StoreError> {
-        let text = match fs::read_to_string(path) {
+        let text = match crate::regular_file::read_regular_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(source) => {
@@ -396,7 +396,7 @@ impl AgentStore {
             let path = path.to_path_buf();
             move |source| StoreError::Write { path, source }
         };
-        match fs::read_to_string(&self.path) {
+        match crate::regular_file::read_regular_to_string(&self.path) {
             Ok(text) => {
                 parse(&self.path, &text)?;
                 let backup = backup_path(&self.path);
