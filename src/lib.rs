@@ -24,4 +24,5 @@ pub mod palette;
 pub mod record;
 pub mod regular_file;
 pub mod review;
+pub mod team;
 pub mod text;

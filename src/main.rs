@@ -78,6 +78,41 @@ enum Command {
     Review(ReviewArgs),
     /// The agents file: list the agents, enrol an agent's speech, forget an agent.
     Agents(AgentsArgs),
+    /// Results across scored calls, per agent and per team: team.html, agents.csv and
+    /// team.json from the calls.jsonl of one or more `score --out` runs.
+    Team(TeamArgs),
+}
+
+#[derive(Debug, Args)]
+struct TeamArgs {
+    /// Folders written by `score --out` (or calls.jsonl files). A call scored in several
+    /// runs counts once, by its newest record.
+    #[arg(required = true)]
+    scored: Vec<PathBuf>,
+    /// Write team.html, agents.csv and team.json into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Only calls starting on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    since: Option<String>,
+    /// Only calls starting on or before this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    until: Option<String>,
+    /// Only this agent.
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
+    /// Only this team.
+    #[arg(long, value_name = "NAME")]
+    team: Option<String>,
+    /// Coaching profile whose targets the charts shade.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+}
+
+/// A date filter: `YYYY-MM-DD` (any form `call_start` accepts, cut to its day).
+fn parse_day(text: &str) -> Result<String, String> {
+    let start = manifest::parse_call_start(text)?;
+    Ok(start.chars().take(10).collect())
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +347,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Score(args) => score(args),
         Command::Agents(args) => agents_command(args),
+        Command::Team(args) => team_command(&args),
         Command::Eval(args) => eval(&args),
         Command::Profile => print_stdout(DEFAULT_PROFILE_TOML).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "audio")]
@@ -536,6 +572,50 @@ fn job(
             plan: std::sync::Arc::new(planner.fallback(meta)),
         },
     }
+}
+
+fn team_command(args: &TeamArgs) -> Result<ExitCode> {
+    let profile = load_profile(args.profile.as_deref())?;
+    let filter = callcoach::team::TeamFilter {
+        since: args.since.clone(),
+        until: args.until.clone(),
+        agent: args.agent.clone(),
+        team: args.team.clone(),
+    };
+    let view = callcoach::team::aggregate(&args.scored, &filter)?;
+    if view.records_read == 0 {
+        anyhow::bail!(
+            "no call records in {} ({} lines that are not call records)",
+            view.inputs.join(", "),
+            view.skipped_lines
+        );
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    let write = |name: &str, text: &str| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))
+    };
+    write(
+        "team.html",
+        &callcoach::team::html::team_html(&view, &profile),
+    )?;
+    write("agents.csv", &callcoach::team::agents_csv(&view)?)?;
+    write("team.json", &(serde_json::to_string_pretty(&view)? + "\n"))?;
+    note(format_args!(
+        "{} agents, {} calls ({} partial, {} errors) from {} records ({} duplicates, {} lines \
+         skipped, {} filtered out); wrote {}",
+        view.agents.len(),
+        view.totals.calls,
+        view.totals.partial_calls,
+        view.totals.error_calls,
+        view.records_read,
+        view.duplicates,
+        view.skipped_lines,
+        view.filtered_out,
+        args.out.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn agents_command(args: AgentsArgs) -> Result<ExitCode> {
