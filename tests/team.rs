@@ -266,6 +266,9 @@ fn the_page_holds_every_agent_the_totals_and_a_review_command_per_worst_call() {
         );
     }
     assert!(!html.contains("<script"), "no script");
+    // Per agent: the in-band, replies and pace trends and the reply-gap chart shade their
+    // targets; the score trend has none.
+    assert_eq!(html.matches(r#"class="target""#).count(), 3 * 4);
     assert!(!html.contains("https://"), "nothing from the network");
     let csv = std::fs::read_to_string(out.join("agents.csv")).expect("written");
     let lines: Vec<&str> = csv.lines().collect();

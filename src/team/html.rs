@@ -61,12 +61,13 @@ const AGGREGATE_HEADS: &str = "<th>calls</th><th>partial</th><th>errors</th><th>
 <th>pace changes / 45 s</th><th>overlaps / call</th><th>long silences / h</th>\
 <th>talk : listen</th><th>switches / min</th>";
 
-/// A small line chart of `values` over the weeks, `target` shaded, y from `lo` to `hi`.
+/// A small line chart of `values` over the weeks, the `target` band (if any) shaded, y
+/// from `lo` to `hi`.
 fn trend_svg(
     title: &str,
     weeks: &[String],
     values: &[Option<f64>],
-    target: [f64; 2],
+    target: Option<[f64; 2]>,
     [lo, hi]: [f64; 2],
 ) -> String {
     let x = |i: usize| {
@@ -82,12 +83,14 @@ fn trend_svg(
         escape(title),
         escape(title)
     );
-    let (t_top, t_bottom) = (y(target[1]), y(target[0]));
-    let _ = write!(
-        s,
-        r#"<rect class="target" x="0" y="{t_top:.1}" width="{CHART_W}" height="{:.1}" fill="{TARGET_FILL}"/>"#,
-        (t_bottom - t_top).max(1.0)
-    );
+    if let Some([t_lo, t_hi]) = target {
+        let (t_top, t_bottom) = (y(t_hi), y(t_lo));
+        let _ = write!(
+            s,
+            r#"<rect class="target" x="0" y="{t_top:.1}" width="{CHART_W}" height="{:.1}" fill="{TARGET_FILL}"/>"#,
+            (t_bottom - t_top).max(1.0)
+        );
+    }
     let points: Vec<(f64, f64)> = values
         .iter()
         .enumerate()
@@ -250,28 +253,28 @@ code{font-size:11px}
             "mean score per week",
             &weeks,
             &series(&|w| Some(w.mean_score)),
-            [70.0, 100.0],
+            None,
             [0.0, 100.0],
         ));
         h.push_str(&trend_svg(
             &format!("in band, % (target {in_band:.0} %)"),
             &weeks,
             &series(&|w| w.in_band_pct),
-            [in_band, 100.0],
+            Some([in_band, 100.0]),
             [0.0, 100.0],
         ));
         h.push_str(&trend_svg(
             &format!("replies in window, % (target {in_window:.0} %)"),
             &weeks,
             &series(&|w| w.replies_in_window_pct),
-            [in_window, 100.0],
+            Some([in_window, 100.0]),
             [0.0, 100.0],
         ));
         h.push_str(&trend_svg(
             &format!("pace changes / 45 s (target {}–{})", pace[0], pace[1]),
             &weeks,
             &series(&|w| w.pace_changes_per_45s),
-            pace,
+            Some(pace),
             [0.0, (pace[1] * 2.0).max(1.0)],
         ));
         h.push_str(&gaps_svg(
