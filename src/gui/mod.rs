@@ -1,8 +1,10 @@
-//! The desktop app (egui/eframe): one window with two modes, the live gauges for agents
-//! during calls ([`live_view`]) and the review view for coaches ([`review_view`]). The
+//! The desktop app (egui/eframe): one window with three pages, the live gauges for agents
+//! during calls ([`live_view`]), the review view for coaches ([`review_view`]) and the
+//! scored calls of a folder ([`calls_view`]). The
 //! app is a thin shell: the analysis runs on worker threads in [`crate::live`] and
 //! [`crate::review`], and the UI thread only draws what they publish.
 
+pub mod calls_view;
 pub mod file_browser;
 pub mod live_view;
 pub mod review_view;
@@ -13,6 +15,7 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 
 use crate::config::Profile;
+use calls_view::CallsView;
 use live_view::{LiveSetup, LiveView};
 use review_view::ReviewView;
 
@@ -23,6 +26,8 @@ pub enum Mode {
     Live,
     /// Review of a recorded call.
     Review,
+    /// The scored calls of a folder.
+    Calls,
 }
 
 /// How the app starts.
@@ -45,6 +50,7 @@ pub struct CallcoachApp {
     mode: Mode,
     live: LiveView,
     review: ReviewView,
+    calls: CallsView,
 }
 
 impl CallcoachApp {
@@ -52,6 +58,7 @@ impl CallcoachApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         let ctx = cc.egui_ctx.clone();
         let live = LiveView::new(&ctx, cc.storage, options.live, options.profile.clone());
+        let calls = CallsView::new(&ctx, options.profile.clone());
         let mut review = ReviewView::new(
             &ctx,
             options.review_file,
@@ -63,6 +70,7 @@ impl CallcoachApp {
             mode: options.mode,
             live,
             review,
+            calls,
         }
     }
 
@@ -74,11 +82,18 @@ impl CallcoachApp {
                 ui.separator();
                 ui.selectable_value(&mut self.mode, Mode::Live, "🎧 Live");
                 ui.selectable_value(&mut self.mode, Mode::Review, "📼 Review");
+                ui.selectable_value(&mut self.mode, Mode::Calls, "📋 Calls");
             });
         });
         match self.mode {
             Mode::Live => self.live.ui(ui),
             Mode::Review => self.review.ui(ui),
+            Mode::Calls => {
+                if let Some(file) = self.calls.ui(ui) {
+                    self.review.open_file(file);
+                    self.mode = Mode::Review;
+                }
+            }
         }
     }
 }

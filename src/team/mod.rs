@@ -4,6 +4,7 @@
 //! aggregates those. Memory grows by a few dozen bytes per distinct call, not with the
 //! records' size.
 
+pub mod calls;
 pub mod html;
 
 use std::collections::hash_map::DefaultHasher;
