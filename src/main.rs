@@ -81,6 +81,18 @@ enum Command {
     /// Results across scored calls, per agent and per team: team.html, agents.csv and
     /// team.json from the calls.jsonl of one or more `score --out` runs.
     Team(TeamArgs),
+    /// Open the window on the Calls page: the scored calls of a folder, to filter, sort
+    /// and open in review.
+    Calls(CallsArgs),
+}
+
+#[derive(Debug, Args)]
+struct CallsArgs {
+    /// The folder (a `score --out` folder, or WAV recordings; default `recordings`).
+    folder: Option<PathBuf>,
+    /// Coaching profile for files scored on the page (TOML).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +370,10 @@ fn main() -> ExitCode {
         )),
         #[cfg(feature = "gui")]
         Command::Review(args) => review(args),
+        #[cfg(feature = "gui")]
+        Command::Calls(args) => calls_window(args),
+        #[cfg(not(feature = "gui"))]
+        Command::Calls(_) => Err(anyhow::anyhow!("calls: {WITHOUT_GUI}")),
         #[cfg(not(feature = "gui"))]
         Command::Review(_) => Err(anyhow::anyhow!("review: {WITHOUT_GUI}")),
     };
@@ -807,6 +823,7 @@ fn live_window(
             agents_file: Some(agents_file),
         },
         review_file: None,
+        calls_folder: None,
         profile,
         agent_channel: None,
     })?;
@@ -932,6 +949,24 @@ fn headless_end(end: &HeadlessEnd) -> ExitCode {
 }
 
 #[cfg(feature = "gui")]
+fn calls_window(args: CallsArgs) -> Result<ExitCode> {
+    let profile = load_profile(args.profile.as_deref())?;
+    gui::run(StartOptions {
+        mode: Mode::Calls,
+        live: LiveSetup {
+            pipeline: None,
+            device_given: false,
+            agents_file: AgentStore::default_path().ok(),
+        },
+        review_file: None,
+        calls_folder: args.folder,
+        profile,
+        agent_channel: None,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "gui")]
 fn review(args: ReviewArgs) -> Result<ExitCode> {
     let profile = load_profile(args.profile.as_deref())?;
     gui::run(StartOptions {
@@ -942,6 +977,7 @@ fn review(args: ReviewArgs) -> Result<ExitCode> {
             agents_file: AgentStore::default_path().ok(),
         },
         review_file: args.file,
+        calls_folder: None,
         profile,
         agent_channel: args.agent_channel,
     })?;

@@ -39,6 +39,8 @@ pub struct StartOptions {
     pub live: LiveSetup,
     /// A call to open in the review view.
     pub review_file: Option<PathBuf>,
+    /// The folder the Calls page lists (default: the recordings folder).
+    pub calls_folder: Option<PathBuf>,
     /// The coaching profile.
     pub profile: Profile,
     /// Agent channel for stereo files (overrides the profile).
@@ -58,7 +60,10 @@ impl CallcoachApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         let ctx = cc.egui_ctx.clone();
         let live = LiveView::new(&ctx, cc.storage, options.live, options.profile.clone());
-        let calls = CallsView::new(&ctx, options.profile.clone());
+        let mut calls = CallsView::new(&ctx, options.profile.clone());
+        if let Some(folder) = &options.calls_folder {
+            calls.folder = folder.display().to_string();
+        }
         let mut review = ReviewView::new(
             &ctx,
             options.review_file,
