@@ -3,29 +3,14 @@
 //! `agents` command and the people's `summary.csv`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use callcoach::analysis::band::relative_band;
 use callcoach::batch::CallRecord;
 use serde_json::Value;
 
 mod common;
-use common::{corpus, score_jsonl};
-
-fn callcoach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(args)
-        .output()
-        .expect("callcoach runs")
-}
-
-fn text(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{callcoach, corpus, score_jsonl, stderr_text as stderr, utf8 as text};
 
 fn write(path: &Path, contents: &str) {
     std::fs::write(path, contents).expect("writes");

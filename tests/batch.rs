@@ -21,12 +21,7 @@ fn corpus_call(name: &str) -> PathBuf {
     common::corpus("dev/calls").join(name)
 }
 
-fn callcoach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(args)
-        .output()
-        .expect("callcoach runs")
-}
+use common::callcoach;
 
 /// `callcoach ARGS` with no standard input.
 fn command(args: &[&str]) -> Command {
@@ -91,9 +86,7 @@ fn run_within_10_s(cmd: &mut Command) -> Output {
     finish_within(child, Duration::from_secs(10))
 }
 
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::stderr_text as stderr_of;
 
 /// A short mono 16-bit WAV at 8 kHz: `ms` of a tone whose pitch depends on `seed`.
 fn tiny_wav(path: &Path, seed: u32, ms: u32) {
@@ -131,9 +124,7 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::utf8 as s;
 
 /// A folder with two good calls (one in a subfolder, upper-case extension) and four bad
 /// files.

@@ -2,24 +2,13 @@
 //! and the corpus scored with its recurring voices named as agents.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::time::{Duration, SystemTime};
 
 use callcoach::team::{TeamFilter, aggregate};
 
 mod common;
-use common::corpus;
-
-fn callcoach(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(args)
-        .output()
-        .expect("callcoach runs")
-}
-
-fn text(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
+use common::{callcoach, corpus, utf8 as text};
 
 /// A record with the fields the team view reads.
 #[allow(clippy::too_many_arguments)]

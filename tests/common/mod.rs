@@ -3,7 +3,7 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use callcoach::audio::wav::WavStream;
 use serde::de::DeserializeOwned;
@@ -28,6 +28,24 @@ pub fn demo_call() -> PathBuf {
 /// `corpus("dev")`.
 pub fn corpus(relative: &str) -> PathBuf {
     shared().join("corpus").join(relative)
+}
+
+/// `callcoach ARGS...` run with the built binary (no input): its exit and output.
+pub fn callcoach(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(args)
+        .output()
+        .expect("callcoach runs")
+}
+
+/// A path as UTF-8 text, for command lines.
+pub fn utf8(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// What a run printed on standard error.
+pub fn stderr_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// `callcoach score --format jsonl --quiet ARGS...` run with the built binary, which must
