@@ -234,22 +234,14 @@ fn stereo_call(relative: &str) -> (PathBuf, String, usize) {
 /// Every stereo call of dev and train.
 fn all_stereo_calls() -> Vec<(PathBuf, String, usize)> {
     let mut calls = Vec::new();
-    for set in ["dev", "train"] {
-        let mut wavs: Vec<PathBuf> = std::fs::read_dir(corpus(&format!("{set}/calls")))
-            .expect("lists")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-            .collect();
-        wavs.sort();
-        for wav in wavs {
-            if common::read_label(&wav)["layout"] == "stereo" {
-                let relative = wav
-                    .strip_prefix(corpus(""))
-                    .expect("in the corpus")
-                    .to_string_lossy()
-                    .into_owned();
-                calls.push(stereo_call(&relative));
-            }
+    for wav in common::corpus_calls() {
+        if common::read_label(&wav)["layout"] == "stereo" {
+            let relative = wav
+                .strip_prefix(corpus(""))
+                .expect("in the corpus")
+                .to_string_lossy()
+                .into_owned();
+            calls.push(stereo_call(&relative));
         }
     }
     calls

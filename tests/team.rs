@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use callcoach::team::{TeamFilter, aggregate};
 
 mod common;
-use common::{callcoach, corpus, utf8 as text};
+use common::{callcoach, utf8 as text};
 
 /// A record with the fields the team view reads.
 #[allow(clippy::too_many_arguments)]
@@ -288,29 +288,21 @@ fn the_corpus_scored_per_agent_gives_the_numbers_of_its_calls_jsonl() {
     let dir = tempfile::tempdir().expect("temp dir");
     // The recurring agent voices of dev and train named as agents, in two teams.
     let mut rows = vec!["path,agent,team,agent_channel".to_string()];
-    for set in ["dev", "train"] {
-        let mut wavs: Vec<PathBuf> = std::fs::read_dir(corpus(&format!("{set}/calls")))
-            .expect("lists")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-            .collect();
-        wavs.sort();
-        for wav in wavs {
-            let label = common::read_label(&wav);
-            let voice = label["voices"]["agent"]
-                .as_str()
-                .expect("voice")
-                .to_string();
-            let team = if voice.starts_with("allison") {
-                "north"
-            } else {
-                "south"
-            };
-            let channel = label["channels"]["agent"]
-                .as_u64()
-                .map_or(String::new(), |c| c.to_string());
-            rows.push(format!("{},{voice},{team},{channel}", text(&wav)));
-        }
+    for wav in common::corpus_calls() {
+        let label = common::read_label(&wav);
+        let voice = label["voices"]["agent"]
+            .as_str()
+            .expect("voice")
+            .to_string();
+        let team = if voice.starts_with("allison") {
+            "north"
+        } else {
+            "south"
+        };
+        let channel = label["channels"]["agent"]
+            .as_u64()
+            .map_or(String::new(), |c| c.to_string());
+        rows.push(format!("{},{voice},{team},{channel}", text(&wav)));
     }
     let manifest = dir.path().join("calls.csv");
     std::fs::write(&manifest, rows.join("\n") + "\n").expect("writes");

@@ -38,6 +38,22 @@ pub fn callcoach(args: &[&str]) -> Output {
         .expect("callcoach runs")
 }
 
+/// The calls of dev and then train (`corpus/{dev,train}/calls/*.wav`), sorted by path.
+pub fn corpus_calls() -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for set in ["dev", "train"] {
+        let dir = corpus(&format!("{set}/calls"));
+        let mut wavs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("a folder entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+            .collect();
+        wavs.sort();
+        all.extend(wavs);
+    }
+    all
+}
+
 /// A path as UTF-8 text, for command lines.
 pub fn utf8(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
