@@ -519,13 +519,17 @@ fn path_jobs(paths: &[PathBuf], pattern: Option<&PathPattern>, planner: &mut Pla
         .map(|input| match (&input, pattern) {
             (Input::File(path), Some(p)) => match p.meta(path) {
                 Ok(meta) => {
-                    let plan = planner.plan(meta.clone(), None, None);
+                    let plan = planner
+                        .plan(meta.clone(), None, None)
+                        .map_err(|e| e.to_string());
                     job(input, plan, meta, planner)
                 }
                 Err(message) => job(input, Err(message), CallMeta::default(), planner),
             },
             _ => {
-                let plan = planner.plan(CallMeta::default(), None, None);
+                let plan = planner
+                    .plan(CallMeta::default(), None, None)
+                    .map_err(|e| e.to_string());
                 job(input, plan, CallMeta::default(), planner)
             }
         })
@@ -542,7 +546,7 @@ fn manifest_jobs(manifest: &Path, planner: &mut Planner) -> Result<Vec<Job>> {
                 let located = |e: String| format!("{}:{}: {e}", manifest.display(), row.line);
                 let plan = planner
                     .plan(row.meta.clone(), row.agent_channel, row.profile.as_deref())
-                    .map_err(located);
+                    .map_err(|e| located(e.to_string()));
                 for input in batch::discover(std::slice::from_ref(&row.path)) {
                     let input = match input {
                         Input::Bad { path, message } => Input::Bad {
@@ -559,7 +563,9 @@ fn manifest_jobs(manifest: &Path, planner: &mut Planner) -> Result<Vec<Job>> {
                     path: bad.path,
                     message: bad.message,
                 };
-                let plan = planner.plan(CallMeta::default(), None, None);
+                let plan = planner
+                    .plan(CallMeta::default(), None, None)
+                    .map_err(|e| e.to_string());
                 jobs.push(job(input, plan, CallMeta::default(), planner));
             }
         }
@@ -761,8 +767,7 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
     let (mut profile, agent) = match &args.agent {
         Some(id) => {
             let store = AgentStore::open(&agents_file)?;
-            let (profile, choice) =
-                live::agent::choose(&store, id, &team).map_err(anyhow::Error::msg)?;
+            let (profile, choice) = live::agent::choose(&store, id, &team)?;
             (profile, Some(choice))
         }
         None => (team, None),
@@ -793,8 +798,7 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         {
             match live::agent::learning_source(&source, &end.session) {
                 Some((wav, channel)) => {
-                    let learned = live::agent::learn(&agents_file, id, &wav, channel)
-                        .map_err(anyhow::Error::msg)?;
+                    let learned = live::agent::learn(&agents_file, id, &wav, channel)?;
                     note(learned);
                 }
                 None => note(format_args!(

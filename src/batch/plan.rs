@@ -8,10 +8,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::agents::{AgentChannel, AgentStore, ChannelCheck, ChannelVerdict, VoicePrint};
-use crate::config::Profile;
+use crate::config::{Profile, ProfileError};
 use crate::file_analysis::{AnalyseOptions, score_one};
 use crate::manifest::{CallMeta, ChannelChoice};
 use crate::record::CallRecord;
+
+/// Why a call could not be planned; the message names the file and the key.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PlanError {
+    /// The row's profile file, or the agent's own profile keys, are wrong.
+    #[error(transparent)]
+    Profile(Arc<ProfileError>),
+}
 
 /// How one call is scored.
 #[derive(Debug, Clone)]
@@ -37,8 +45,8 @@ pub struct Planner<'a> {
     channel: Option<ChannelChoice>,
     agents: Option<&'a AgentStore>,
     learn: bool,
-    files: HashMap<PathBuf, Result<Arc<Profile>, String>>,
-    merged: HashMap<(Option<PathBuf>, String), Result<Arc<Profile>, String>>,
+    files: HashMap<PathBuf, Result<Arc<Profile>, PlanError>>,
+    merged: HashMap<(Option<PathBuf>, String), Result<Arc<Profile>, PlanError>>,
 }
 
 impl<'a> Planner<'a> {
@@ -81,12 +89,16 @@ impl<'a> Planner<'a> {
         meta: CallMeta,
         row_channel: Option<ChannelChoice>,
         row_profile: Option<&Path>,
-    ) -> Result<CallPlan, String> {
+    ) -> Result<CallPlan, PlanError> {
         let base = match row_profile {
             Some(p) => self
                 .files
                 .entry(p.to_path_buf())
-                .or_insert_with(|| Profile::load(p).map(Arc::new).map_err(|e| e.to_string()))
+                .or_insert_with(|| {
+                    Profile::load(p)
+                        .map(Arc::new)
+                        .map_err(|e| PlanError::Profile(Arc::new(e)))
+                })
                 .clone()?,
             None => Arc::clone(&self.team),
         };
@@ -104,7 +116,7 @@ impl<'a> Planner<'a> {
                     .or_insert_with(|| {
                         base.with_overrides(overrides, &origin)
                             .map(Arc::new)
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| PlanError::Profile(Arc::new(e)))
                     })
                     .clone()?
             }

@@ -287,7 +287,7 @@ impl LiveView {
         let chosen = self.agent.as_ref().zip(self.agents_file.as_ref());
         match chosen.map(|(id, file)| {
             AgentStore::open(file)
-                .map_err(|e| e.to_string())
+                .map_err(live::agent::LiveAgentError::from)
                 .and_then(|store| live::agent::choose(&store, id, &self.profile))
         }) {
             Some(Ok((profile, choice))) => (profile, Some(choice)),

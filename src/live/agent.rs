@@ -4,13 +4,27 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::agents::AgentStore;
-use crate::agents::commands::enroll;
-use crate::config::Profile;
+use crate::agents::commands::{EnrollError, enroll};
+use crate::agents::{AgentStore, StoreError};
+use crate::config::{Profile, ProfileError};
 
 use super::pipeline::SourceChoice;
 use super::session::{AgentChoice, SessionEnd};
 use super::snapshot::RecordingStatus;
+
+/// Why an agent could not be chosen or taught; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveAgentError {
+    /// The agents file (broken, unreadable) or an unknown agent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The agent's own profile keys are wrong.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The call's audio could not be added.
+    #[error(transparent)]
+    Enroll(#[from] EnrollError),
+}
 
 /// The profile and agent of a call coached for `id`: the team profile with the agent's
 /// own keys over it, and their stored baseline once it rests on enough speech. An unknown
@@ -19,15 +33,13 @@ pub fn choose(
     store: &AgentStore,
     id: &str,
     team: &Profile,
-) -> Result<(Profile, AgentChoice), String> {
-    let agent = store.get(id).map_err(|e| e.to_string())?;
+) -> Result<(Profile, AgentChoice), LiveAgentError> {
+    let agent = store.get(id)?;
     let profile = match &agent.profile {
-        Some(overrides) => team
-            .with_overrides(
-                overrides,
-                &format!("{} [agents.{id}.profile]", store.path().display()),
-            )
-            .map_err(|e| e.to_string())?,
+        Some(overrides) => team.with_overrides(
+            overrides,
+            &format!("{} [agents.{id}.profile]", store.path().display()),
+        )?,
         None => team.clone(),
     };
     let choice = AgentChoice {
@@ -57,11 +69,16 @@ pub fn learning_source(source: &SourceChoice, end: &SessionEnd) -> Option<(PathB
 /// Adds the agent's channel of `wav` to agent `id`'s voice print and baseline in the
 /// agents file at `store_path`, and says what the agent's baseline now is. Reads the
 /// whole file: call it off the UI thread.
-pub fn learn(store_path: &Path, id: &str, wav: &Path, channel: usize) -> Result<String, String> {
-    let mut store = AgentStore::open(store_path).map_err(|e| e.to_string())?;
-    enroll(&mut store, id, "", &[wav.to_path_buf()], channel).map_err(|e| e.to_string())?;
-    store.save().map_err(|e| e.to_string())?;
-    let agent = store.get(id).map_err(|e| e.to_string())?;
+pub fn learn(
+    store_path: &Path,
+    id: &str,
+    wav: &Path,
+    channel: usize,
+) -> Result<String, LiveAgentError> {
+    let mut store = AgentStore::open(store_path)?;
+    enroll(&mut store, id, "", &[wav.to_path_buf()], channel)?;
+    store.save()?;
+    let agent = store.get(id)?;
     Ok(match agent.baseline {
         Some(b) => format!(
             "{id}: learned from {}; baseline {:.1} Hz over {:.1} s of speech",
