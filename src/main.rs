@@ -1,4 +1,5 @@
-//! The `callcoach` command line: `score`, `eval`, `profile`, `live`, `review`.
+//! The `callcoach` command line: `score`, `eval`, `profile`, `live`, `review`, `agents`,
+//! `team`, `calls`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
