@@ -317,7 +317,7 @@ impl CallRecord {
             text(&self.call_start),
             self.file.clone(),
             self.status_label().to_string(),
-            r.map(|r| r.layout.clone()).unwrap_or_default(),
+            r.map(|r| r.layout.to_string()).unwrap_or_default(),
             fixed(r.map(|r| r.duration_s), 3),
             r.map(|r| r.score.total.to_string()).unwrap_or_default(),
             fixed(r.map(|r| r.score.coverage), 3),

@@ -216,7 +216,7 @@ fn mono_file_says_reply_gaps_need_two_channels() {
     add_voice(&mut x, 200.0, 0.5, 2.0, 0.2);
     add_voice(&mut x, 110.0, 3.0, 5.0, 0.2);
     let report = analyse(&x, ChannelMap::new(1, 0).expect("mono"));
-    assert_eq!(report.layout, "mono");
+    assert_eq!(report.layout, callcoach::analysis::Layout::Mono);
     assert!(!report.reply_gaps_measured);
     assert!(report.reply_gaps.is_empty());
     assert!(report.customer.is_none());

@@ -772,7 +772,7 @@ impl CallAnalyzer {
         reply_gaps.sort_by(|a, b| a.agent_start.total_cmp(&b.agent_start));
         let mut report = CallReport {
             duration_s: round3(duration_s),
-            layout: if mono { "mono" } else { "stereo" }.to_string(),
+            layout: if mono { Layout::Mono } else { Layout::Stereo },
             agent,
             customer,
             segments,

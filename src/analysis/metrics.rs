@@ -134,7 +134,7 @@ mod tests {
         ];
         CallReport {
             duration_s: 60.0,
-            layout: "stereo".into(),
+            layout: crate::analysis::Layout::Stereo,
             agent: AgentReport {
                 talk_s: 20.0,
                 voiced_s: 10.0,

@@ -6,6 +6,32 @@ use serde::{Deserialize, Serialize};
 use super::band::BaselineSource;
 use super::metrics::CallMetrics;
 
+/// How the parties reach the file: on separate channels, or mixed into one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// Agent and customer on separate channels.
+    Stereo,
+    /// One channel carrying both voices (or the agent alone).
+    Mono,
+}
+
+impl Layout {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Stereo => "stereo",
+            Layout::Mono => "mono",
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who spoke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,7 +240,7 @@ pub struct CallReport {
     /// Seconds of audio analysed.
     pub duration_s: f64,
     /// `stereo` (agent and customer on separate channels) or `mono`.
-    pub layout: String,
+    pub layout: Layout,
     /// Agent (or one-voice) measures.
     pub agent: AgentReport,
     /// Customer measures (null for mono).

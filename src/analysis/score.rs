@@ -237,7 +237,7 @@ mod tests {
         };
         CallReport {
             duration_s: 120.0,
-            layout: "stereo".into(),
+            layout: crate::analysis::Layout::Stereo,
             agent: AgentReport {
                 talk_s: 30.0,
                 voiced_s: 20.0,

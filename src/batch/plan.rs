@@ -218,7 +218,7 @@ pub fn score_planned(
     let mut record = score_one(path, &plan.profile, &options, pitch_track).with_meta(&plan.meta);
     record.channel_check = check_label;
     if let Some(report) = record.report.as_mut() {
-        if report.layout == "stereo" {
+        if report.layout == crate::analysis::Layout::Stereo {
             record.agent_channel = Some(channel);
         }
         report.notes.extend(notes);

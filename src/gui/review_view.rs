@@ -15,7 +15,7 @@ use egui_plot::{
     PlotResponse, PlotUi, Points, Span, Text, VLine,
 };
 
-use crate::analysis::{CallReport, PaceChange, PaceSpan, ReplyGap, Speaker, Verdict};
+use crate::analysis::{CallReport, Layout, PaceChange, PaceSpan, ReplyGap, Speaker, Verdict};
 use crate::audio_out::playback::{Listen, PlaybackStatus, Player};
 use crate::config::Profile;
 use crate::gui::file_browser::{self, Choice, FileBrowser};
@@ -769,7 +769,11 @@ impl ReviewView {
                     (1, "lane_wave_customer", "customer", theme::CUSTOMER),
                 ] {
                     let Some(p) = &call.waveform[k] else { continue };
-                    let label = if r.layout == "mono" { "speech" } else { name };
+                    let label = if r.layout == Layout::Mono {
+                        "speech"
+                    } else {
+                        name
+                    };
                     let wave = WaveLane {
                         id,
                         label,
@@ -1405,7 +1409,7 @@ fn talk_lane_ui(
         })
         .show(ui, |pu| {
             lane.apply_pending(pu);
-            let parties: &[(Speaker, &str, Color32, f64)] = if r.layout == "mono" {
+            let parties: &[(Speaker, &str, Color32, f64)] = if r.layout == Layout::Mono {
                 &[(Speaker::Mixed, "speech", theme::AGENT, 1.1)]
             } else {
                 &[

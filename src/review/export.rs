@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{CallReport, Speaker, Verdict};
+use crate::analysis::{CallReport, Layout, Speaker, Verdict};
 use crate::config::Profile;
 use crate::palette::{self, Rgb};
 use crate::record::median_gap_s;
@@ -261,7 +261,7 @@ fn talk_chart(r: &CallReport, notes: &[Note], d: f64) -> String {
     }
     c.label(
         13.0,
-        if r.layout == "mono" {
+        if r.layout == Layout::Mono {
             "speech"
         } else {
             "agent"
@@ -280,7 +280,7 @@ fn talk_chart(r: &CallReport, notes: &[Note], d: f64) -> String {
             i + 1
         );
     }
-    if r.layout != "mono" {
+    if r.layout != Layout::Mono {
         c.label(31.0, "customer");
     }
     c.finish()
@@ -477,7 +477,7 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
         dur = clock(r.duration_s),
         rate = call.info.sample_rate,
         enc = call.info.encoding.as_str(),
-        layout = escape(&r.layout),
+        layout = r.layout,
         ch = call.agent_channel,
     );
 }
