@@ -77,13 +77,9 @@ pub fn enroll(
 /// The pitch band of `agent` in words: `100-120 Hz`, or `-1.0..+2.0 st` with the Hz it
 /// gives on the agent's baseline once that rests on enough speech.
 pub fn band_text(agent: &Agent, team: &Profile, origin: &Path) -> String {
-    let origin = format!("{} [agents.{}.profile]", origin.display(), agent.id);
-    let profile = match &agent.profile {
-        Some(overrides) => match team.with_overrides(overrides, &origin) {
-            Ok(p) => p,
-            Err(e) => return format!("error: {e}"),
-        },
-        None => team.clone(),
+    let profile = match agent.profile_over(team, origin) {
+        Ok(p) => p,
+        Err(e) => return format!("error: {e}"),
     };
     match profile.pitch.band_semitones {
         None => {

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::voiceprint::VoicePrint;
+use crate::config::{Profile, ProfileError};
 
 /// File name of the agents file inside callcoach's data directory.
 pub const AGENTS_FILE_NAME: &str = "agents.toml";
@@ -213,6 +214,22 @@ impl Agent {
             profile: None,
             baseline: None,
             voice_print: None,
+        }
+    }
+
+    /// The agent's profile: `team` with their own keys over it, checked as a profile file
+    /// is; a wrong key is an error naming `agents_file`, the agent's table and the key.
+    pub fn profile_over(
+        &self,
+        team: &Profile,
+        agents_file: &Path,
+    ) -> Result<Profile, ProfileError> {
+        match &self.profile {
+            Some(overrides) => team.with_overrides(
+                overrides,
+                &format!("{} [agents.{}.profile]", agents_file.display(), self.id),
+            ),
+            None => Ok(team.clone()),
         }
     }
 

@@ -159,20 +159,15 @@ pub struct Job {
 
 /// Jobs for `inputs` all scored with one profile and no agent (plain `score`).
 pub fn plain_jobs(inputs: Vec<Input>, profile: &Profile) -> Vec<Job> {
-    let plan = Planner::new(profile.clone(), None, None, false)
-        .plan(CallMeta::default(), None, None)
-        .map(Arc::new);
-    match plan {
-        Ok(plan) => inputs
-            .into_iter()
-            .map(|input| Job {
-                input,
-                plan: Arc::clone(&plan),
-            })
-            .collect(),
-        // A validated profile with no agent and no file always plans.
-        Err(_) => Vec::new(),
-    }
+    let plan =
+        Arc::new(Planner::new(profile.clone(), None, None, false).fallback(CallMeta::default()));
+    inputs
+        .into_iter()
+        .map(|input| Job {
+            input,
+            plan: Arc::clone(&plan),
+        })
+        .collect()
 }
 
 impl Input {

@@ -68,7 +68,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// A plan with the team profile and no agent, carrying `meta` (for error rows).
+    /// A plan with the team profile and no agent, carrying `meta`: for calls without an
+    /// agent, and for error rows.
     pub fn fallback(&self, meta: CallMeta) -> CallPlan {
         CallPlan {
             meta,
@@ -106,20 +107,17 @@ impl<'a> Planner<'a> {
             .agent
             .as_deref()
             .and_then(|id| self.agents.and_then(|s| s.get(id).ok()));
-        let profile = match agent.and_then(|a| a.profile.as_ref().map(|p| (a, p))) {
-            Some((a, overrides)) => {
-                let origin = self.agents.map_or_else(String::new, |s| {
-                    format!("{} [agents.{}.profile]", s.path().display(), a.id)
-                });
-                self.merged
-                    .entry((row_profile.map(Path::to_path_buf), a.id.clone()))
-                    .or_insert_with(|| {
-                        base.with_overrides(overrides, &origin)
-                            .map(Arc::new)
-                            .map_err(|e| PlanError::Profile(Arc::new(e)))
-                    })
-                    .clone()?
-            }
+        let agents_file = self.agents.map_or(Path::new(""), AgentStore::path);
+        let profile = match agent.filter(|a| a.profile.is_some()) {
+            Some(a) => self
+                .merged
+                .entry((row_profile.map(Path::to_path_buf), a.id.clone()))
+                .or_insert_with(|| {
+                    a.profile_over(&base, agents_file)
+                        .map(Arc::new)
+                        .map_err(|e| PlanError::Profile(Arc::new(e)))
+                })
+                .clone()?,
             None => base,
         };
         let channel = row_channel

@@ -9,6 +9,7 @@ use egui::RichText;
 
 use crate::config::Profile;
 use crate::record::RULES;
+use crate::review::export::or_dash;
 use crate::review::recordings::RECORDINGS_DIR;
 use crate::team::calls::{CallColumn, CallFilter, CallRow, CallScan, visible};
 
@@ -125,8 +126,10 @@ impl CallsView {
             self.profile.clone(),
             move || ctx.request_repaint(),
         ) {
-            Ok(scan) => {
+            Ok((scan, rows)) => {
                 self.message = None;
+                self.rows = rows;
+                self.cache = None;
                 self.scan = Some(scan);
             }
             Err(e) => self.message = Some(format!("{}: {e}", self.folder)),
@@ -135,12 +138,10 @@ impl CallsView {
 
     /// Draws the page; returns a call to open in review.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<PathBuf> {
-        if let Some(scan) = &mut self.scan {
-            scan.poll();
-            if scan.rows.len() != self.rows.len() {
-                self.rows.clone_from(&scan.rows);
-                self.cache = None;
-            }
+        if let Some(scan) = &mut self.scan
+            && scan.poll(&mut self.rows)
+        {
+            self.cache = None;
         }
         let mut open = None;
         egui::CentralPanel::default().show(ui, |ui| {
@@ -266,16 +267,13 @@ impl CallsView {
                 for &i in &order[range] {
                     let r = &self.rows[i];
                     ui.horizontal(|ui| {
-                        let opt = |x: Option<f64>, d: usize, unit: &str| {
-                            x.map_or_else(|| "–".into(), |v| format!("{v:.d$}{unit}"))
-                        };
                         let cells = [
                             r.call_start.clone().unwrap_or_else(|| "–".into()),
                             r.agent.clone().unwrap_or_else(|| "–".into()),
                             r.score.map_or_else(|| "error".into(), |s| s.to_string()),
-                            opt(r.coverage.map(|c| c * 100.0), 0, " %"),
-                            opt(r.in_band_pct, 0, " %"),
-                            opt(r.replies_in_window_pct, 0, " %"),
+                            or_dash(r.coverage.map(|c| c * 100.0), 0, " %"),
+                            or_dash(r.in_band_pct, 0, " %"),
+                            or_dash(r.replies_in_window_pct, 0, " %"),
                             r.late_replies.to_string(),
                             r.overlaps.to_string(),
                             r.long_silences.to_string(),

@@ -35,13 +35,7 @@ pub fn choose(
     team: &Profile,
 ) -> Result<(Profile, AgentChoice), LiveAgentError> {
     let agent = store.get(id)?;
-    let profile = match &agent.profile {
-        Some(overrides) => team.with_overrides(
-            overrides,
-            &format!("{} [agents.{id}.profile]", store.path().display()),
-        )?,
-        None => team.clone(),
-    };
+    let profile = agent.profile_over(team, store.path())?;
     let choice = AgentChoice {
         id: id.to_string(),
         baseline_hz: agent.baseline.and_then(|b| b.usable_hz()),

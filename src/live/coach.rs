@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::band::{CALL_BASELINE_VOICED_FRAMES, median_f32, relative_band};
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{Event, FrameOutput, PaceChange, Speaker, TimedEvent, Verdict};
 use crate::config::Profile;
@@ -15,8 +16,8 @@ use crate::config::Profile;
 /// Voiced agent frames the smoothed pitch is the median of (2 s of voiced speech).
 pub const PITCH_SMOOTHING_FRAMES: usize = 200;
 /// Voiced agent frames that make the baseline of a relative band (30 s of voiced
-/// speech: about the first two minutes of a call).
-pub const BASELINE_VOICED_FRAMES: usize = 3000;
+/// speech: about the first two minutes of a call), as in the engine.
+pub const BASELINE_VOICED_FRAMES: usize = CALL_BASELINE_VOICED_FRAMES;
 /// Window over which pace changes are counted, s.
 pub const PACE_WINDOW_S: f64 = 45.0;
 /// The customer's own start of call: their first this many seconds of speech.
@@ -39,8 +40,6 @@ pub const UPSET_PAUSE_S: [f64; 2] = [3.0, 5.0];
 pub const OVERLAP_CUE_S: f64 = 3.0;
 /// Strip charts show this much history, s.
 pub const STRIP_S: f64 = 60.0;
-/// Semitones in an octave, for relative bands.
-const SEMITONES_PER_OCTAVE: f64 = 12.0;
 
 /// How the calming band is set for this agent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -294,15 +293,6 @@ pub struct Coach {
     strip: VecDeque<StripPoint>,
 }
 
-fn median(values: &mut [f32]) -> Option<f32> {
-    if values.is_empty() {
-        return None;
-    }
-    let mid = values.len() / 2;
-    let (_, m, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
-    Some(*m)
-}
-
 impl Coach {
     /// Gauges for a call scored against `profile`, with the pitch band set by `band`.
     pub fn new(profile: Profile, band: BandSetting, has_customer: bool) -> Self {
@@ -357,13 +347,9 @@ impl Coach {
     pub fn band_hz(&self) -> Option<[f64; 2]> {
         match self.band {
             BandSetting::Hz(b) => Some(b),
-            BandSetting::Semitones([lo, hi]) => self.baseline_hz.map(|base| {
-                let base = f64::from(base);
-                [
-                    base * 2f64.powf(lo / SEMITONES_PER_OCTAVE),
-                    base * 2f64.powf(hi / SEMITONES_PER_OCTAVE),
-                ]
-            }),
+            BandSetting::Semitones(semitones) => self
+                .baseline_hz
+                .map(|base| relative_band(f64::from(base), semitones)),
         }
     }
 
@@ -388,7 +374,7 @@ impl Coach {
                 if self.baseline_hz.is_none() {
                     self.baseline_frames.push(f.agent_f0_hz);
                     if self.baseline_frames.len() >= BASELINE_VOICED_FRAMES {
-                        self.baseline_hz = median(&mut self.baseline_frames);
+                        self.baseline_hz = median_f32(&mut self.baseline_frames);
                         self.baseline_frames = Vec::new();
                     }
                 }
@@ -424,7 +410,7 @@ impl Coach {
                     }
                 }
                 if self.cust_base_span_frames == (CUSTOMER_BASELINE_S / HOP_S) as u64 {
-                    self.cust_base_f0_hz = median(&mut self.cust_base_f0);
+                    self.cust_base_f0_hz = median_f32(&mut self.cust_base_f0);
                     self.cust_base_f0 = Vec::new();
                 }
             } else if self.cust_started && f.customer_active {
@@ -531,7 +517,7 @@ impl Coach {
             .map(|r| r.1)
             .filter(|&f| f > 0.0)
             .collect();
-        let higher = match (self.cust_base_f0_hz, median(&mut recent_f0)) {
+        let higher = match (self.cust_base_f0_hz, median_f32(&mut recent_f0)) {
             (Some(b), Some(r)) if b > 0.0 => r / b - 1.0,
             _ => 0.0,
         };
@@ -558,7 +544,7 @@ impl Coach {
     /// The gauges now.
     pub fn gauges(&self) -> Gauges {
         let mut recent = self.voiced;
-        let f0_hz = median(&mut recent[..self.voiced_len]);
+        let f0_hz = median_f32(&mut recent[..self.voiced_len]);
         let band_hz = self.band_hz();
         let state = match (f0_hz, band_hz) {
             (None, _) => PitchState::NoVoice,

@@ -75,7 +75,8 @@ pub fn clock(t_s: f64) -> String {
     }
 }
 
-fn opt(x: Option<f64>, digits: usize, unit: &str) -> String {
+/// `x` with `digits` decimals and `unit`, or "–" when absent: a value in a report.
+pub fn or_dash(x: Option<f64>, digits: usize, unit: &str) -> String {
     x.map_or_else(|| "–".into(), |v| format!("{v:.digits$}{unit}"))
 }
 
@@ -482,19 +483,6 @@ svg {{ display: block; width: 100%; max-width: 100%; height: auto; }}
     );
 }
 
-/// The share of reply gaps in the window, 0–1 (`None` without gaps).
-fn in_window_fraction(r: &CallReport) -> Option<f64> {
-    if r.reply_gaps.is_empty() {
-        return None;
-    }
-    let in_window = r
-        .reply_gaps
-        .iter()
-        .filter(|g| g.verdict == Verdict::InWindow)
-        .count();
-    Some(in_window as f64 / r.reply_gaps.len() as f64)
-}
-
 /// The call's measures as (name, value) rows: the review panel and the HTML report show
 /// the same ones.
 pub fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
@@ -508,10 +496,13 @@ pub fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
                 .as_ref()
                 .map_or_else(|| "–".into(), |c| format!("{:.1} s", c.talk_s)),
         ),
-        ("agent median pitch".into(), opt(a.median_f0_hz, 0, " Hz")),
+        (
+            "agent median pitch".into(),
+            or_dash(a.median_f0_hz, 0, " Hz"),
+        ),
         (
             format!("voiced time in {:.0}–{:.0} Hz", a.band_hz[0], a.band_hz[1]),
-            opt(a.frac_voiced_in_band.map(|f| f * 100.0), 0, " %"),
+            or_dash(a.frac_voiced_in_band.map(|f| f * 100.0), 0, " %"),
         ),
         (
             "reply gaps".into(),
@@ -521,22 +512,22 @@ pub fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
                 "not measured (one channel)".into()
             },
         ),
-        ("median reply gap".into(), opt(median_gap_s(r), 2, " s")),
+        ("median reply gap".into(), or_dash(median_gap_s(r), 2, " s")),
         (
             "replies in window".into(),
-            opt(in_window_fraction(r).map(|f| f * 100.0), 0, " %"),
+            or_dash(r.metrics.replies_in_window_pct, 0, " %"),
         ),
         ("overlaps".into(), r.overlaps.to_string()),
         (
             "agent pace".into(),
-            opt(a.syllables_per_s, 1, " syllables/s"),
+            or_dash(a.syllables_per_s, 1, " syllables/s"),
         ),
         (
             "pace changes".into(),
             format!(
                 "{} ({} per 45 s of talk)",
                 a.pace_changes.len(),
-                opt(a.pace_changes_per_45s, 1, "")
+                or_dash(a.pace_changes_per_45s, 1, "")
             ),
         ),
         ("long silences".into(), r.long_silences.len().to_string()),
@@ -549,13 +540,16 @@ pub fn summary_rows(r: &CallReport) -> Vec<(String, String)> {
             format!(
                 "{:.1} % / {}",
                 m.agent_talk_pct,
-                opt(m.customer_talk_pct, 1, " %")
+                or_dash(m.customer_talk_pct, 1, " %")
             ),
         ),
-        ("talk/listen ratio".into(), opt(m.talk_listen_ratio, 2, "")),
+        (
+            "talk/listen ratio".into(),
+            or_dash(m.talk_listen_ratio, 2, ""),
+        ),
         (
             "speaker switches".into(),
-            opt(m.speaker_switches_per_min, 1, " per min"),
+            or_dash(m.speaker_switches_per_min, 1, " per min"),
         ),
         ("dead air".into(), format!("{:.1} %", m.dead_air_pct)),
         (

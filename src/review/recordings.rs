@@ -23,16 +23,13 @@ pub struct Recording {
 }
 
 /// WAV files directly in `dir`, sorted by name.
-pub fn list(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
+pub fn list(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && has_wav_extension(p))
         .collect();
     files.sort();
-    files
+    Ok(files)
 }
 
 /// A running scan.
@@ -52,7 +49,8 @@ impl Scan {
         profile: Profile,
         on_each: impl Fn() + Send + 'static,
     ) -> std::io::Result<Self> {
-        let files = list(dir);
+        // A folder not made yet holds no recordings.
+        let files = list(dir).unwrap_or_default();
         let total = files.len();
         let (tx, rx) = crossbeam_channel::unbounded();
         std::thread::Builder::new()

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Receiver;
 
-use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
 use crate::file_analysis::{AnalyseOptions, score_one};
 use crate::record::{CallRecord, RULES};
@@ -195,12 +194,10 @@ pub fn visible(
     keep
 }
 
-/// A running scan of a folder.
+/// A running scan of a folder: the scoring of its WAVs that have no record.
 #[derive(Debug)]
 pub struct CallScan {
     rx: Receiver<CallRow>,
-    /// Rows found so far.
-    pub rows: Vec<CallRow>,
     /// Files to score (those without a record yet).
     pub to_score: usize,
     /// Files scored so far.
@@ -208,14 +205,14 @@ pub struct CallScan {
 }
 
 impl CallScan {
-    /// Lists `dir`: the records of its `calls.jsonl` and of the JSON beside each WAV at
-    /// once; the other WAVs (directly in `dir`) are scored with `profile` on a worker
-    /// thread, `on_each` called after each.
+    /// Lists `dir`: returns the rows of its `calls.jsonl` and of the JSON beside each WAV
+    /// at once, and the scan that scores the other WAVs (directly in `dir`) with
+    /// `profile` on a worker thread, `on_each` called after each.
     pub fn start(
         dir: &Path,
         profile: Profile,
         on_each: impl Fn() + Send + 'static,
-    ) -> std::io::Result<Self> {
+    ) -> std::io::Result<(Self, Vec<CallRow>)> {
         let mut rows = Vec::new();
         let mut known: HashSet<PathBuf> = HashSet::new();
         if let Ok(records) = crate::batch::read_records(&dir.join("calls.jsonl")) {
@@ -225,13 +222,8 @@ impl CallScan {
                 rows.push(row);
             }
         }
-        let mut wavs: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && has_wav_extension(p))
-            .collect();
-        wavs.sort();
         let mut todo = Vec::new();
-        for wav in wavs {
+        for wav in crate::review::recordings::list(dir)? {
             if known.contains(&wav) {
                 continue;
             }
@@ -259,19 +251,19 @@ impl CallScan {
                     on_each();
                 }
             })?;
-        Ok(Self {
+        let scan = Self {
             rx,
-            rows,
             to_score,
             scored: 0,
-        })
+        };
+        Ok((scan, rows))
     }
 
-    /// Takes the rows scored since the last call.
-    pub fn poll(&mut self) {
-        for row in self.rx.try_iter() {
-            self.rows.push(row);
-            self.scored += 1;
-        }
+    /// Appends the rows scored since the last call to `rows`; says whether any came.
+    pub fn poll(&mut self, rows: &mut Vec<CallRow>) -> bool {
+        let before = rows.len();
+        rows.extend(self.rx.try_iter());
+        self.scored += rows.len() - before;
+        rows.len() > before
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::config::Profile;
-use crate::review::export::escape;
+use crate::review::export::{escape, or_dash};
 
 use super::{Aggregate, GAP_BIN_S, GAP_MIN_S, TeamView};
 
@@ -20,10 +20,6 @@ const PAD: f64 = 14.0;
 const TARGET_FILL: &str = "#d8f0dc";
 /// Line and bar colour (a blue that reads in grey print).
 const INK: &str = "#1f5fa8";
-
-fn num(x: Option<f64>, digits: usize, unit: &str) -> String {
-    x.map_or_else(|| "–".into(), |v| format!("{v:.digits$}{unit}"))
-}
 
 /// A shell word: `'…'` with any `'` escaped.
 pub fn shell_quote(text: &str) -> String {
@@ -41,15 +37,15 @@ fn aggregate_cells(a: &Aggregate) -> String {
         a.partial_calls.to_string(),
         a.error_calls.to_string(),
         format!("{:.2}", a.hours),
-        num(a.mean_score, 1, ""),
-        num(a.median_score, 1, ""),
-        num(a.in_band_pct, 1, " %"),
-        num(a.replies_in_window_pct, 1, " %"),
-        num(a.pace_changes_per_45s, 2, ""),
-        num(a.overlaps_per_call, 2, ""),
-        num(a.long_silences_per_hour, 2, ""),
-        num(a.talk_listen_ratio, 2, ""),
-        num(a.speaker_switches_per_min, 2, ""),
+        or_dash(a.mean_score, 1, ""),
+        or_dash(a.median_score, 1, ""),
+        or_dash(a.in_band_pct, 1, " %"),
+        or_dash(a.replies_in_window_pct, 1, " %"),
+        or_dash(a.pace_changes_per_45s, 2, ""),
+        or_dash(a.overlaps_per_call, 2, ""),
+        or_dash(a.long_silences_per_hour, 2, ""),
+        or_dash(a.talk_listen_ratio, 2, ""),
+        or_dash(a.speaker_switches_per_min, 2, ""),
     ]
     .iter()
     .map(|c| format!("<td>{}</td>", escape(c)))
@@ -193,7 +189,7 @@ code{font-size:11px}
         r#"<h2>Totals</h2><p id="totals">{} fully measured calls, {:.2} hours, mean score {}; {} partial-coverage calls and {} errors counted apart.</p>"#,
         t.calls,
         t.hours,
-        num(t.mean_score, 1, ""),
+        or_dash(t.mean_score, 1, ""),
         t.partial_calls,
         t.error_calls
     );

@@ -228,7 +228,7 @@ struct Sums {
     long_silences: u64,
     ratio: Mean,
     switches: Mean,
-    histogram: Vec<u32>,
+    histogram: [u32; GAP_BINS],
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -266,9 +266,6 @@ impl Sums {
         if let Some(a) = &r.agent {
             self.in_band.add(a.frac_voiced_in_band.map(|f| f * 100.0));
             self.pace.add(a.pace_changes_per_45s);
-        }
-        if self.histogram.is_empty() {
-            self.histogram = vec![0; GAP_BINS];
         }
         for g in &r.reply_gaps {
             self.gaps += 1;
@@ -313,11 +310,7 @@ impl Sums {
             long_silences_per_hour: (hours > 0.0).then(|| self.long_silences as f64 / hours),
             talk_listen_ratio: self.ratio.get(),
             speaker_switches_per_min: self.switches.get(),
-            reply_gap_histogram: if self.histogram.is_empty() {
-                vec![0; GAP_BINS]
-            } else {
-                self.histogram.clone()
-            },
+            reply_gap_histogram: self.histogram.to_vec(),
         }
     }
 }
