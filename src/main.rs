@@ -1,5 +1,5 @@
-//! The `callcoach` command line: `score`, `eval`, `profile`, `live`, `review`, `agents`,
-//! `team`, `calls`.
+//! The `callcoach` command line: `score`, `merge`, `eval`, `profile`, `live`, `review`,
+//! `agents`, `team`, `calls`.
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
@@ -11,7 +11,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use callcoach::agents::{self, AgentStore};
+use callcoach::batch::merge::{MergeOptions, MergeOutcome};
 use callcoach::batch::plan::Planner;
+use callcoach::batch::shard::{self, ShardInfo, ShardSpec};
 use callcoach::batch::{self, BatchError, BatchOptions, Input, Job};
 use callcoach::config::{DEFAULT_PROFILE_TOML, Profile};
 use callcoach::eval::EvalResult;
@@ -63,6 +65,12 @@ enum Command {
     /// run or an output could not be written. A closed standard output (`| head`) ends
     /// the run quietly.
     Score(ScoreArgs),
+    /// Merge the output folders of `score --shard I/N` into one calls.jsonl and
+    /// summary.csv, byte for byte what one run over the whole input writes.
+    ///
+    /// Refuses shards of different runs (version, settings or input), and stops when a
+    /// shard is missing or did not finish, naming it. Exit code 2 on either.
+    Merge(MergeArgs),
     /// Measure accuracy on a labelled corpus (see corpus/FORMAT.md): pitch, voicing,
     /// in-band fraction, reply gaps, verdicts, pace.
     Eval(EvalArgs),
@@ -85,6 +93,21 @@ enum Command {
     /// Open the window on the Calls page: the scored calls of a folder, to filter, sort
     /// and open in review.
     Calls(CallsArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shard folders (`score --shard I/N --out DIR`), in any order. A folder given
+    /// twice, or two folders of the same shard, count once.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Write calls.jsonl, summary.csv and merge.json into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Merge even when shards are missing or did not finish; merge.json then says
+    /// `"partial": true` and lists them.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +229,12 @@ struct ScoreArgs {
     /// Skip files already in --out/calls.jsonl with the same path, size and mtime.
     #[arg(long, requires = "out")]
     resume: bool,
+    /// Score only part I of N (0 <= I < N) of the input: the files found, or the rows
+    /// of --manifest, split by audio length from the headers, the same way on every
+    /// machine. Writes shard.json beside the results; `callcoach merge` joins the
+    /// parts' --out folders.
+    #[arg(long, value_name = "I/N", requires = "out", conflicts_with = "learn")]
+    shard: Option<ShardSpec>,
     /// Coaching profile (TOML); see `callcoach profile` for the keys and defaults.
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
@@ -359,6 +388,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => score(args),
+        Command::Merge(args) => merge_command(&args),
         Command::Agents(args) => agents_command(args),
         Command::Team(args) => team_command(&args),
         Command::Eval(args) => eval(&args),
@@ -439,7 +469,7 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         anyhow::bail!("--learn needs the calls' agents: give --manifest or --agent-from-path");
     }
     let mut store = open_agents(args.agents.as_deref())?;
-    let jobs = {
+    let mut jobs = {
         let mut planner = Planner::new(profile, args.agent_channel, store.as_ref(), args.learn);
         match &args.manifest {
             Some(m) => manifest_jobs(m, &mut planner)?,
@@ -449,17 +479,36 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
     if jobs.is_empty() {
         anyhow::bail!("no WAV files found in the given paths");
     }
-    let options = BatchOptions {
+    // Path order, whatever the order of the manifest's rows (stable: rows of one file
+    // keep theirs).
+    jobs.sort_by(|a, b| a.input.path().cmp(b.input.path()));
+    let mut options = BatchOptions {
         out_dir: args.out.clone(),
-        pitch_track_dir: args.pitch_track,
+        pitch_track_dir: args.pitch_track.clone(),
         jobs: capped_jobs(args.jobs),
         resume: args.resume,
         progress: !args.quiet,
+        pitch_track_names: None,
     };
+    let mut shard_info = None;
+    if let (Some(spec), Some(out)) = (args.shard, &args.out) {
+        let (part, info, all_names) = shard_part(jobs, spec, &args, store.as_ref())?;
+        options.pitch_track_names =
+            Some(part.indices.iter().map(|&i| all_names[i].clone()).collect());
+        jobs = part.jobs;
+        info.write(out)
+            .with_context(|| format!("{}: cannot write", out.join(shard::SHARD_FILE).display()))?;
+        shard_info = Some(info);
+    }
     let mut stdout = io::stdout().lock();
     let outcome = batch::run(&jobs, &options, |record| {
         print_record(&mut stdout, record, args.format)
     })?;
+    if let (Some(mut info), Some(out)) = (shard_info, &args.out) {
+        info.complete = true;
+        info.write(out)
+            .with_context(|| format!("{}: cannot write", out.join(shard::SHARD_FILE).display()))?;
+    }
     if let Some(dir) = &args.out {
         note(format_args!(
             "{} scored, {} failed, {} skipped (already scored); wrote {}",
@@ -491,6 +540,87 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Part `spec` of `jobs`, its descriptor, and the pitch-track names of the whole input
+/// (so a track has the name a single run gives it).
+fn shard_part(
+    jobs: Vec<Job>,
+    spec: ShardSpec,
+    args: &ScoreArgs,
+    store: Option<&AgentStore>,
+) -> Result<(shard::Selection, ShardInfo, Vec<String>)> {
+    let agents_file = match store {
+        Some(store) => std::fs::read(store.path())
+            .with_context(|| format!("{}: cannot read", store.path().display()))?,
+        None => Vec::new(),
+    };
+    let mut inputs = shard::Fingerprint::default();
+    inputs.add(shard::inputs_fingerprint(&jobs).as_bytes());
+    if let Some(manifest) = &args.manifest {
+        inputs.add(
+            &std::fs::read(manifest)
+                .with_context(|| format!("{}: cannot read", manifest.display()))?,
+        );
+    }
+    let settings = shard::settings_fingerprint(&jobs, &agents_file);
+    let paths: Vec<PathBuf> = jobs.iter().map(|j| j.input.path().to_path_buf()).collect();
+    let names = batch::pitch_track_names(&paths);
+    let input_rows = jobs.len();
+    let part = shard::select(jobs, spec);
+    let info = ShardInfo {
+        shard: spec.index,
+        of: spec.count,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        settings,
+        inputs: inputs.hex(),
+        input_rows,
+        rows: part.jobs.len(),
+        audio_s: part.shard_ms as f64 / 1000.0,
+        complete: false,
+    };
+    Ok((part, info, names))
+}
+
+fn merge_command(args: &MergeArgs) -> Result<ExitCode> {
+    let options = MergeOptions {
+        out_dir: args.out.clone(),
+        allow_partial: args.allow_partial,
+    };
+    let MergeOutcome {
+        of,
+        merged,
+        missing,
+        unfinished,
+        records,
+        left_out,
+        ..
+    } = batch::merge::merge(&args.shards, &options)?;
+    for dir in &left_out {
+        note(format_args!(
+            "{}: holds a shard another folder also holds; merged once, from the other",
+            dir.display()
+        ));
+    }
+    if !missing.is_empty() || !unfinished.is_empty() {
+        let list = |v: &[usize]| {
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        note(format_args!(
+            "partial merge (--allow-partial): missing shards [{}], unfinished shards [{}] of {of}",
+            list(&missing),
+            list(&unfinished)
+        ));
+    }
+    note(format_args!(
+        "merged {records} records from {} of {of} shards; wrote {}",
+        merged.len(),
+        args.out.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The agents file: `--agents FILE`, else the platform's.

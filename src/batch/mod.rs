@@ -32,7 +32,9 @@ use crate::regular_file::open_regular;
 
 pub use crate::record::{CSV_HEADER, CallRecord};
 
+pub mod merge;
 pub mod plan;
+pub mod shard;
 
 use plan::{CallPlan, Lesson, Planner, score_planned};
 
@@ -65,6 +67,9 @@ pub struct BatchOptions {
     pub resume: bool,
     /// Show a progress bar (only honoured on a terminal).
     pub progress: bool,
+    /// File names of the pitch tracks, one per job; `None` derives them from the jobs'
+    /// paths ([`pitch_track_names`]). A shard passes the names of the whole input.
+    pub pitch_track_names: Option<Vec<String>>,
 }
 
 /// How a run ended.
@@ -637,8 +642,13 @@ pub fn run(
         std::fs::create_dir_all(dir)
             .map_err(output_error(dir, "cannot create pitch-track folder"))?;
     }
-    let paths: Vec<PathBuf> = jobs.iter().map(|j| j.input.path().to_path_buf()).collect();
-    let track_names = pitch_track_names(&paths);
+    let track_names = match &options.pitch_track_names {
+        Some(names) => names.clone(),
+        None => {
+            let paths: Vec<PathBuf> = jobs.iter().map(|j| j.input.path().to_path_buf()).collect();
+            pitch_track_names(&paths)
+        }
+    };
     let mut outcome = BatchOutcome {
         skipped: done.iter().filter(|&&d| d).count(),
         ..BatchOutcome::default()
@@ -863,6 +873,7 @@ mod tests {
             jobs: 2,
             resume: false,
             progress: false,
+            pitch_track_names: None,
         };
         let mut printed = 0;
         let e = run(&jobs, &options, |_| {
