@@ -217,14 +217,14 @@ fn choose(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, ShardInfo)>, Vec<PathBuf>),
                 first.version.clone(),
             ),
             (
-                "profile or options (settings fingerprint)",
-                info.settings.clone(),
-                first.settings.clone(),
-            ),
-            (
                 "input (input fingerprint)",
                 info.inputs.clone(),
                 first.inputs.clone(),
+            ),
+            (
+                "profile or options (settings fingerprint)",
+                info.settings.clone(),
+                first.settings.clone(),
             ),
         ];
         for (what, found, expected) in checks {
