@@ -118,11 +118,12 @@ fn tiny_wav(path: &Path, seconds: f64) {
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut w = hound::WavWriter::create(path, spec).expect("a well-formed fixture");
     for i in 0..(8000.0 * seconds) as i32 {
-        w.write_sample(((i * 37) % 2000 - 1000) as i16).unwrap();
+        w.write_sample(((i * 37) % 2000 - 1000) as i16)
+            .expect("a well-formed fixture");
     }
-    w.finalize().unwrap();
+    w.finalize().expect("a well-formed fixture");
 }
 
 #[test]
@@ -372,7 +373,7 @@ struct Fleet {
 fn fleet() -> &'static Fleet {
     static FLEET: OnceLock<Fleet> = OnceLock::new();
     FLEET.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().expect("a well-formed fixture");
         let root = tmp.path().to_path_buf();
         let mut rows = vec!["path,agent,team,call_start".to_string()];
         for (i, call) in corpus_calls().iter().enumerate() {
@@ -385,7 +386,7 @@ fn fleet() -> &'static Fleet {
             ));
         }
         let manifest = root.join("calls.csv");
-        std::fs::write(&manifest, rows.join("\n") + "\n").unwrap();
+        std::fs::write(&manifest, rows.join("\n") + "\n").expect("a well-formed fixture");
         let single = root.join("single");
         ok(&[
             "score",
@@ -422,7 +423,7 @@ fn team(inputs: &[PathBuf], out: &Path) -> serde_json::Value {
     let mut args = vec!["team", "--out", utf8(out)];
     args.extend(inputs.iter().map(|p| utf8(p)));
     ok(&args);
-    serde_json::from_slice(&bytes(&out.join("team.json"))).unwrap()
+    serde_json::from_slice(&bytes(&out.join("team.json"))).expect("a well-formed fixture")
 }
 
 #[test]
@@ -466,7 +467,10 @@ fn assert_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
             }
         }
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let (x, y) = (
+                x.as_f64().expect("a well-formed fixture"),
+                y.as_f64().expect("a well-formed fixture"),
+            );
             assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} vs {y}");
         }
         _ => assert_eq!(a, b, "{at}"),
@@ -476,16 +480,24 @@ fn assert_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
 /// Per agent and week from the records themselves: late replies.
 fn late_replies(jsonl: &Path) -> BTreeMap<(String, String), u64> {
     let mut late = BTreeMap::new();
-    for line in String::from_utf8(bytes(jsonl)).unwrap().lines() {
-        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+    for line in String::from_utf8(bytes(jsonl))
+        .expect("a well-formed fixture")
+        .lines()
+    {
+        let r: serde_json::Value = serde_json::from_str(line).expect("a well-formed fixture");
         if r["status"] != "ok" || r["score"]["partial"] == true {
             continue;
         }
-        let week = callcoach::team::iso_week(r["call_start"].as_str().unwrap()).unwrap();
-        let agent = r["agent_id"].as_str().unwrap().to_string();
+        let week =
+            callcoach::team::iso_week(r["call_start"].as_str().expect("a well-formed fixture"))
+                .expect("a well-formed fixture");
+        let agent = r["agent_id"]
+            .as_str()
+            .expect("a well-formed fixture")
+            .to_string();
         let n = r["reply_gaps"]
             .as_array()
-            .unwrap()
+            .expect("a well-formed fixture")
             .iter()
             .filter(|g| g["verdict"] == "late")
             .count() as u64;
@@ -500,14 +512,16 @@ fn the_duckdb_weekly_query_gives_the_team_numbers() {
     let view = team(std::slice::from_ref(&f.single), &f.root.join("team-duckdb"));
     let script = common::root().join("deploy/duckdb/weekly.py");
     let glob = f.root.join("shard-*").join("calls.jsonl");
-    let out = Command::new("python3")
+    // `.ci/test` sets CALLCOACH_PYTHON to a Python with DuckDB.
+    let python = std::env::var("CALLCOACH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
         .arg(&script)
         .arg(&glob)
         .output()
         .expect("python3 runs");
     assert!(
         out.status.success(),
-        "weekly.py failed (`pip install duckdb`; .ci/test installs it): {}",
+        "weekly.py failed (it needs DuckDB: `.ci/test` installs it, or `pip install duckdb`): {}",
         stderr_text(&out)
     );
     let text = String::from_utf8(out.stdout).unwrap();

@@ -189,12 +189,15 @@ impl Stream {
     }
 }
 
+/// A shard folder and its descriptor.
+type Shard = (PathBuf, ShardInfo);
+
 /// The shard folders to merge, one per part: a folder given twice counts once; of two
 /// folders holding the same part, a finished one wins over an unfinished one, then the
 /// one whose `shard.json` was written last.
-fn choose(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, ShardInfo)>, Vec<PathBuf>), MergeError> {
+fn choose(dirs: &[PathBuf]) -> Result<(Vec<Shard>, Vec<PathBuf>), MergeError> {
     let mut seen = HashSet::new();
-    let mut shards: Vec<(PathBuf, ShardInfo)> = Vec::new();
+    let mut shards: Vec<Shard> = Vec::new();
     for dir in dirs {
         let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
         if seen.insert(real) {
@@ -244,7 +247,7 @@ fn choose(dirs: &[PathBuf]) -> Result<(Vec<(PathBuf, ShardInfo)>, Vec<PathBuf>),
             .and_then(|m| m.modified())
             .ok()
     };
-    let mut by_part: BTreeMap<usize, Vec<(PathBuf, ShardInfo)>> = BTreeMap::new();
+    let mut by_part: BTreeMap<usize, Vec<Shard>> = BTreeMap::new();
     for shard in shards {
         by_part.entry(shard.1.shard).or_default().push(shard);
     }
