@@ -63,7 +63,7 @@ const CUSTOMER: usize = 1;
 const SYLLABLE_TURN_SLACK_FRAMES: u64 = 2;
 /// Pace changes are reported per this much agent talk, s (the profile's
 /// `pace.changes_per_45s` targets are in this unit).
-const PACE_CHANGE_WINDOW_S: f64 = 45.0;
+pub const PACE_CHANGE_WINDOW_S: f64 = 45.0;
 
 /// Something the analyzer decided, for live displays. Serialized with a `kind` tag
 /// (`speech_started`, `reply_gap`, ...) and its fields, as `live --headless` writes it.

@@ -16,6 +16,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
 use crate::audio::wav::Encoding;
 use crate::config::Profile;
+use crate::dsp::SILENCE_DB;
 use crate::record::{CallRecord, FileFormat, SourceFile};
 
 use super::coach::{BandSetting, Coach};
@@ -466,7 +467,7 @@ impl Worker {
             gauges: coach.gauges(),
             strip: Vec::new(),
             source: source_status(&status),
-            input_level_db: [-120.0; 2],
+            input_level_db: [SILENCE_DB; 2],
             dropped_blocks: 0,
             callback_frames: 0,
             analysis_load: 0.0,
@@ -698,7 +699,7 @@ impl Worker {
         let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
         let level = |p: i16| {
             if p == 0 {
-                -120.0
+                SILENCE_DB
             } else {
                 20.0 * (f32::from(p) / 32768.0).log10()
             }

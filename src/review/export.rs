@@ -587,7 +587,7 @@ fn deductions_section(h: &mut String, r: &CallReport) {
             let _ = write!(
                 h,
                 r#"<tr><td>{}</td><td class="num">−{:.1}</td><td>{}</td></tr>"#,
-                escape(&d.rule),
+                escape(d.rule.as_str()),
                 d.points,
                 escape(&d.why)
             );
@@ -600,7 +600,7 @@ fn deductions_section(h: &mut String, r: &CallReport) {
             .score
             .not_scored
             .iter()
-            .map(|d| format!("{} ({})", escape(&d.rule), escape(&d.why)))
+            .map(|d| format!("{} ({})", escape(d.rule.as_str()), escape(&d.why)))
             .collect();
         h.push_str(&parts.join("; "));
         h.push_str("</p>");
