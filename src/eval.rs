@@ -11,7 +11,7 @@ use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyzeOptions, analyze_file};
 use crate::regular_file::read_regular_to_string;
 
 /// The band the corpus labels use for `frac_voiced_in_100_120`.
@@ -228,7 +228,7 @@ pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
     Ok(rows)
 }
 
-fn analyse(
+fn analyze(
     path: &Path,
     agent_channel: usize,
     lead_silence_s: f64,
@@ -236,18 +236,18 @@ fn analyse(
     let mut frames = Vec::new();
     let mut profile = Profile::default();
     profile.pitch.band_hz = LABEL_BAND_HZ;
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         agent_channel: Some(agent_channel),
         lead_silence_s,
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
-    let analysed = analyse_file(
+    let analyzed = analyze_file(
         path,
         &profile,
         &options,
         Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
     )?;
-    Ok((analysed.report, frames))
+    Ok((analyzed.report, frames))
 }
 
 /// Compares a frame track with label rows; the track is `shift_s` later than the label.
@@ -307,7 +307,7 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
             continue;
         }
         let truth = read_f0_csv(&wav.with_extension("f0.csv"))?;
-        let (report, frames) = analyse(&wav, 0, lead_silence_s)?;
+        let (report, frames) = analyze(&wav, 0, lead_silence_s)?;
         let mut r = PitchFileResult {
             name: file_name(&wav),
             hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
@@ -327,7 +327,7 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
             continue;
         }
         let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
-        let (mut report, _) = analyse(&wav, agent_channel, lead_silence_s)?;
+        let (mut report, _) = analyze(&wav, agent_channel, lead_silence_s)?;
         shift_compared_times(&mut report, -lead_silence_s);
         result.calls.push(compare_call(&wav, &label, &report));
     }

@@ -46,7 +46,7 @@ pub struct CallRecord {
     /// `2026-03-04T08:15:00Z` UTC), null when unknown.
     #[serde(default)]
     pub call_start: Option<String>,
-    /// The channel analysed as the agent's, for a file of two or more channels.
+    /// The channel analyzed as the agent's, for a file of two or more channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_channel: Option<usize>,
     /// The voice-print check of the agent channel: `ok`, `swapped?` or `undecided`

@@ -291,7 +291,7 @@ impl Default for Score {
 /// Everything measured on one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallReport {
-    /// Seconds of audio analysed.
+    /// Seconds of audio analyzed.
     pub duration_s: f64,
     /// `stereo` (agent and customer on separate channels) or `mono`.
     pub layout: Layout,

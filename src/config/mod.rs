@@ -438,8 +438,8 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("agent7.toml: "), "{msg}");
         assert!(msg.contains("unknown field `band`"), "{msg}");
-        let e = Profile::from_toml("colour = 1\n", "x.toml").unwrap_err();
-        assert!(e.to_string().contains("unknown field `colour`"), "{e}");
+        let e = Profile::from_toml("color = 1\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `color`"), "{e}");
     }
 
     #[test]

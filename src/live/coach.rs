@@ -206,7 +206,7 @@ pub struct Cue {
     pub tone: Tone,
 }
 
-/// Tone of a cue (drawn with a colour and a symbol).
+/// Tone of a cue (drawn with a color and a symbol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Tone {
     /// Good: keep going.
@@ -222,7 +222,7 @@ pub enum Tone {
 /// Everything the gauges show at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gauges {
-    /// Stream time of the audio analysed, s.
+    /// Stream time of the audio analyzed, s.
     pub now_s: f64,
     /// Whether the customer side is captured (reply gaps need it).
     pub has_customer: bool,

@@ -54,7 +54,7 @@ pub enum InputLayout {
         agent_channel: usize,
     },
     /// Two inputs: the headset (source 0) and the customer side (source 1, e.g. a
-    /// monitor of the softphone's output), each mixed to one channel; analysed and
+    /// monitor of the softphone's output), each mixed to one channel; analyzed and
     /// recorded as stereo, agent on channel 0.
     Pair {
         /// Sample rate of both, Hz.
@@ -74,7 +74,7 @@ impl InputLayout {
         }
     }
 
-    /// Channels analysed and recorded.
+    /// Channels analyzed and recorded.
     pub fn channels(&self) -> u16 {
         match *self {
             Self::Single { channels, .. } => channels,
@@ -82,7 +82,7 @@ impl InputLayout {
         }
     }
 
-    /// The channel analysed as the agent's, when there are two or more (as a record's
+    /// The channel analyzed as the agent's, when there are two or more (as a record's
     /// `agent_channel`).
     pub fn agent_channel(&self) -> Option<usize> {
         match *self {
@@ -95,7 +95,7 @@ impl InputLayout {
         }
     }
 
-    /// The format of the audio analysed and recorded: 16-bit PCM at the layout's rate
+    /// The format of the audio analyzed and recorded: 16-bit PCM at the layout's rate
     /// and channels.
     pub fn recorded_format(&self) -> FileFormat {
         FileFormat {
@@ -152,7 +152,7 @@ pub struct SessionEnd {
     pub report: CallReport,
     /// The agent coached, when one was chosen.
     pub agent: Option<String>,
-    /// The channels analysed.
+    /// The channels analyzed.
     pub layout: InputLayout,
     /// Recording outcome.
     pub recording: RecordingStatus,
@@ -162,7 +162,7 @@ pub struct SessionEnd {
     pub analysis_load: f32,
     /// Blocks dropped.
     pub dropped_blocks: u64,
-    /// Audio analysed, s.
+    /// Audio analyzed, s.
     pub audio_s: f64,
     /// Unfinished recordings of earlier runs that were repaired at the start.
     pub repaired: Vec<PathBuf>,

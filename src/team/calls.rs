@@ -11,7 +11,7 @@ use crossbeam_channel::Receiver;
 
 use crate::analysis::Rule;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, score_one};
+use crate::file_analysis::{AnalyzeOptions, score_one};
 use crate::record::CallRecord;
 
 /// One call in the list.
@@ -245,7 +245,7 @@ impl CallScan {
             .name("calls-scan".into())
             .spawn(move || {
                 for path in todo {
-                    let r = score_one(&path, &profile, &AnalyseOptions::default(), None);
+                    let r = score_one(&path, &profile, &AnalyzeOptions::default(), None);
                     if tx.send(CallRow::from_record(&r)).is_err() {
                         return;
                     }
