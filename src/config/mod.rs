@@ -499,7 +499,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing.toml");
         let e = Profile::load(&path).unwrap_err();
-        let msg = format!("{:#}", anyhow::Error::from(e));
+        // As main reports it: each error of the chain after the previous one.
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
         assert!(
             msg.starts_with(&format!("{}: cannot read profile: ", path.display())),
             "{msg}"
