@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::analysis::call::ChannelMapError;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
@@ -29,7 +30,7 @@ pub enum AnalyzeError {
         /// File.
         path: String,
         /// What does not fit.
-        problem: String,
+        problem: ChannelMapError,
     },
     /// The progress callback asked to stop.
     #[error("{path}: analysis cancelled")]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
+use crate::analysis::call::ChannelMapError;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
 use crate::audio::wav::Encoding;
 use crate::config::Profile;
@@ -106,7 +107,7 @@ impl InputLayout {
     }
 
     /// The engine's channel map.
-    pub fn map(&self) -> Result<ChannelMap, String> {
+    pub fn map(&self) -> Result<ChannelMap, ChannelMapError> {
         match *self {
             Self::Single {
                 channels,
@@ -297,7 +298,7 @@ impl Session {
         status: SharedStatus,
         repaint: Repaint,
     ) -> Result<Self, String> {
-        let map = config.layout.map()?;
+        let map = config.layout.map().map_err(|e| e.to_string())?;
         let (worker, events) =
             Worker::new(config, map, blocks, counters, Arc::clone(&status), repaint);
         let snapshot = Arc::clone(&worker.snapshot);
