@@ -8,9 +8,9 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
+use callcoach::analysis::Rule;
 use callcoach::config::Profile;
 use callcoach::gui::calls_view::CallsView;
-use callcoach::record::RULES;
 use callcoach::team::calls::CallRow;
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
@@ -31,7 +31,7 @@ fn rows() -> Vec<CallRow> {
             late_replies: (i % 5) as u32,
             overlaps: (i % 3) as u32,
             long_silences: (i % 2) as u32,
-            deductions: [(i % 4) as f64; RULES.len()],
+            deductions: [(i % 4) as f64; Rule::ALL.len()],
             error: None,
         })
         .collect()

@@ -62,7 +62,7 @@ fn pitch(c: &mut Criterion) {
         let mut yin = Yin::new(PITCH_WINDOW_LENGTH, MIN_LAG, MAX_LAG, YIN_THRESHOLD);
         b.iter(|| {
             for f in &frames {
-                black_box(yin.analyse(black_box(f)));
+                black_box(yin.analyze(black_box(f)));
             }
         })
     });

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, score_one};
+use callcoach::file_analysis::{AnalyzeOptions, score_one};
 use callcoach::team::{TeamFilter, aggregate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -35,7 +35,7 @@ fn synthetic_calls() -> PathBuf {
             let record = score_one(
                 &corpus(f),
                 &Profile::default(),
-                &AnalyseOptions::default(),
+                &AnalyzeOptions::default(),
                 None,
             );
             serde_json::to_value(&record).expect("a record serialises")

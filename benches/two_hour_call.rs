@@ -1,5 +1,5 @@
 //! A two-hour stereo 8 kHz mu-law call (the demo call repeated, 115 MB, written to a
-//! temporary folder) in the review view: opening it (analysis through `analyse_file`
+//! temporary folder) in the review view: opening it (analysis through `analyze_file`
 //! with the frame sink; waveform pyramid and playback buffer on a second thread
 //! alongside), and drawing one frame with the whole call in view and zoomed on an event
 //! (egui layout and tessellation, CPU side).

@@ -5,19 +5,19 @@ use std::path::PathBuf;
 
 use callcoach::analysis::FrameOutput;
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = PathBuf::from(args.next().unwrap_or_default());
     let agent_channel = args.next().and_then(|a| a.parse().ok());
     let mut frames = Vec::new();
-    analyse_file(
+    analyze_file(
         &path,
         &Profile::default(),
-        &AnalyseOptions {
+        &AnalyzeOptions {
             agent_channel,
-            ..AnalyseOptions::default()
+            ..AnalyzeOptions::default()
         },
         Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
     )?;

@@ -4,18 +4,91 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, analyse_file};
+use crate::file_analysis::{AnalyzeError, AnalyzeOptions, analyze_file};
 use crate::regular_file::read_regular_to_string;
 
 /// The band the corpus labels use for `frac_voiced_in_100_120`.
 const LABEL_BAND_HZ: [f64; 2] = [100.0, 120.0];
+/// Why a corpus cannot be evaluated: each names the file or folder and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A file or folder of the corpus cannot be read.
+    #[error("{}: cannot read", path.display())]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder of the corpus cannot be listed.
+    #[error("{}", path.display())]
+    List {
+        /// The folder.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A label file is not the JSON the corpus format describes.
+    #[error("{}: bad label file", path.display())]
+    Label {
+        /// The label file.
+        path: PathBuf,
+        /// What the JSON parser found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A row of an F0 track has fewer than two fields.
+    #[error("{}:{line}: expected time_s,f0_hz", path.display())]
+    F0Row {
+        /// The track.
+        path: PathBuf,
+        /// The row's line number, from 1.
+        line: usize,
+    },
+    /// A field of an F0 track is not a number.
+    #[error("{}:{line}", path.display())]
+    F0Value {
+        /// The track.
+        path: PathBuf,
+        /// The row's line number, from 1.
+        line: usize,
+        /// What the number parser found.
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    /// The corpus path is not a folder.
+    #[error(
+        "{}: not a corpus folder (expected a folder with pitch/ and calls/ inside)",
+        path.display()
+    )]
+    NotAFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The corpus holds no labelled file.
+    #[error(
+        "{}: no labelled files (expected pitch/*.wav and calls/*.wav, each with its .json label)",
+        path.display()
+    )]
+    Empty {
+        /// The corpus folder.
+        path: PathBuf,
+    },
+    /// A corpus file cannot be analyzed.
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+}
+
+type Result<T, E = EvalError> = std::result::Result<T, E>;
+
 /// A detected reply gap matches a true one when both ends are this close, s.
 const GAP_MATCH_S: f64 = 0.5;
 /// A detected pace change matches a true one this close, s.
@@ -186,9 +259,18 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text =
-        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: bad label file", path.display()))
+    let text = read_corpus_file(path)?;
+    serde_json::from_str(&text).map_err(|source| EvalError::Label {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read_corpus_file(path: &Path) -> Result<String> {
+    read_regular_to_string(path).map_err(|source| EvalError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -196,8 +278,12 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(out);
     }
-    for entry in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
-        let path = entry?.path();
+    let list = |source| EvalError::List {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(list)? {
+        let path = entry.map_err(list)?.path();
         if has_wav_extension(&path) {
             out.push(path);
         }
@@ -208,27 +294,32 @@ fn wavs_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads a corpus F0 track (`X.f0.csv`: header `time_s,f0_hz`, 0 where unvoiced).
 pub fn read_f0_csv(path: &Path) -> Result<Vec<(f64, f64)>> {
-    let text =
-        read_regular_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = read_corpus_file(path)?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let mut parts = line.split(',');
         let (Some(t), Some(f)) = (parts.next(), parts.next()) else {
-            anyhow::bail!("{}:{}: expected time_s,f0_hz", path.display(), i + 1);
+            return Err(EvalError::F0Row {
+                path: path.to_path_buf(),
+                line: i + 1,
+            });
         };
-        rows.push((
-            t.trim()
-                .parse()
-                .with_context(|| format!("{}:{}", path.display(), i + 1))?,
-            f.trim()
-                .parse()
-                .with_context(|| format!("{}:{}", path.display(), i + 1))?,
-        ));
+        let number = |field: &str| {
+            field
+                .trim()
+                .parse::<f64>()
+                .map_err(|source| EvalError::F0Value {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    source,
+                })
+        };
+        rows.push((number(t)?, number(f)?));
     }
     Ok(rows)
 }
 
-fn analyse(
+fn analyze(
     path: &Path,
     agent_channel: usize,
     lead_silence_s: f64,
@@ -236,18 +327,18 @@ fn analyse(
     let mut frames = Vec::new();
     let mut profile = Profile::default();
     profile.pitch.band_hz = LABEL_BAND_HZ;
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         agent_channel: Some(agent_channel),
         lead_silence_s,
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
-    let analysed = analyse_file(
+    let analyzed = analyze_file(
         path,
         &profile,
         &options,
         Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
     )?;
-    Ok((analysed.report, frames))
+    Ok((analyzed.report, frames))
 }
 
 /// Compares a frame track with label rows; the track is `shift_s` later than the label.
@@ -292,13 +383,14 @@ pub fn evaluate(corpus: &Path) -> Result<EvalResult> {
 ///
 /// A corpus that is not a folder, or holds no labelled file, is an error.
 pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<EvalResult> {
-    let meta =
-        std::fs::metadata(corpus).with_context(|| format!("{}: cannot read", corpus.display()))?;
+    let meta = std::fs::metadata(corpus).map_err(|source| EvalError::Read {
+        path: corpus.to_path_buf(),
+        source,
+    })?;
     if !meta.is_dir() {
-        anyhow::bail!(
-            "{}: not a corpus folder (expected a folder with pitch/ and calls/ inside)",
-            corpus.display()
-        );
+        return Err(EvalError::NotAFolder {
+            path: corpus.to_path_buf(),
+        });
     }
     let mut result = EvalResult::default();
     for wav in wavs_in(&corpus.join("pitch"))? {
@@ -307,7 +399,7 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
             continue;
         }
         let truth = read_f0_csv(&wav.with_extension("f0.csv"))?;
-        let (report, frames) = analyse(&wav, 0, lead_silence_s)?;
+        let (report, frames) = analyze(&wav, 0, lead_silence_s)?;
         let mut r = PitchFileResult {
             name: file_name(&wav),
             hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
@@ -327,15 +419,14 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
             continue;
         }
         let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
-        let (mut report, _) = analyse(&wav, agent_channel, lead_silence_s)?;
+        let (mut report, _) = analyze(&wav, agent_channel, lead_silence_s)?;
         shift_compared_times(&mut report, -lead_silence_s);
         result.calls.push(compare_call(&wav, &label, &report));
     }
     if result.pitch.is_empty() && result.calls.is_empty() {
-        anyhow::bail!(
-            "{}: no labelled files (expected pitch/*.wav and calls/*.wav, each with its .json label)",
-            corpus.display()
-        );
+        return Err(EvalError::Empty {
+            path: corpus.to_path_buf(),
+        });
     }
     Ok(result)
 }

@@ -1,5 +1,5 @@
 //! Runs the engine over a WAV file, streaming it in blocks: the one path from a file to
-//! a [`CallReport`] ([`analyse_file`]) and to a [`CallRecord`] ([`score_one`]) that batch
+//! a [`CallReport`] ([`analyze_file`]) and to a [`CallRecord`] ([`score_one`]) that batch
 //! scoring, evaluation and the review view share.
 
 use std::fmt;
@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::analysis::call::ChannelMapError;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
@@ -17,9 +18,9 @@ use crate::record::{CallRecord, FileFormat, SourceFile};
 /// Frames read from the file per block.
 pub const READ_BLOCK_FRAMES: usize = 4096;
 
-/// What went wrong analysing a file; the message names the file.
+/// What went wrong analyzing a file; the message names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum AnalyseError {
+pub enum AnalyzeError {
     /// The file could not be decoded.
     #[error(transparent)]
     Audio(#[from] AudioError),
@@ -29,7 +30,7 @@ pub enum AnalyseError {
         /// File.
         path: String,
         /// What does not fit.
-        problem: String,
+        problem: ChannelMapError,
     },
     /// The progress callback asked to stop.
     #[error("{path}: analysis cancelled")]
@@ -41,7 +42,7 @@ pub enum AnalyseError {
 
 /// A scored file.
 #[derive(Debug, Clone)]
-pub struct Analysed {
+pub struct Analyzed {
     /// Format of the file.
     pub info: WavInfo,
     /// The engine's report.
@@ -72,12 +73,12 @@ impl Progress {
 }
 
 /// Called after every block read; `ControlFlow::Break` stops the analysis with
-/// [`AnalyseError::Cancelled`]. It only observes: results do not depend on it.
+/// [`AnalyzeError::Cancelled`]. It only observes: results do not depend on it.
 pub type ProgressFn = Arc<dyn Fn(Progress) -> ControlFlow<()> + Send + Sync>;
 
-/// Options for [`analyse_file`].
+/// Options for [`analyze_file`].
 #[derive(Clone, Default)]
-pub struct AnalyseOptions {
+pub struct AnalyzeOptions {
     /// Agent channel for stereo files; `None` takes the profile's.
     pub agent_channel: Option<usize>,
     /// Progress report and cancellation (for interactive callers).
@@ -91,9 +92,9 @@ pub struct AnalyseOptions {
     pub agent_baseline_hz: Option<f64>,
 }
 
-impl fmt::Debug for AnalyseOptions {
+impl fmt::Debug for AnalyzeOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnalyseOptions")
+        f.debug_struct("AnalyzeOptions")
             .field("agent_channel", &self.agent_channel)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
             .field("lead_silence_s", &self.lead_silence_s)
@@ -102,19 +103,19 @@ impl fmt::Debug for AnalyseOptions {
     }
 }
 
-/// Analyses the file at `path`. `on_frames` receives the per-frame output as it is
+/// Analyzes the file at `path`. `on_frames` receives the per-frame output as it is
 /// decided (for pitch tracks and timelines); pass `None` to skip it.
-pub fn analyse_file(
+pub fn analyze_file(
     path: &Path,
     profile: &Profile,
-    options: &AnalyseOptions,
+    options: &AnalyzeOptions,
     mut on_frames: Option<FrameSink<'_>>,
-) -> Result<Analysed, AnalyseError> {
+) -> Result<Analyzed, AnalyzeError> {
     let mut stream = WavStream::open(path)?;
     let info = stream.info().clone();
     let agent_channel = options.agent_channel.unwrap_or(profile.agent_channel);
     let map = ChannelMap::new(usize::from(info.channels), agent_channel).map_err(|problem| {
-        AnalyseError::Channels {
+        AnalyzeError::Channels {
             path: path.display().to_string(),
             problem,
         }
@@ -146,7 +147,7 @@ pub fn analyse_file(
                 frames_total: info.frames,
             };
             if progress(at).is_break() {
-                return Err(AnalyseError::Cancelled {
+                return Err(AnalyzeError::Cancelled {
                     path: path.display().to_string(),
                 });
             }
@@ -165,7 +166,7 @@ pub fn analyse_file(
     } else {
         analyzer.finish()
     };
-    Ok(Analysed { info, report })
+    Ok(Analyzed { info, report })
 }
 
 /// What went wrong scoring a file; the message names the file.
@@ -173,7 +174,7 @@ pub fn analyse_file(
 pub enum ScoreError {
     /// The analysis failed.
     #[error(transparent)]
-    Analyse(#[from] AnalyseError),
+    Analyze(#[from] AnalyzeError),
     /// The pitch track could not be written.
     #[error("{}: cannot write its pitch track {}: {error}", .wav.display(), .track.display())]
     PitchTrack {
@@ -192,18 +193,18 @@ pub enum ScoreError {
 pub fn score_one(
     path: &Path,
     profile: &Profile,
-    options: &AnalyseOptions,
+    options: &AnalyzeOptions,
     pitch_track: Option<&Path>,
 ) -> CallRecord {
     let file = SourceFile::stat(path);
     let result = match pitch_track {
         Some(track_path) => score_with_track(path, profile, options, track_path),
-        None => analyse_file(path, profile, options, None).map_err(ScoreError::from),
+        None => analyze_file(path, profile, options, None).map_err(ScoreError::from),
     };
     CallRecord::new(
         file,
         result
-            .map(|analysed| (FileFormat::from(&analysed.info), analysed.report))
+            .map(|analyzed| (FileFormat::from(&analyzed.info), analyzed.report))
             .map_err(|e| e.to_string()),
     )
 }
@@ -211,9 +212,9 @@ pub fn score_one(
 fn score_with_track(
     path: &Path,
     profile: &Profile,
-    options: &AnalyseOptions,
+    options: &AnalyzeOptions,
     track_path: &Path,
-) -> Result<Analysed, ScoreError> {
+) -> Result<Analyzed, ScoreError> {
     let track_error = |error| ScoreError::PitchTrack {
         wav: path.to_path_buf(),
         track: track_path.to_path_buf(),
@@ -223,7 +224,7 @@ fn score_with_track(
     let file = File::create(&tmp).map_err(track_error)?;
     let mut writer = BufWriter::new(file);
     let mut write_error: Option<io::Error> = writer.write_all(b"time_s,f0_hz\n").err();
-    let analysed = analyse_file(
+    let analyzed = analyze_file(
         path,
         profile,
         options,
@@ -240,15 +241,15 @@ fn score_with_track(
             }
         }),
     );
-    let finished = match (analysed, write_error) {
+    let finished = match (analyzed, write_error) {
         (Err(e), _) => Err(ScoreError::from(e)),
         (Ok(_), Some(e)) => Err(track_error(e)),
-        (Ok(analysed), None) => writer
+        (Ok(analyzed), None) => writer
             .into_inner()
             .map_err(io::IntoInnerError::into_error)
             .and_then(|f| f.sync_all())
             .and_then(|()| std::fs::rename(&tmp, track_path))
-            .map(|()| analysed)
+            .map(|()| analyzed)
             .map_err(track_error),
     };
     if finished.is_err() {

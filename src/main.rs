@@ -1045,7 +1045,7 @@ fn headless_end(end: &HeadlessEnd) -> ExitCode {
     }
     let session = &end.session;
     let mut s = format!(
-        "{:.1} s of audio analysed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
+        "{:.1} s of audio analyzed; score {}; {} reply gaps; dropped blocks {}; analysis {:.2} % of one core",
         session.audio_s,
         session.report.score.total,
         session.report.reply_gaps.len(),

@@ -1,15 +1,15 @@
 //! The one palette of callcoach, as plain sRGB data: the GUI's theme
-//! (`gui::theme`) turns it into egui colours and the HTML report writes it as CSS hex,
-//! so both show the same colours and neither needs the other. The palette is
-//! Okabe–Ito (readable with the common colour-vision deficiencies), and every colour is
+//! (`gui::theme`) turns it into egui colors and the HTML report writes it as CSS hex,
+//! so both show the same colors and neither needs the other. The palette is
+//! Okabe–Ito (readable with the common color-vision deficiencies), and every color is
 //! paired with a symbol or a word, so no state is told by red against green alone.
 
 use crate::analysis::Verdict;
 
-/// An opaque sRGB colour, 8 bits a channel: `[red, green, blue]`.
+/// An opaque sRGB color, 8 bits a channel: `[red, green, blue]`.
 pub type Rgb = [u8; 3];
 
-/// An sRGB colour with alpha, premultiplied, 8 bits a channel: `[red, green, blue, alpha]`.
+/// An sRGB color with alpha, premultiplied, 8 bits a channel: `[red, green, blue, alpha]`.
 pub type RgbaPremultiplied = [u8; 4];
 
 /// Okabe–Ito blue: good, in the target.
@@ -33,7 +33,7 @@ pub const IDLE: Rgb = [140, 140, 140];
 /// Band shading on screen: the calming band behind a pitch contour, the reply window.
 pub const BAND_FILL: RgbaPremultiplied = [0, 60, 95, 60];
 
-/// Colour of a reply-gap verdict.
+/// Color of a reply-gap verdict.
 pub const fn verdict_rgb(verdict: Verdict) -> Rgb {
     match verdict {
         Verdict::Overlap => ALERT,
@@ -43,7 +43,7 @@ pub const fn verdict_rgb(verdict: Verdict) -> Rgb {
     }
 }
 
-/// Symbol and words of a reply-gap verdict (shown beside its colour).
+/// Symbol and words of a reply-gap verdict (shown beside its color).
 pub const fn verdict_label(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Overlap => "✖ overlap",
@@ -53,7 +53,7 @@ pub const fn verdict_label(verdict: Verdict) -> &'static str {
     }
 }
 
-/// CSS hex form of a colour, lower case: `#0072b2`.
+/// CSS hex form of a color, lower case: `#0072b2`.
 pub fn hex(c: Rgb) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }

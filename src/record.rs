@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::CallReport;
+use crate::analysis::{CallReport, Rule};
 use crate::audio::wav::{Encoding, WavInfo};
 
 /// The outcome for one file. Field names are a public interface.
@@ -46,7 +46,7 @@ pub struct CallRecord {
     /// `2026-03-04T08:15:00Z` UTC), null when unknown.
     #[serde(default)]
     pub call_start: Option<String>,
-    /// The channel analysed as the agent's, for a file of two or more channels.
+    /// The channel analyzed as the agent's, for a file of two or more channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_channel: Option<usize>,
     /// The voice-print check of the agent channel: `ok`, `swapped?` or `undecided`
@@ -258,19 +258,18 @@ pub const CSV_HEADER: [&str; CSV_COLUMNS] = [
 /// Columns of `summary.csv`.
 pub const CSV_COLUMNS: usize = 31;
 
-/// The score's rules, in the order of their deduction columns.
-pub const RULES: [&str; 6] = [
-    "pitch",
-    "reply_gap",
-    "pace",
-    "overlaps",
-    "long_silence",
-    "monologue",
-];
-
 /// `x` with `decimals` decimals; empty when absent.
 fn fixed(x: Option<f64>, decimals: usize) -> String {
     x.map(|v| format!("{v:.decimals$}")).unwrap_or_default()
+}
+
+/// The JSON names of `rules`, separated by spaces.
+pub fn rules_text(rules: &[Rule]) -> String {
+    rules
+        .iter()
+        .map(|rule| rule.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Median of the reply gaps, s, to the millisecond.
@@ -296,9 +295,9 @@ impl CallRecord {
     pub fn csv_row(&self) -> [String; CSV_COLUMNS] {
         let r = self.report.as_ref();
         let m = r.map(|r| &r.metrics);
-        let deduction = |rule: &str| {
+        let deduction = |rule: Rule| {
             r.and_then(|r| {
-                if r.score.rules_not_scored.iter().any(|n| n == rule) {
+                if r.score.rules_not_scored.contains(&rule) {
                     return None;
                 }
                 Some(
@@ -321,12 +320,12 @@ impl CallRecord {
             fixed(r.map(|r| r.duration_s), 3),
             r.map(|r| r.score.total.to_string()).unwrap_or_default(),
             fixed(r.map(|r| r.score.coverage), 3),
-            fixed(deduction(RULES[0]), 1),
-            fixed(deduction(RULES[1]), 1),
-            fixed(deduction(RULES[2]), 1),
-            fixed(deduction(RULES[3]), 1),
-            fixed(deduction(RULES[4]), 1),
-            fixed(deduction(RULES[5]), 1),
+            fixed(deduction(Rule::ALL[0]), 1),
+            fixed(deduction(Rule::ALL[1]), 1),
+            fixed(deduction(Rule::ALL[2]), 1),
+            fixed(deduction(Rule::ALL[3]), 1),
+            fixed(deduction(Rule::ALL[4]), 1),
+            fixed(deduction(Rule::ALL[5]), 1),
             fixed(m.map(|m| m.agent_talk_pct), 1),
             fixed(m.and_then(|m| m.customer_talk_pct), 1),
             fixed(m.and_then(|m| m.talk_listen_ratio), 2),
@@ -345,7 +344,7 @@ impl CallRecord {
             fixed(r.and_then(|r| r.agent.pace_changes_per_45s), 2),
             fixed(m.and_then(|m| m.speaker_switches_per_min), 2),
             fixed(m.map(|m| m.dead_air_pct), 1),
-            r.map(|r| r.score.rules_not_scored.join(" "))
+            r.map(|r| rules_text(&r.score.rules_not_scored))
                 .unwrap_or_default(),
             text(&self.channel_check),
             self.error.clone().unwrap_or_default(),

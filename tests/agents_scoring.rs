@@ -511,7 +511,7 @@ fn the_people_csv_has_a_stable_header_and_round_trips_the_records() {
         );
         assert_eq!(
             &row[col("rules_not_scored")],
-            r.score.rules_not_scored.join(" ")
+            callcoach::record::rules_text(&r.score.rules_not_scored)
         );
         // Shares to 0.1 %, times to the millisecond: no float noise.
         for cell in row.iter() {

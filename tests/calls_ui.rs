@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use callcoach::analysis::Rule;
 use callcoach::config::Profile;
 use callcoach::gui::calls_view::CallsView;
-use callcoach::record::RULES;
 use callcoach::team::calls::CallRow;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -16,7 +16,7 @@ use egui_kittest::kittest::Queryable;
 mod common;
 
 fn row(file: &str, agent: &str, start: &str, score: u32, late: u32, pitch_off: f64) -> CallRow {
-    let mut deductions = [0.0; RULES.len()];
+    let mut deductions = [0.0; Rule::ALL.len()];
     deductions[0] = pitch_off;
     CallRow {
         file: PathBuf::from(file),

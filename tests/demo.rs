@@ -5,7 +5,7 @@ mod common;
 use common::root;
 
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 
 #[test]
 fn demo_call_gaps_match_their_labels() {
@@ -13,14 +13,14 @@ fn demo_call_gaps_match_their_labels() {
     let label: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo_call.json")).expect("labels"))
             .expect("json");
-    let analysed = analyse_file(
+    let analyzed = analyze_file(
         &dir.join("demo_call.wav"),
         &Profile::default(),
-        &AnalyseOptions::default(),
+        &AnalyzeOptions::default(),
         None,
     )
-    .expect("demo call analyses");
-    let gaps = &analysed.report.reply_gaps;
+    .expect("demo call analyzes");
+    let gaps = &analyzed.report.reply_gaps;
     let truth = label["reply_gaps"].as_array().expect("reply_gaps");
     assert_eq!(gaps.len(), truth.len(), "{gaps:?}");
     for (found, want) in gaps.iter().zip(truth) {
@@ -35,6 +35,6 @@ fn demo_call_gaps_match_their_labels() {
             "{found:?} vs {want}"
         );
     }
-    assert_eq!(analysed.info.encoding.as_str(), "mulaw");
-    assert_eq!(analysed.report.long_silences.len(), 1);
+    assert_eq!(analyzed.info.encoding.as_str(), "mulaw");
+    assert_eq!(analyzed.report.long_silences.len(), 1);
 }

@@ -11,7 +11,7 @@ use callcoach::analysis::{
 };
 use callcoach::config::Profile;
 use callcoach::eval::{PitchFileResult, compare_pitch, read_f0_csv};
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use rand::{RngExt, SeedableRng};
 
 const RATE: u32 = 8000;
@@ -46,7 +46,7 @@ fn interleave(a: &[f32], b: &[f32]) -> Vec<f32> {
     a.iter().zip(b).flat_map(|(&x, &y)| [x, y]).collect()
 }
 
-fn analyse(samples: &[f32], map: ChannelMap) -> CallReport {
+fn analyze(samples: &[f32], map: ChannelMap) -> CallReport {
     let mut analyzer = CallAnalyzer::new(RATE, map, Profile::default());
     analyzer.push_interleaved(samples);
     analyzer.finish()
@@ -72,7 +72,7 @@ fn reply_gaps_have_the_designed_times_and_verdicts() {
     add_voice(&mut agent, 110.0, 11.7, 14.0, 0.2);
     add_noise(&mut agent, 0.001, 1);
     add_noise(&mut customer, 0.001, 2);
-    let report = analyse(&interleave(&agent, &customer), stereo());
+    let report = analyze(&interleave(&agent, &customer), stereo());
 
     let gaps: Vec<(f64, Verdict)> = report
         .reply_gaps
@@ -119,7 +119,7 @@ fn pause_inside_a_turn_is_not_a_turn_change_and_long_silence_is_found() {
     add_voice(&mut agent, 105.0, 4.6, 6.0, 0.2);
     // 7 s of silence, then the customer again.
     add_voice(&mut customer, 210.0, 13.0, 15.0, 0.2);
-    let report = analyse(&interleave(&agent, &customer), stereo());
+    let report = analyze(&interleave(&agent, &customer), stereo());
     let agent_segments = report
         .segments
         .iter()
@@ -158,7 +158,7 @@ fn far_end_echo_in_the_agent_channel_is_not_agent_speech() {
         })
         .collect();
     add_noise(&mut agent, 0.0005, 3);
-    let report = analyse(&interleave(&agent, &customer), stereo());
+    let report = analyze(&interleave(&agent, &customer), stereo());
     assert!(
         report
             .segments
@@ -215,7 +215,7 @@ fn mono_file_says_reply_gaps_need_two_channels() {
     let mut x = vec![0.0f32; n];
     add_voice(&mut x, 200.0, 0.5, 2.0, 0.2);
     add_voice(&mut x, 110.0, 3.0, 5.0, 0.2);
-    let report = analyse(&x, ChannelMap::new(1, 0).expect("mono"));
+    let report = analyze(&x, ChannelMap::new(1, 0).expect("mono"));
     assert_eq!(report.layout, callcoach::analysis::Layout::Mono);
     assert!(!report.reply_gaps_measured);
     assert!(report.reply_gaps.is_empty());
@@ -356,12 +356,12 @@ fn leading_digital_silence_does_not_change_the_gaps() {
         let (rate, channels, samples) = read_wav(&wav);
         assert_eq!((rate, channels), (RATE, 2));
         let true_gaps = labelled_reply_gaps(&read_label(&wav));
-        let plain = analyse(&samples, stereo());
+        let plain = analyze(&samples, stereo());
         for pad_ms in [1, 3, 7, 9, 40, 127, 211] {
             let pad = pad_ms as usize * rate as usize / 1000;
             let mut padded = vec![idle; pad * channels];
             padded.extend_from_slice(&samples);
-            let report = analyse(&padded, stereo());
+            let report = analyze(&padded, stereo());
             let shift = pad as f64 / f64::from(rate);
             assert_eq!(
                 report.reply_gaps.len(),
@@ -387,21 +387,21 @@ fn leading_digital_silence_does_not_change_the_gaps() {
     }
 }
 
-/// The per-frame output of `wav` analysed with the default profile after
+/// The per-frame output of `wav` analyzed with the default profile after
 /// `lead_silence_s` of digital silence (frame times include the silence).
 fn frames_after_silence(wav: &Path, lead_silence_s: f64) -> Vec<FrameOutput> {
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         lead_silence_s,
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
     let mut frames = Vec::new();
-    analyse_file(
+    analyze_file(
         wav,
         &Profile::default(),
         &options,
         Some(&mut |f: &[FrameOutput]| frames.extend_from_slice(f)),
     )
-    .expect("analyses");
+    .expect("analyzes");
     frames
 }
 
@@ -450,7 +450,7 @@ fn hum_after_leading_digital_silence_is_not_voiced() {
 
 /// Agent-channel frames voiced outside the agent's labelled segments (more than 0.2 s
 /// from any: the agent's room babble, or echo) at label times from `from_s` on, when the
-/// call is analysed after `lead_silence_s` of digital silence.
+/// call is analyzed after `lead_silence_s` of digital silence.
 fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> usize {
     let label = read_label(wav);
     let agent: Vec<(f64, f64)> = label["segments"]

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use callcoach::live::capture::{CaptureSpec, Fault, InputBackend};
 use callcoach::live::coach::BandSetting;
 use callcoach::live::demo::Pace;
@@ -76,12 +76,12 @@ fn run_demo(
 }
 
 fn batch(path: &Path, agent_channel: usize) -> CallReport {
-    analyse_file(
+    analyze_file(
         path,
         &Profile::default(),
-        &AnalyseOptions {
+        &AnalyzeOptions {
             agent_channel: Some(agent_channel),
-            ..AnalyseOptions::default()
+            ..AnalyzeOptions::default()
         },
         None,
     )

@@ -21,7 +21,7 @@ mod common;
 use common::{corpus, labelled_reply_gaps, read_label, read_wav, shared};
 
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 
 const CALL: &str = "c011";
 /// A detected gap matches a labelled one when both ends are this close, s (as in eval).
@@ -162,7 +162,7 @@ fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
         .filter(|v| v["kind"] == "reply_gap")
         .collect();
-    let recorded = analyse_file(&wav, &Profile::default(), &AnalyseOptions::default(), None)
+    let recorded = analyze_file(&wav, &Profile::default(), &AnalyzeOptions::default(), None)
         .expect("the recording scores")
         .report;
     let fields = ["customer_end", "agent_start", "gap_s", "verdict"];
@@ -205,7 +205,7 @@ fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
             )
         })
         .collect();
-    let batch = analyse_file(&call, &Profile::default(), &AnalyseOptions::default(), None)
+    let batch = analyze_file(&call, &Profile::default(), &AnalyzeOptions::default(), None)
         .expect("batch")
         .report;
     let batch_gaps: Vec<(f64, f64)> = batch

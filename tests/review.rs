@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::{Encoding, WavStream, write_g711};
 use callcoach::config::Profile;
-use callcoach::file_analysis::{AnalyseOptions, analyse_file};
+use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use callcoach::gui::review_view::ReviewView;
 use callcoach::palette;
 use callcoach::record::CallRecord;
@@ -32,7 +32,7 @@ fn demo_copy() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn engine(path: &Path) -> CallReport {
-    analyse_file(path, &Profile::default(), &AnalyseOptions::default(), None)
+    analyze_file(path, &Profile::default(), &AnalyzeOptions::default(), None)
         .expect("engine")
         .report
 }
@@ -351,12 +351,12 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
     }
     // The agent channel chosen in the view reaches the engine.
     let swapped = load_direct(&corpus("dev/calls/c011.wav"), Some(1)).expect("loads");
-    let want = analyse_file(
+    let want = analyze_file(
         &corpus("dev/calls/c011.wav"),
         &Profile::default(),
-        &AnalyseOptions {
+        &AnalyzeOptions {
             agent_channel: Some(1),
-            ..AnalyseOptions::default()
+            ..AnalyzeOptions::default()
         },
         None,
     )
@@ -366,7 +366,7 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
     assert_eq!(swapped.agent_channel, 1);
     assert!(matches!(
         load_direct(&corpus("dev/calls/c011.wav"), Some(5)),
-        Err(LoadError::Analyse(_))
+        Err(LoadError::Analyze(_))
     ));
 }
 
@@ -392,7 +392,7 @@ fn the_progress_hook_observes_without_changing_results() {
     let plain = engine(&path);
     let calls = Arc::new(AtomicU32::new(0));
     let last = Arc::new(std::sync::Mutex::new(0.0f64));
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         agent_channel: None,
         progress: Some({
             let calls = Arc::clone(&calls);
@@ -405,10 +405,10 @@ fn the_progress_hook_observes_without_changing_results() {
                 std::ops::ControlFlow::Continue(())
             })
         }),
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
     let mut frames = 0usize;
-    let hooked = analyse_file(
+    let hooked = analyze_file(
         &path,
         &Profile::default(),
         &options,
@@ -420,12 +420,12 @@ fn the_progress_hook_observes_without_changing_results() {
     assert_eq!(*last.lock().expect("lock"), 1.0);
     assert!(frames > 9000);
     // Breaking stops with an error naming the file.
-    let stop = AnalyseOptions {
+    let stop = AnalyzeOptions {
         agent_channel: None,
         progress: Some(Arc::new(|_| std::ops::ControlFlow::Break(()))),
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
-    let e = analyse_file(&path, &Profile::default(), &stop, None).expect_err("cancelled");
+    let e = analyze_file(&path, &Profile::default(), &stop, None).expect_err("cancelled");
     assert!(
         e.to_string().contains("c009.wav") && e.to_string().contains("cancelled"),
         "{e}"
@@ -473,7 +473,7 @@ fn a_dropped_file_opens_and_the_event_list_sorts_by_value() {
 
 #[test]
 fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
-    // Twenty minutes of the demo call: long enough to cancel while it is analysed.
+    // Twenty minutes of the demo call: long enough to cancel while it is analyzed.
     let dir = tempfile::tempdir().expect("tempdir");
     let long = dir.path().join("twenty_minutes.wav");
     let mut stream = WavStream::open(&demo_call()).expect("open demo");
@@ -492,7 +492,7 @@ fn opening_shows_progress_and_cancel_leaves_the_view_usable() {
     let mut h = review_harness(view);
     h.step();
     assert!(h.state().is_loading());
-    assert!(h.query_by_label_contains("Analysing").is_some());
+    assert!(h.query_by_label_contains("Analyzing").is_some());
     h.get_by_label("✖ Cancel").click();
     h.step();
     wait_loaded(&mut h, Duration::from_secs(30));
@@ -738,7 +738,7 @@ fn the_report_prints_its_timeline_on_one_page_at_the_page_width() {
 }
 
 #[test]
-fn the_report_draws_in_the_palette_colours() {
+fn the_report_draws_in_the_palette_colors() {
     let call = load_direct(&demo_call(), None).expect("loads");
     let profile = Profile::default();
     let notes = [Note {
@@ -751,9 +751,9 @@ fn the_report_draws_in_the_palette_colours() {
     let r = &call.report;
     let hex = palette::hex;
     assert_eq!(hex(palette::AGENT), "#0072b2");
-    // Who speaks: one bar per segment, in its party's colour.
-    let bars = |colour: palette::Rgb| {
-        html.matches(&format!(r#"height="14" fill="{}"/>"#, hex(colour)))
+    // Who speaks: one bar per segment, in its party's color.
+    let bars = |color: palette::Rgb| {
+        html.matches(&format!(r#"height="14" fill="{}"/>"#, hex(color)))
             .count()
     };
     let agent_segments = r
@@ -764,18 +764,18 @@ fn the_report_draws_in_the_palette_colours() {
     assert!(agent_segments > 0);
     assert_eq!(bars(palette::AGENT), agent_segments);
     assert_eq!(bars(palette::CUSTOMER), r.segments.len() - agent_segments);
-    // The waveforms: the agent's and the customer's colours.
-    for colour in [palette::AGENT, palette::CUSTOMER] {
+    // The waveforms: the agent's and the customer's colors.
+    for color in [palette::AGENT, palette::CUSTOMER] {
         assert!(
             html.contains(&format!(
                 r#"stroke="{}" stroke-width="1.2" fill="none"/>"#,
-                hex(colour)
+                hex(color)
             )),
             "waveform in {}",
-            hex(colour)
+            hex(color)
         );
     }
-    // Every gap's verdict in its colour, in words beside it.
+    // Every gap's verdict in its color, in words beside it.
     assert_eq!(r.reply_gaps.len(), 6);
     for g in &r.reply_gaps {
         let cell = format!(

@@ -67,7 +67,7 @@ pub struct ChannelCheck {
     /// Distance of the second-closest channel less the closest's (≥ 0): how clearly the
     /// best channel wins.
     pub margin: f64,
-    /// The channel to analyse as the agent's: the best one for `auto` (the fallback when
+    /// The channel to analyze as the agent's: the best one for `auto` (the fallback when
     /// undecided), the given one otherwise.
     pub channel: usize,
     /// The conclusion.

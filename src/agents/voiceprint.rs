@@ -18,6 +18,7 @@ use crate::analysis::channel::{FrameMeasure, FrontEnd, Tracker, TrackerOutput};
 use crate::analysis::settings::{
     ACTIVITY_SNR_DB, ANALYSIS_RATE_HZ, ECHO_LOOKBACK_FRAMES, HOP_LENGTH, HOP_S,
 };
+use crate::dsp::SILENCE_DB;
 use crate::dsp::resample::Resampler;
 
 use super::cepstrum::{CEPSTRA, MelCepstrum, WINDOW_LENGTH};
@@ -358,7 +359,7 @@ impl ChannelPath {
             framer: CepstrumFramer::new(),
             acc: Accumulator::new(),
             measure: None,
-            recent_speech_db: [-120.0; ECHO_LOOKBACK_FRAMES],
+            recent_speech_db: [SILENCE_DB; ECHO_LOOKBACK_FRAMES],
             frames_stepped: 0,
         }
     }
@@ -492,7 +493,7 @@ impl ChannelPrintsBuilder {
         for path in &mut self.paths {
             if let Some(m) = &path.measure {
                 let speech = m.level_db > path.tracker.floor_db() + ACTIVITY_SNR_DB;
-                path.recent_speech_db[slot] = if speech { m.level_db } else { -120.0 };
+                path.recent_speech_db[slot] = if speech { m.level_db } else { SILENCE_DB };
             }
         }
         let peaks: Vec<f32> = self

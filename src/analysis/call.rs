@@ -21,12 +21,28 @@ pub struct ChannelMap {
     pub customer: Option<usize>,
 }
 
+/// A channel layout the engine cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelMapError {
+    /// The file has no channel.
+    #[error("no channels")]
+    NoChannels,
+    /// The agent's channel is not in the file.
+    #[error("agent channel {agent_channel} does not exist in a {channels}-channel file")]
+    NoAgentChannel {
+        /// The agent channel asked for.
+        agent_channel: usize,
+        /// Channels in the file.
+        channels: usize,
+    },
+}
+
 impl ChannelMap {
     /// Mono (`channels == 1`): one voice. Two or more channels: the agent on
     /// `agent_channel`, the customer on the first other channel of 0 and 1.
-    pub fn new(channels: usize, agent_channel: usize) -> Result<Self, String> {
+    pub fn new(channels: usize, agent_channel: usize) -> Result<Self, ChannelMapError> {
         if channels == 0 {
-            return Err("no channels".into());
+            return Err(ChannelMapError::NoChannels);
         }
         if channels == 1 {
             return Ok(Self {
@@ -36,9 +52,10 @@ impl ChannelMap {
             });
         }
         if agent_channel >= channels {
-            return Err(format!(
-                "agent channel {agent_channel} does not exist in a {channels}-channel file"
-            ));
+            return Err(ChannelMapError::NoAgentChannel {
+                agent_channel,
+                channels,
+            });
         }
         let customer = if agent_channel == 0 { 1 } else { 0 };
         Ok(Self {
@@ -63,7 +80,7 @@ const CUSTOMER: usize = 1;
 const SYLLABLE_TURN_SLACK_FRAMES: u64 = 2;
 /// Pace changes are reported per this much agent talk, s (the profile's
 /// `pace.changes_per_45s` targets are in this unit).
-const PACE_CHANGE_WINDOW_S: f64 = 45.0;
+pub const PACE_CHANGE_WINDOW_S: f64 = 45.0;
 
 /// Something the analyzer decided, for live displays. Serialized with a `kind` tag
 /// (`speech_started`, `reply_gap`, ...) and its fields, as `live --headless` writes it.

@@ -147,7 +147,7 @@ fn measure(yin: &mut Yin, frame: &[f32], partial: bool) -> FrameMeasure {
         / LEVEL_WINDOW_LENGTH as f64;
     let level_db = power_to_db(mean_square);
     let yin = if level_db > ABSOLUTE_SILENCE_DBFS {
-        yin.analyse(frame)
+        yin.analyze(frame)
     } else {
         yin.skip();
         YinFrame::default()

@@ -183,11 +183,65 @@ pub struct CustomerReport {
     pub median_f0_hz: Option<f64>,
 }
 
+/// A rule of the score. The JSON name (`as_str`) is the snake_case variant name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Share of the agent's voiced time in the pitch band.
+    Pitch,
+    /// Share of replies in the reply-gap window.
+    ReplyGap,
+    /// Pace changes per 45 s of agent talk.
+    Pace,
+    /// Overlaps past the tolerated number.
+    Overlaps,
+    /// Long silences.
+    LongSilence,
+    /// The longest agent turn.
+    Monologue,
+}
+
+impl Rule {
+    /// Every rule, in the order of the deduction columns of `summary.csv`.
+    pub const ALL: [Rule; 6] = [
+        Rule::Pitch,
+        Rule::ReplyGap,
+        Rule::Pace,
+        Rule::Overlaps,
+        Rule::LongSilence,
+        Rule::Monologue,
+    ];
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Pitch => "pitch",
+            Rule::ReplyGap => "reply_gap",
+            Rule::Pace => "pace",
+            Rule::Overlaps => "overlaps",
+            Rule::LongSilence => "long_silence",
+            Rule::Monologue => "monologue",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Rule {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One deduction from the score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deduction {
-    /// Rule name: `pitch`, `reply_gap`, `pace`, `overlaps`, `long_silence`, `monologue`.
-    pub rule: String,
+    /// The rule.
+    pub rule: Rule,
     /// Points taken off.
     pub points: f64,
     /// Why, in words with the measured values.
@@ -209,7 +263,7 @@ pub struct Score {
     pub partial: bool,
     /// The rules left out (see `not_scored` for why).
     #[serde(default)]
-    pub rules_not_scored: Vec<String>,
+    pub rules_not_scored: Vec<Rule>,
     /// What was taken off and why: points out of each rule's weight, before the
     /// rescaling by coverage.
     pub deductions: Vec<Deduction>,
@@ -237,7 +291,7 @@ impl Default for Score {
 /// Everything measured on one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallReport {
-    /// Seconds of audio analysed.
+    /// Seconds of audio analyzed.
     pub duration_s: f64,
     /// `stereo` (agent and customer on separate channels) or `mono`.
     pub layout: Layout,

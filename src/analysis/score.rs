@@ -3,7 +3,7 @@
 
 use crate::config::Profile;
 
-use super::report::{CallReport, Deduction, Score, Verdict};
+use super::report::{CallReport, Deduction, Rule, Score, Verdict};
 
 /// The score of a call that misses no target.
 const FULL_SCORE: f64 = 100.0;
@@ -30,18 +30,14 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     let w = &profile.score;
     let mut deductions = Vec::new();
     let mut not_scored = Vec::new();
-    let mut deduct = |rule: &str, points: f64, why: String| {
+    let mut deduct = |rule: Rule, points: f64, why: String| {
         let points = round1(points);
         if points > 0.0 {
-            deductions.push(Deduction {
-                rule: rule.into(),
-                points,
-                why,
-            });
+            deductions.push(Deduction { rule, points, why });
         }
     };
-    let skip = |rule: &str, why: &str| Deduction {
-        rule: rule.into(),
+    let skip = |rule: Rule, why: &str| Deduction {
+        rule,
         points: 0.0,
         why: why.into(),
     };
@@ -53,7 +49,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             let target = profile.pitch.target_in_band;
             if frac < target {
                 deduct(
-                    "pitch",
+                    Rule::Pitch,
                     w.pitch * (target - frac) / target,
                     format!(
                         "{} of the agent's voiced time was in the {lo:.0}-{hi:.0} Hz band \
@@ -66,18 +62,18 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             }
         }
         Some(_) => {}
-        None => not_scored.push(skip("pitch", "no voiced agent speech")),
+        None => not_scored.push(skip(Rule::Pitch, "no voiced agent speech")),
     }
 
     // Reply gaps.
     if !report.reply_gaps_measured {
         not_scored.push(skip(
-            "reply_gap",
+            Rule::ReplyGap,
             "mono recording: reply gaps need two channels",
         ));
     } else if report.reply_gaps.is_empty() {
         not_scored.push(skip(
-            "reply_gap",
+            Rule::ReplyGap,
             "no customer turn was answered by the agent",
         ));
     } else {
@@ -93,7 +89,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             let count = |v: Verdict| report.reply_gaps.iter().filter(|g| g.verdict == v).count();
             let [wlo, whi] = profile.reply.window_s;
             deduct(
-                "reply_gap",
+                Rule::ReplyGap,
                 w.reply_gap * (target - frac) / target,
                 format!(
                     "{in_window} of {n} replies came {wlo}-{whi} s after the customer \
@@ -119,13 +115,13 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
                 0.0
             };
             deduct(
-                "pace",
+                Rule::Pace,
                 w.pace * miss,
                 format!("{rate:.1} pace changes per 45 s of agent talk (target {clo}-{chi})"),
             );
         }
         _ => not_scored.push(skip(
-            "pace",
+            Rule::Pace,
             &format!(
                 "less than {MIN_TALK_FOR_PACE_S:.0} s of agent talk: too little to judge pace \
                  changes"
@@ -139,12 +135,12 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     let excess = report.overlaps.saturating_sub(profile.talk.max_overlaps);
     if mono {
         not_scored.push(skip(
-            "overlaps",
+            Rule::Overlaps,
             "mono recording: overlaps need two channels",
         ));
     } else if excess > 0 {
         deduct(
-            "overlaps",
+            Rule::Overlaps,
             w.overlaps * (f64::from(excess) / OVERLAPS_FOR_FULL_DEDUCTION).min(MAX_MISS),
             format!(
                 "{} overlaps (both talking at once), {} tolerated",
@@ -157,7 +153,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     let silences = report.long_silences.len();
     if silences > 0 {
         deduct(
-            "long_silence",
+            Rule::LongSilence,
             w.long_silence * (silences as f64 / LONG_SILENCES_FOR_FULL_DEDUCTION).min(MAX_MISS),
             format!(
                 "{silences} silence(s) of {} s or more",
@@ -170,12 +166,12 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     let max = profile.talk.max_monologue_s;
     if mono {
         not_scored.push(skip(
-            "monologue",
+            Rule::Monologue,
             "mono recording: the agent's turns cannot be told from the customer's",
         ));
     } else if report.longest_monologue_s > max {
         deduct(
-            "monologue",
+            Rule::Monologue,
             w.monologue * ((report.longest_monologue_s - max) / max).min(MAX_MISS),
             format!(
                 "longest agent turn {:.0} s (limit {max:.0} s)",
@@ -184,16 +180,16 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         );
     }
 
-    let weight_of = |rule: &str| match rule {
-        "pitch" => w.pitch,
-        "reply_gap" => w.reply_gap,
-        "pace" => w.pace,
-        "overlaps" => w.overlaps,
-        "long_silence" => w.long_silence,
-        _ => w.monologue,
+    let weight_of = |rule: Rule| match rule {
+        Rule::Pitch => w.pitch,
+        Rule::ReplyGap => w.reply_gap,
+        Rule::Pace => w.pace,
+        Rule::Overlaps => w.overlaps,
+        Rule::LongSilence => w.long_silence,
+        Rule::Monologue => w.monologue,
     };
     let all_weight = w.pitch + w.reply_gap + w.pace + w.overlaps + w.long_silence + w.monologue;
-    let unmeasured: f64 = not_scored.iter().map(|d| weight_of(&d.rule)).sum();
+    let unmeasured: f64 = not_scored.iter().map(|d| weight_of(d.rule)).sum();
     let coverage = if all_weight > 0.0 {
         ((all_weight - unmeasured) / all_weight).max(0.0)
     } else {
@@ -210,7 +206,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         total: (FULL_SCORE - scaled_off).round().clamp(0.0, FULL_SCORE) as u32,
         coverage: round3(coverage),
         partial: coverage < w.min_coverage,
-        rules_not_scored: not_scored.iter().map(|d| d.rule.clone()).collect(),
+        rules_not_scored: not_scored.iter().map(|d| d.rule).collect(),
         deductions,
         not_scored,
     }
@@ -271,10 +267,10 @@ mod tests {
         }
     }
 
-    /// The rule's JSON name (the rule may be a string or an enum).
+    /// The rule's JSON name.
     fn rule_name(d: &Deduction) -> String {
-        serde_json::to_value(&d.rule)
-            .expect("a rule serialises")
+        serde_json::to_value(d.rule)
+            .expect("a rule serializes")
             .as_str()
             .expect("a rule is a string in JSON")
             .to_string()
@@ -302,6 +298,28 @@ mod tests {
 
     fn one(rule: &str, points: f64) -> Vec<(String, f64)> {
         vec![(rule.to_string(), points)]
+    }
+
+    #[test]
+    fn every_rule_is_written_and_read_by_its_json_name() {
+        let names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "pitch",
+                "reply_gap",
+                "pace",
+                "overlaps",
+                "long_silence",
+                "monologue"
+            ]
+        );
+        for rule in Rule::ALL {
+            let json = serde_json::to_string(&rule).expect("a rule serializes");
+            assert_eq!(json, format!("\"{}\"", rule.as_str()));
+            assert_eq!(serde_json::from_str::<Rule>(&json).ok(), Some(rule));
+            assert_eq!(format!("{rule:<12}|"), format!("{:<12}|", rule.as_str()));
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, Progress, ProgressFn};
+use crate::file_analysis::{AnalyzeOptions, Progress, ProgressFn};
 use crate::manifest::CallMeta;
 use crate::record::{SourceFile, record_path};
 use crate::regular_file::open_regular;
@@ -680,9 +680,9 @@ pub fn run(
             }
         })
     };
-    let analyse_options = AnalyseOptions {
+    let analyze_options = AnalyzeOptions {
         progress: Some(cancel),
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
     let mut result: Result<(), BatchError> = Ok(());
     std::thread::scope(|scope| {
@@ -690,7 +690,7 @@ pub fn run(
             crossbeam_channel::bounded::<(usize, CallRecord, Option<Lesson>)>(CHANNEL_RECORDS);
         let todo = &todo;
         let track_names = &track_names;
-        let analyse_options = &analyse_options;
+        let analyze_options = &analyze_options;
         let audio_ms = &audio_ms;
         let progress = &progress;
         let stop = &stop;
@@ -714,7 +714,7 @@ pub fn run(
                                     score_planned(
                                         path,
                                         &job.plan,
-                                        analyse_options,
+                                        analyze_options,
                                         track.as_deref(),
                                     )
                                 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::agents::{AgentChannel, AgentStore, ChannelCheck, ChannelVerdict, VoicePrint};
 use crate::config::{Profile, ProfileError};
-use crate::file_analysis::{AnalyseOptions, score_one};
+use crate::file_analysis::{AnalyzeOptions, score_one};
 use crate::manifest::{CallMeta, ChannelChoice};
 use crate::record::CallRecord;
 
@@ -153,7 +153,7 @@ pub struct Lesson {
 pub fn score_planned(
     path: &Path,
     plan: &CallPlan,
-    options: &AnalyseOptions,
+    options: &AnalyzeOptions,
     pitch_track: Option<&Path>,
 ) -> (CallRecord, Option<Lesson>) {
     let needs_prints =
@@ -208,7 +208,7 @@ pub fn score_planned(
                 .unwrap_or("the call's agent (none given)")
         ));
     }
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         agent_channel: Some(channel),
         agent_baseline_hz: plan.baseline_hz,
         ..options.clone()

@@ -438,8 +438,8 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.starts_with("agent7.toml: "), "{msg}");
         assert!(msg.contains("unknown field `band`"), "{msg}");
-        let e = Profile::from_toml("colour = 1\n", "x.toml").unwrap_err();
-        assert!(e.to_string().contains("unknown field `colour`"), "{e}");
+        let e = Profile::from_toml("color = 1\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `color`"), "{e}");
     }
 
     #[test]
@@ -499,7 +499,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing.toml");
         let e = Profile::load(&path).unwrap_err();
-        let msg = format!("{:#}", anyhow::Error::from(e));
+        // As main reports it: each error of the chain after the previous one.
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
         assert!(
             msg.starts_with(&format!("{}: cannot read profile: ", path.display())),
             "{msg}"

@@ -5,7 +5,12 @@ pub mod biquad;
 pub mod resample;
 pub mod yin;
 
-/// Converts a mean-square value to decibels relative to full scale, floored at -120 dB.
+/// The level of digital silence, dBFS: the floor of [`power_to_db`], and the level shown
+/// for a channel with nothing on it.
+pub const SILENCE_DB: f32 = -120.0;
+
+/// Converts a mean-square value to decibels relative to full scale, floored at
+/// [`SILENCE_DB`].
 #[inline]
 pub fn power_to_db(mean_square: f64) -> f32 {
     (10.0 * mean_square.max(1e-12).log10()) as f32

@@ -62,9 +62,9 @@ pub struct Yin {
     scratch_inv: Vec<Complex32>,
     prefix_energy: Vec<f64>,
     cmndf: Vec<f32>,
-    /// Difference function of the last frame analysed, before noise compensation.
+    /// Difference function of the last frame analyzed, before noise compensation.
     diff: Vec<f64>,
-    /// Whether `diff` belongs to the last frame (analysed, not skipped).
+    /// Whether `diff` belongs to the last frame (analyzed, not skipped).
     diff_valid: bool,
     /// Expected difference function of the background noise (see [`Yin::learn_noise`]).
     noise_diff: Vec<f64>,
@@ -124,13 +124,13 @@ impl Yin {
         self
     }
 
-    /// The caller passes over a frame without analysing it (too quiet to be worth it):
+    /// The caller passes over a frame without analyzing it (too quiet to be worth it):
     /// [`Yin::learn_noise`] then has no frame to learn from.
     pub fn skip(&mut self) {
         self.diff_valid = false;
     }
 
-    /// Learns the background noise from the last frame analysed, which the caller knows
+    /// Learns the background noise from the last frame analyzed, which the caller knows
     /// to hold only noise; a running mean over the first `frames` noise frames, then an
     /// exponential one with that time constant.
     ///
@@ -156,9 +156,9 @@ impl Yin {
         self.window_len + self.max_lag
     }
 
-    /// Analyses `frame` (exactly [`Yin::frame_len`] samples; shorter frames give no
+    /// Analyzes `frame` (exactly [`Yin::frame_len`] samples; shorter frames give no
     /// candidates) and returns its candidate periods. Never allocates.
-    pub fn analyse(&mut self, frame: &[f32]) -> YinFrame {
+    pub fn analyze(&mut self, frame: &[f32]) -> YinFrame {
         let mut out = YinFrame::default();
         self.diff_valid = false;
         let n = self.frame_len();
@@ -322,7 +322,7 @@ mod tests {
         let mut yin = Yin::new(256, 20, 134, 0.15);
         for f0 in [62.0, 85.0, 100.0, 110.0, 120.0, 180.0, 250.0, 390.0] {
             let frame = harmonic_frame(f0, 8000.0, yin.frame_len(), 1);
-            let est = 8000.0 / f64::from(yin.analyse(&frame).candidates()[0].lag);
+            let est = 8000.0 / f64::from(yin.analyze(&frame).candidates()[0].lag);
             assert!((est - f0).abs() / f0 < 0.01, "{f0} Hz estimated as {est}");
         }
     }
@@ -333,7 +333,7 @@ mod tests {
         let mut yin = Yin::new(256, 20, 134, 0.15);
         for f0 in [85.0, 105.0, 118.0] {
             let frame = harmonic_frame(f0, 8000.0, yin.frame_len(), 3);
-            let est = 8000.0 / f64::from(yin.analyse(&frame).candidates()[0].lag);
+            let est = 8000.0 / f64::from(yin.analyze(&frame).candidates()[0].lag);
             assert!((est - f0).abs() / f0 < 0.01, "{f0} Hz estimated as {est}");
         }
     }
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn silence_gives_no_candidates_and_noise_is_aperiodic() {
         let mut yin = Yin::new(256, 20, 134, 0.15);
-        assert_eq!(yin.analyse(&vec![0.0; yin.frame_len()]).count, 0);
+        assert_eq!(yin.analyze(&vec![0.0; yin.frame_len()]).count, 0);
         let mut state = 12345u32;
         let noise: Vec<f32> = (0..yin.frame_len())
             .map(|_| {
@@ -349,7 +349,7 @@ mod tests {
                 (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
             })
             .collect();
-        let frame = yin.analyse(&noise);
+        let frame = yin.analyze(&noise);
         assert!(
             frame.candidates()[0].cmndf > 0.5,
             "{:?}",
@@ -357,9 +357,9 @@ mod tests {
         );
     }
 
-    /// Deterministic coloured noise: white noise from an LCG through a one-pole low-pass
+    /// Deterministic colored noise: white noise from an LCG through a one-pole low-pass
     /// (more energy at low frequencies, like pink noise on a line).
-    fn coloured_noise(len: usize, seed: u64, amplitude: f64) -> Vec<f32> {
+    fn colored_noise(len: usize, seed: u64, amplitude: f64) -> Vec<f32> {
         let mut state = seed;
         let mut y = 0.0f64;
         (0..len)
@@ -394,20 +394,20 @@ mod tests {
         let len = plain.frame_len();
         // The noise alone, 30 frames: the compensated estimator learns it.
         for k in 0..30 {
-            let noise = coloured_noise(len, 7 + k, 0.05);
-            plain.analyse(&noise);
-            compensated.analyse(&noise);
+            let noise = colored_noise(len, 7 + k, 0.05);
+            plain.analyze(&noise);
+            compensated.analyze(&noise);
             compensated.learn_noise(50);
         }
         // A voice as strong as the noise: plain YIN's dip is shallow.
         let tone = harmonic_frame(f0, 8000.0, len, 2);
-        let noise = coloured_noise(len, 1000, 0.05);
+        let noise = colored_noise(len, 1000, 0.05);
         let tone_power = tone.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>();
         let noise_power = noise.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>();
         let gain = (noise_power / tone_power).sqrt() as f32;
         let mixed: Vec<f32> = tone.iter().zip(&noise).map(|(t, n)| t * gain + n).collect();
-        let (plain_dip, _) = at_f0(&plain.analyse(&mixed), f0);
-        let (comp_dip, comp_f0) = at_f0(&compensated.analyse(&mixed), f0);
+        let (plain_dip, _) = at_f0(&plain.analyze(&mixed), f0);
+        let (comp_dip, comp_f0) = at_f0(&compensated.analyze(&mixed), f0);
         println!("dip at F0: plain {plain_dip:.3}, compensated {comp_dip:.3}");
         assert!(
             comp_dip < plain_dip - 0.1,
@@ -416,7 +416,7 @@ mod tests {
         assert!((comp_f0 - f0).abs() / f0 < 0.02, "F0 {comp_f0}");
         // Without learned noise (too few frames) the estimator is plain YIN.
         let mut fresh = Yin::new(240, 20, 134, 0.2).with_noise_compensation(0.8);
-        let (fresh_dip, _) = at_f0(&fresh.analyse(&mixed), f0);
+        let (fresh_dip, _) = at_f0(&fresh.analyze(&mixed), f0);
         assert_eq!(fresh_dip, plain_dip);
     }
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use egui::RichText;
 
+use crate::analysis::Rule;
 use crate::config::Profile;
-use crate::record::RULES;
 use crate::review::export::or_dash;
 use crate::review::recordings::RECORDINGS_DIR;
 use crate::team::calls::{CallColumn, CallFilter, CallRow, CallScan, visible};
@@ -217,11 +217,15 @@ impl CallsView {
             ui.add(egui::DragValue::new(&mut self.score_below).range(1..=101))
                 .labelled_by(below.id);
             egui::ComboBox::new("calls_rule", "Rule lost points")
-                .selected_text(self.filter.failed_rule.unwrap_or("any"))
+                .selected_text(self.filter.failed_rule.map_or("any", Rule::as_str))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter.failed_rule, None, "any");
-                    for rule in RULES {
-                        ui.selectable_value(&mut self.filter.failed_rule, Some(rule), rule);
+                    for rule in Rule::ALL {
+                        ui.selectable_value(
+                            &mut self.filter.failed_rule,
+                            Some(rule),
+                            rule.as_str(),
+                        );
                     }
                 });
             let late = ui.checkbox(&mut self.use_min_late, "late replies ≥");

@@ -12,8 +12,6 @@ pub mod theme;
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
-
 use crate::config::Profile;
 use calls_view::CallsView;
 use live_view::{LiveSetup, LiveView};
@@ -119,8 +117,16 @@ impl eframe::App for CallcoachApp {
     }
 }
 
+/// The window cannot be opened (no display, no OpenGL). Holds eframe's message: its
+/// error type cannot cross threads.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the window: {message}")]
+pub struct WindowError {
+    message: String,
+}
+
 /// Opens the window and runs until it is closed.
-pub fn run(options: StartOptions) -> Result<()> {
+pub fn run(options: StartOptions) -> Result<(), WindowError> {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("callcoach")
@@ -134,5 +140,7 @@ pub fn run(options: StartOptions) -> Result<()> {
         native,
         Box::new(|cc| Ok(Box::new(CallcoachApp::new(cc, options)))),
     )
-    .map_err(|e| anyhow!("cannot open the window: {e}"))
+    .map_err(|e| WindowError {
+        message: e.to_string(),
+    })
 }

@@ -764,7 +764,7 @@ impl ReviewView {
         egui::ScrollArea::vertical()
             .id_salt("review_lanes_scroll")
             .show(ui, |ui| {
-                for (k, id, name, colour) in [
+                for (k, id, name, color) in [
                     (0usize, "lane_wave_agent", "agent", theme::AGENT),
                     (1, "lane_wave_customer", "customer", theme::CUSTOMER),
                 ] {
@@ -778,7 +778,7 @@ impl ReviewView {
                         id,
                         label,
                         name,
-                        colour,
+                        color,
                         height: wave_h,
                     };
                     waveform_lane_ui(ui, &mut lane, &wave, p);
@@ -851,7 +851,7 @@ fn progress_ui(ui: &mut egui::Ui, job: &LoadJob) -> bool {
     let p = job.progress();
     let mut cancel = false;
     ui.horizontal(|ui| {
-        ui.label(format!("Analysing {name}"));
+        ui.label(format!("Analyzing {name}"));
         ui.add(
             egui::ProgressBar::new(p)
                 .show_percentage()
@@ -1222,7 +1222,7 @@ struct LaneFrame<'s> {
     /// Most pitch points over the prepared range.
     max_pitch_points: usize,
     playhead_s: f64,
-    playhead_colour: Color32,
+    playhead_color: Color32,
     scratch: &'s mut LaneScratch,
     /// Where each lane drew its data.
     frames: Vec<(&'static str, egui::Rect)>,
@@ -1258,7 +1258,7 @@ impl<'s> LaneFrame<'s> {
             envelope_bins: (2.0 * px as f64 * (p1 - p0) / w.max(1e-6)) as usize,
             max_pitch_points: 4 * px,
             playhead_s,
-            playhead_colour: ui.visuals().strong_text_color(),
+            playhead_color: ui.visuals().strong_text_color(),
             scratch,
             frames,
             new_view: None,
@@ -1304,7 +1304,7 @@ impl<'s> LaneFrame<'s> {
     fn playhead_ui(&self, pu: &mut PlotUi<'_>) {
         pu.vline(
             VLine::new("playhead", self.playhead_s)
-                .color(self.playhead_colour)
+                .color(self.playhead_color)
                 .width(1.5),
         );
     }
@@ -1322,14 +1322,14 @@ impl<'s> LaneFrame<'s> {
     }
 }
 
-/// How a waveform lane is labelled and coloured.
+/// How a waveform lane is labelled and colored.
 struct WaveLane {
     id: &'static str,
     /// The y-axis label.
     label: &'static str,
     /// The trace's name.
     name: &'static str,
-    colour: Color32,
+    color: Color32,
     height: f32,
 }
 
@@ -1358,7 +1358,7 @@ fn waveform_lane_ui(
                     wave.name,
                     PlotPoints::from(lane.scratch.envelope.points.clone()),
                 )
-                .color(wave.colour)
+                .color(wave.color)
                 .width(1.0),
             );
             lane.playhead_ui(pu);
@@ -1417,7 +1417,7 @@ fn talk_lane_ui(
                     (Speaker::Customer, "customer speaks", theme::CUSTOMER, 0.1),
                 ]
             };
-            for (speaker, name, colour, low) in parties {
+            for (speaker, name, color, low) in parties {
                 let points = &mut lane.scratch.points;
                 lanes::segment_steps_into(
                     &r.segments,
@@ -1430,7 +1430,7 @@ fn talk_lane_ui(
                 );
                 pu.line(
                     Line::new(*name, PlotPoints::from(points.clone()))
-                        .color(*colour)
+                        .color(*color)
                         .fill(*low as f32)
                         .fill_alpha(0.8)
                         .allow_band(false)
@@ -1503,7 +1503,7 @@ fn pitch_lane_ui(
     band_hz: [f64; 2],
 ) {
     let [p0, p1] = lane.prepared_x;
-    let f0_colour = ui.visuals().strong_text_color();
+    let f0_color = ui.visuals().strong_text_color();
     let resp = lane
         .plot("lane_pitch", 130.0, [60.0, 300.0], false)
         .y_axis_label("agent pitch Hz")
@@ -1533,7 +1533,7 @@ fn pitch_lane_ui(
             pu.points(
                 Points::new("agent F0", PlotPoints::from(points.clone()))
                     .radius(1.5)
-                    .color(f0_colour),
+                    .color(f0_color),
             );
             lane.playhead_ui(pu);
         });
@@ -1552,7 +1552,7 @@ fn gap_marker_y(g: &ReplyGap) -> f64 {
     g.gap_s.clamp(GAP_MARKER_RANGE_S[0], GAP_MARKER_RANGE_S[1])
 }
 
-/// The reply gaps over the reply window, each marked by its verdict's shape and colour.
+/// The reply gaps over the reply window, each marked by its verdict's shape and color.
 fn gaps_lane_ui(
     ui: &mut egui::Ui,
     lane: &mut LaneFrame<'_>,

@@ -1,5 +1,5 @@
-//! Colours and symbols shared by the live gauges and the review view: the
-//! [`crate::palette`] as egui colours. Every colour is paired with a symbol or a word,
+//! Colors and symbols shared by the live gauges and the review view: the
+//! [`crate::palette`] as egui colors. Every color is paired with a symbol or a word,
 //! so no state is told by red against green alone.
 
 use egui::Color32;
@@ -34,12 +34,12 @@ pub const IDLE: Color32 = rgb(palette::IDLE);
 /// Band shading: the calming band behind a pitch contour.
 pub const BAND_FILL: Color32 = rgba_premultiplied(palette::BAND_FILL);
 
-/// Colour of a reply-gap verdict.
+/// Color of a reply-gap verdict.
 pub fn verdict_color(verdict: Verdict) -> Color32 {
     rgb(palette::verdict_rgb(verdict))
 }
 
-/// Symbol and words of a reply-gap verdict (shown beside its colour).
+/// Symbol and words of a reply-gap verdict (shown beside its color).
 pub fn verdict_label(verdict: Verdict) -> &'static str {
     palette::verdict_label(verdict)
 }
@@ -49,7 +49,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn theme_colours_are_the_palette() {
+    fn theme_colors_are_the_palette() {
         assert_eq!(GOOD, Color32::from_rgb(0, 114, 178));
         assert_eq!(IDLE, Color32::from_gray(140));
         assert_eq!(BAND_FILL, Color32::from_rgba_premultiplied(0, 60, 95, 60));

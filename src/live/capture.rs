@@ -353,7 +353,7 @@ pub struct Capture {
 
 impl Capture {
     /// Opens `spec` with `backend` and starts supervising it. Blocks go to `blocks`;
-    /// the status is kept in `status`. Returns the layout the session must analyse.
+    /// the status is kept in `status`. Returns the layout the session must analyze.
     pub fn start<B: InputBackend>(
         mut backend: B,
         spec: CaptureSpec,

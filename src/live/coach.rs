@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::band::{CALL_BASELINE_VOICED_FRAMES, median_f32, relative_band};
+use crate::analysis::call::PACE_CHANGE_WINDOW_S;
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{Event, FrameOutput, PaceChange, Speaker, TimedEvent, Verdict};
 use crate::config::Profile;
@@ -18,8 +19,9 @@ pub const PITCH_SMOOTHING_FRAMES: usize = 200;
 /// Voiced agent frames that make the baseline of a relative band (30 s of voiced
 /// speech: about the first two minutes of a call), as in the engine.
 pub const BASELINE_VOICED_FRAMES: usize = CALL_BASELINE_VOICED_FRAMES;
-/// Window over which pace changes are counted, s.
-pub const PACE_WINDOW_S: f64 = 45.0;
+/// Window over which pace changes are counted, s: the unit of the engine's rate and of
+/// the profile's `pace.changes_per_45s` target.
+pub const PACE_WINDOW_S: f64 = PACE_CHANGE_WINDOW_S;
 /// The customer's own start of call: their first this many seconds of speech.
 pub const CUSTOMER_BASELINE_S: f64 = 30.0;
 /// Their recent speech compared with it: the last this many seconds of it.
@@ -204,7 +206,7 @@ pub struct Cue {
     pub tone: Tone,
 }
 
-/// Tone of a cue (drawn with a colour and a symbol).
+/// Tone of a cue (drawn with a color and a symbol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Tone {
     /// Good: keep going.
@@ -220,7 +222,7 @@ pub enum Tone {
 /// Everything the gauges show at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gauges {
-    /// Stream time of the audio analysed, s.
+    /// Stream time of the audio analyzed, s.
     pub now_s: f64,
     /// Whether the customer side is captured (reply gaps need it).
     pub has_customer: bool,

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use super::session::{SessionEnd, StateChange};
 use super::snapshot::{RecordingStatus, SourceState};
@@ -41,31 +39,68 @@ pub struct HeadlessEnd {
     pub source_error: Option<String>,
 }
 
+/// Why a headless run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    /// The events file cannot be created.
+    #[error("{}: cannot create", path.display())]
+    CreateEvents {
+        /// The events file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The pipeline did not start, or its session did not end cleanly.
+    #[error("{0}")]
+    Pipeline(String),
+    /// An event cannot be written.
+    #[error("cannot write the events")]
+    WriteEvents(#[source] std::io::Error),
+    /// The report cannot be encoded.
+    #[error(transparent)]
+    EncodeReport(#[from] serde_json::Error),
+    /// The report file cannot be written.
+    #[error("{}: cannot write", path.display())]
+    WriteReport {
+        /// The report file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Runs the pipeline; returns its outcome.
-pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
+pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
     let mut out: Box<dyn Write> = match &options.events {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
-        )),
+        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|source| {
+            HeadlessError::CreateEvents {
+                path: p.clone(),
+                source,
+            }
+        })?)),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut pipeline = LivePipeline::start(options.pipeline.clone(), Arc::new(|| {}))
-        .map_err(anyhow::Error::msg)?;
+        .map_err(HeadlessError::Pipeline)?;
     let started = Instant::now();
     // Every state change is reported, from the session's log (a device lost and back
     // between two looks at the snapshot is still reported).
     let mut last_change: Option<StateChange> = None;
-    let write_events = |out: &mut Box<dyn Write>, pipeline: &LivePipeline| -> Result<()> {
-        for e in pipeline.session().events().try_iter() {
-            serde_json::to_writer(&mut *out, &e)?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()?;
-        Ok(())
+    let write_events = |out: &mut Box<dyn Write>, pipeline: &LivePipeline| {
+        let write = |out: &mut Box<dyn Write>| -> std::io::Result<()> {
+            for e in pipeline.session().events().try_iter() {
+                serde_json::to_writer(&mut *out, &e)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+        };
+        write(out).map_err(HeadlessError::WriteEvents)
     };
     loop {
         std::thread::sleep(Duration::from_millis(20));
-        write_events(&mut out, &pipeline).context("cannot write the events")?;
+        write_events(&mut out, &pipeline)?;
         for change in pipeline.session().source_changes() {
             if last_change
                 .as_ref()
@@ -99,17 +134,21 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd> {
             break;
         }
     }
-    let end = pipeline.stop().map_err(anyhow::Error::msg)?;
+    let end = pipeline.stop().map_err(HeadlessError::Pipeline)?;
     let source_error = match pipeline.session().snapshot().source.state {
         SourceState::Failed { message } => Some(message),
         _ => None,
     };
     // The events decided at the end of the stream.
-    write_events(&mut out, &pipeline).context("cannot write the events")?;
+    write_events(&mut out, &pipeline)?;
     if let Some(path) = &options.report {
         let record = report_record(&options.pipeline.source, &end, source_error.as_deref());
-        std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n")
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n").map_err(|source| {
+            HeadlessError::WriteReport {
+                path: path.clone(),
+                source,
+            }
+        })?;
     }
     Ok(HeadlessEnd {
         session: end,

@@ -42,7 +42,7 @@ pub struct Block {
     pub len: u16,
     /// When the callback that produced it started.
     pub captured_at: Instant,
-    /// Samples as 16-bit PCM (what is recorded, and exactly what is analysed).
+    /// Samples as 16-bit PCM (what is recorded, and exactly what is analyzed).
     pub samples: [i16; BLOCK_SAMPLES],
 }
 

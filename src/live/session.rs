@@ -13,9 +13,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
+use crate::analysis::call::ChannelMapError;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
 use crate::audio::wav::Encoding;
 use crate::config::Profile;
+use crate::dsp::SILENCE_DB;
 use crate::record::{CallRecord, FileFormat, SourceFile};
 
 use super::coach::{BandSetting, Coach};
@@ -53,7 +55,7 @@ pub enum InputLayout {
         agent_channel: usize,
     },
     /// Two inputs: the headset (source 0) and the customer side (source 1, e.g. a
-    /// monitor of the softphone's output), each mixed to one channel; analysed and
+    /// monitor of the softphone's output), each mixed to one channel; analyzed and
     /// recorded as stereo, agent on channel 0.
     Pair {
         /// Sample rate of both, Hz.
@@ -73,7 +75,7 @@ impl InputLayout {
         }
     }
 
-    /// Channels analysed and recorded.
+    /// Channels analyzed and recorded.
     pub fn channels(&self) -> u16 {
         match *self {
             Self::Single { channels, .. } => channels,
@@ -81,7 +83,7 @@ impl InputLayout {
         }
     }
 
-    /// The channel analysed as the agent's, when there are two or more (as a record's
+    /// The channel analyzed as the agent's, when there are two or more (as a record's
     /// `agent_channel`).
     pub fn agent_channel(&self) -> Option<usize> {
         match *self {
@@ -94,7 +96,7 @@ impl InputLayout {
         }
     }
 
-    /// The format of the audio analysed and recorded: 16-bit PCM at the layout's rate
+    /// The format of the audio analyzed and recorded: 16-bit PCM at the layout's rate
     /// and channels.
     pub fn recorded_format(&self) -> FileFormat {
         FileFormat {
@@ -105,7 +107,7 @@ impl InputLayout {
     }
 
     /// The engine's channel map.
-    pub fn map(&self) -> Result<ChannelMap, String> {
+    pub fn map(&self) -> Result<ChannelMap, ChannelMapError> {
         match *self {
             Self::Single {
                 channels,
@@ -151,7 +153,7 @@ pub struct SessionEnd {
     pub report: CallReport,
     /// The agent coached, when one was chosen.
     pub agent: Option<String>,
-    /// The channels analysed.
+    /// The channels analyzed.
     pub layout: InputLayout,
     /// Recording outcome.
     pub recording: RecordingStatus,
@@ -161,7 +163,7 @@ pub struct SessionEnd {
     pub analysis_load: f32,
     /// Blocks dropped.
     pub dropped_blocks: u64,
-    /// Audio analysed, s.
+    /// Audio analyzed, s.
     pub audio_s: f64,
     /// Unfinished recordings of earlier runs that were repaired at the start.
     pub repaired: Vec<PathBuf>,
@@ -296,7 +298,7 @@ impl Session {
         status: SharedStatus,
         repaint: Repaint,
     ) -> Result<Self, String> {
-        let map = config.layout.map()?;
+        let map = config.layout.map().map_err(|e| e.to_string())?;
         let (worker, events) =
             Worker::new(config, map, blocks, counters, Arc::clone(&status), repaint);
         let snapshot = Arc::clone(&worker.snapshot);
@@ -466,7 +468,7 @@ impl Worker {
             gauges: coach.gauges(),
             strip: Vec::new(),
             source: source_status(&status),
-            input_level_db: [-120.0; 2],
+            input_level_db: [SILENCE_DB; 2],
             dropped_blocks: 0,
             callback_frames: 0,
             analysis_load: 0.0,
@@ -698,7 +700,7 @@ impl Worker {
         let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
         let level = |p: i16| {
             if p == 0 {
-                -120.0
+                SILENCE_DB
             } else {
                 20.0 * (f32::from(p) / 32768.0).log10()
             }

@@ -38,7 +38,7 @@ pub struct SourceStatus {
     pub label: String,
     /// Sample rate, Hz.
     pub sample_rate: u32,
-    /// Channels analysed (2 with a customer side).
+    /// Channels analyzed (2 with a customer side).
     pub channels: u16,
     /// Whether the customer side is captured.
     pub has_customer: bool,

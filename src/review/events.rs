@@ -37,7 +37,7 @@ impl EventKind {
         }
     }
 
-    /// Words with a symbol, for the list (never colour alone).
+    /// Words with a symbol, for the list (never color alone).
     pub fn label(self) -> &'static str {
         match self {
             Self::ReplyGap(Verdict::Overlap) => "✖ reply gap: overlap",

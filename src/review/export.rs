@@ -80,7 +80,7 @@ pub fn or_dash(x: Option<f64>, digits: usize, unit: &str) -> String {
     x.map_or_else(|| "–".into(), |v| format!("{v:.digits$}{unit}"))
 }
 
-/// CSS colour of a reply-gap verdict.
+/// CSS color of a reply-gap verdict.
 fn verdict_css(v: Verdict) -> String {
     palette::hex(palette::verdict_rgb(v))
 }
@@ -155,7 +155,7 @@ impl Chart {
     }
 
     /// A band across the chart's width from `lo_v` to `hi_v` on the scale `lo`..`hi`,
-    /// shaded in the palette's "good" colour.
+    /// shaded in the palette's "good" color.
     fn band(&mut self, lo_v: f64, hi_v: f64, lo: f64, hi: f64) {
         let _ = write!(
             self.svg,
@@ -204,7 +204,7 @@ fn time_axis(duration: f64) -> String {
 
 /// One party's waveform (`k`: 0 agent, 1 customer), or nothing for a mono call's
 /// customer.
-fn waveform_chart(call: &LoadedCall, k: usize, name: &str, colour: Rgb, d: f64) -> Option<String> {
+fn waveform_chart(call: &LoadedCall, k: usize, name: &str, color: Rgb, d: f64) -> Option<String> {
     let p = call.waveform[k].as_ref()?;
     let mut c = Chart::new(&format!("waveform: {name}"), d, 50.0);
     let env = p.envelope(0.0, d, 900);
@@ -223,7 +223,7 @@ fn waveform_chart(call: &LoadedCall, k: usize, name: &str, colour: Rgb, d: f64) 
     let _ = write!(
         c.svg,
         r#"<path d="{path}" stroke="{}" stroke-width="1.2" fill="none"/>"#,
-        palette::hex(colour)
+        palette::hex(color)
     );
     c.label(25.0, name);
     Some(c.finish())
@@ -237,7 +237,7 @@ fn talk_chart(r: &CallReport, notes: &[Note], d: f64) -> String {
         44.0,
     );
     for s in &r.segments {
-        let (y, colour) = match s.speaker {
+        let (y, color) = match s.speaker {
             Speaker::Agent | Speaker::Mixed => (6.0, palette::AGENT),
             Speaker::Customer => (24.0, palette::CUSTOMER),
         };
@@ -246,7 +246,7 @@ fn talk_chart(r: &CallReport, notes: &[Note], d: f64) -> String {
             r#"<rect x="{:.1}" y="{y}" width="{:.2}" height="14" fill="{}"/>"#,
             c.x(s.start),
             (c.x(s.end) - c.x(s.start)).max(0.5),
-            palette::hex(colour)
+            palette::hex(color)
         );
     }
     for s in &r.long_silences {
@@ -315,24 +315,24 @@ fn pitch_chart(call: &LoadedCall, band_hz: [f64; 2], d: f64) -> String {
     c.finish()
 }
 
-/// A reply gap's marker at (`x`, `y`): the shape of its verdict in its colour.
+/// A reply gap's marker at (`x`, `y`): the shape of its verdict in its color.
 fn gap_marker(verdict: Verdict, x: f64, y: f64) -> String {
-    let colour = verdict_css(verdict);
+    let color = verdict_css(verdict);
     match verdict {
         Verdict::Overlap => format!(
-            r#"<path d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{colour}" stroke-width="2.5"/>"#,
+            r#"<path d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{color}" stroke-width="2.5"/>"#,
             x - 4.0,
             y - 4.0
         ),
         Verdict::Early => format!(
-            r#"<path d="M{:.1} {y:.1}l8 -5v10z" fill="{colour}"/>"#,
+            r#"<path d="M{:.1} {y:.1}l8 -5v10z" fill="{color}"/>"#,
             x - 4.0
         ),
         Verdict::InWindow => {
-            format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{colour}"/>"#)
+            format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{color}"/>"#)
         }
         Verdict::Late => format!(
-            r#"<path d="M{:.1} {y:.1}l-8 -5v10z" fill="{colour}"/>"#,
+            r#"<path d="M{:.1} {y:.1}l-8 -5v10z" fill="{color}"/>"#,
             x + 4.0
         ),
     }
@@ -418,11 +418,11 @@ fn charts(call: &LoadedCall, profile: &Profile, notes: &[Note]) -> String {
     let r = &call.report;
     let d = r.duration_s.max(call.info.duration_s());
     let mut out = String::new();
-    for (k, name, colour) in [
+    for (k, name, color) in [
         (0, "agent", palette::AGENT),
         (1, "customer", palette::CUSTOMER),
     ] {
-        if let Some(chart) = waveform_chart(call, k, name, colour, d) {
+        if let Some(chart) = waveform_chart(call, k, name, color, d) {
             out.push_str(&chart);
         }
     }
@@ -587,7 +587,7 @@ fn deductions_section(h: &mut String, r: &CallReport) {
             let _ = write!(
                 h,
                 r#"<tr><td>{}</td><td class="num">−{:.1}</td><td>{}</td></tr>"#,
-                escape(&d.rule),
+                escape(d.rule.as_str()),
                 d.points,
                 escape(&d.why)
             );
@@ -600,7 +600,7 @@ fn deductions_section(h: &mut String, r: &CallReport) {
             .score
             .not_scored
             .iter()
-            .map(|d| format!("{} ({})", escape(&d.rule), escape(&d.why)))
+            .map(|d| format!("{} ({})", escape(d.rule.as_str()), escape(&d.why)))
             .collect();
         h.push_str(&parts.join("; "));
         h.push_str("</p>");
@@ -618,7 +618,7 @@ fn timeline_section(h: &mut String, call: &LoadedCall, profile: &Profile, notes:
     h.push_str("</section>\n");
 }
 
-/// Every reply gap in a table, with its verdict in words and colour.
+/// Every reply gap in a table, with its verdict in words and color.
 fn reply_gaps_section(h: &mut String, r: &CallReport, window_s: [f64; 2]) {
     h.push_str("<h2>Reply gaps</h2>");
     if !r.reply_gaps_measured {

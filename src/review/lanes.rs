@@ -125,7 +125,7 @@ mod tests {
             agent_level_db: -20.0,
             agent_active: f0 > 0.0,
             customer_f0_hz: 0.0,
-            customer_level_db: -120.0,
+            customer_level_db: crate::dsp::SILENCE_DB,
             customer_active: false,
         }
     }

@@ -1,5 +1,5 @@
 //! Opening a call off the UI thread. A named worker thread (`review-load`) runs the
-//! engine through [`analyse_file`] (with the frame sink for the pitch lane) while a
+//! engine through [`analyze_file`] (with the frame sink for the pitch lane) while a
 //! second one (`review-decode`) reads the samples for the waveform pyramid and the
 //! playback buffer; both report progress and stop when cancelled.
 
@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use crate::analysis::{CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseError, AnalyseOptions, READ_BLOCK_FRAMES, analyse_file};
+use crate::file_analysis::{AnalyzeError, AnalyzeOptions, READ_BLOCK_FRAMES, analyze_file};
 
 use super::lanes::PitchTrack;
 use super::waveform::{Pyramid, PyramidBuilder};
@@ -24,9 +24,9 @@ use crate::audio_out::playback::{PlaybackAudio, PlaybackBuilder};
 /// Why a call could not be opened; the message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    /// The engine could not analyse it.
+    /// The engine could not analyze it.
     #[error(transparent)]
-    Analyse(#[from] AnalyseError),
+    Analyze(#[from] AnalyzeError),
     /// The audio could not be read for the waveform and playback.
     #[error(transparent)]
     Audio(#[from] AudioError),
@@ -206,7 +206,7 @@ pub fn load(
     let stream = WavStream::open(&path)?;
     let info = stream.info().clone();
     let map = ChannelMap::new(usize::from(info.channels), agent_channel).map_err(|problem| {
-        AnalyseError::Channels {
+        AnalyzeError::Channels {
             path: path.display().to_string(),
             problem,
         }
@@ -224,7 +224,7 @@ pub fn load(
     };
     let t_analysis = Instant::now();
     let mut pitch = PitchTrack::default();
-    let options = AnalyseOptions {
+    let options = AnalyzeOptions {
         agent_channel: Some(agent_channel),
         progress: Some({
             let cancel = Arc::clone(cancel);
@@ -238,25 +238,25 @@ pub fn load(
                 }
             })
         }),
-        ..AnalyseOptions::default()
+        ..AnalyzeOptions::default()
     };
-    let analysed = analyse_file(
+    let analyzed = analyze_file(
         &path,
         &request.profile,
         &options,
         Some(&mut |frames: &[FrameOutput]| pitch.extend(frames)),
     );
     let analysis_s = t_analysis.elapsed().as_secs_f64();
-    if analysed.is_err() {
+    if analyzed.is_err() {
         cancel.store(true, Ordering::Relaxed);
     }
     let decoded = decoder.join().map_err(|_| LoadError::Worker {
         path: path.clone(),
         problem: "the decoding thread panicked".into(),
     })?;
-    let analysed = match analysed {
+    let analyzed = match analyzed {
         Ok(a) => a,
-        Err(AnalyseError::Cancelled { .. }) => return Err(LoadError::Cancelled(path)),
+        Err(AnalyzeError::Cancelled { .. }) => return Err(LoadError::Cancelled(path)),
         Err(e) => return Err(e.into()),
     };
     let Some((waveform, audio, decode_s)) = decoded? else {
@@ -264,9 +264,9 @@ pub fn load(
     };
     Ok(LoadedCall {
         path,
-        info: analysed.info,
+        info: analyzed.info,
         agent_channel: map.agent,
-        report: analysed.report,
+        report: analyzed.report,
         pitch,
         waveform,
         audio,

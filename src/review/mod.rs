@@ -1,5 +1,5 @@
 //! The coaches' review of a recorded call, without any drawing: the loading job (analysis
-//! through [`crate::file_analysis::analyse_file`] and audio decoding on named worker
+//! through [`crate::file_analysis::analyze_file`] and audio decoding on named worker
 //! threads, with progress and cancel, filling the waveform pyramid and the
 //! [`crate::audio_out`] playback buffer), the per-frame lane data, the event list, the
 //! coach's notes (`FILE.coach.json`) and the HTML and CSV report. The view in

@@ -7,7 +7,7 @@ use crossbeam_channel::Receiver;
 
 use crate::audio::wav::has_wav_extension;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, score_one};
+use crate::file_analysis::{AnalyzeOptions, score_one};
 use crate::record::CallRecord;
 
 /// Folder the live app records into, relative to the working directory.
@@ -58,7 +58,7 @@ impl Scan {
             .spawn(move || {
                 for path in files {
                     let record: CallRecord =
-                        score_one(&path, &profile, &AnalyseOptions::default(), None);
+                        score_one(&path, &profile, &AnalyzeOptions::default(), None);
                     let score = match (&record.report, &record.error) {
                         (Some(r), _) => Ok((r.score.total, r.duration_s)),
                         (None, e) => Err(e.clone().unwrap_or_else(|| "not scored".into())),

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Receiver;
 
+use crate::analysis::Rule;
 use crate::config::Profile;
-use crate::file_analysis::{AnalyseOptions, score_one};
-use crate::record::{CallRecord, RULES};
+use crate::file_analysis::{AnalyzeOptions, score_one};
+use crate::record::CallRecord;
 
 /// One call in the list.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +37,8 @@ pub struct CallRow {
     pub overlaps: u32,
     /// Long silences.
     pub long_silences: u32,
-    /// Points each rule took off, in [`RULES`] order (0 when none or not measured).
-    pub deductions: [f64; RULES.len()],
+    /// Points each rule took off, in [`Rule::ALL`] order (0 when none or not measured).
+    pub deductions: [f64; Rule::ALL.len()],
     /// The error of a call that could not be scored.
     pub error: Option<String>,
 }
@@ -46,10 +47,10 @@ impl CallRow {
     /// The row of a record.
     pub fn from_record(r: &CallRecord) -> Self {
         let report = r.report.as_ref();
-        let mut deductions = [0.0; RULES.len()];
+        let mut deductions = [0.0; Rule::ALL.len()];
         if let Some(report) = report {
             for d in &report.score.deductions {
-                if let Some(i) = RULES.iter().position(|rule| *rule == d.rule) {
+                if let Some(i) = Rule::ALL.iter().position(|rule| *rule == d.rule) {
                     deductions[i] += d.points;
                 }
             }
@@ -88,7 +89,7 @@ pub struct CallFilter {
     /// Only calls scoring below this.
     pub score_below: Option<u32>,
     /// Only calls where this rule took points off.
-    pub failed_rule: Option<&'static str>,
+    pub failed_rule: Option<Rule>,
     /// Only calls with at least this many late replies.
     pub min_late_replies: Option<u32>,
 }
@@ -104,7 +105,7 @@ impl CallFilter {
             .score_below
             .is_none_or(|x| row.score.is_some_and(|s| s < x));
         let rule_ok = self.failed_rule.is_none_or(|rule| {
-            RULES
+            Rule::ALL
                 .iter()
                 .position(|r| *r == rule)
                 .is_some_and(|i| row.deductions[i] > 0.0)
@@ -244,7 +245,7 @@ impl CallScan {
             .name("calls-scan".into())
             .spawn(move || {
                 for path in todo {
-                    let r = score_one(&path, &profile, &AnalyseOptions::default(), None);
+                    let r = score_one(&path, &profile, &AnalyzeOptions::default(), None);
                     if tx.send(CallRow::from_record(&r)).is_err() {
                         return;
                     }

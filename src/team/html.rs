@@ -18,7 +18,7 @@ const CHART_H: f64 = 90.0;
 const PAD: f64 = 14.0;
 /// Shade of a target band.
 const TARGET_FILL: &str = "#d8f0dc";
-/// Line and bar colour (a blue that reads in grey print).
+/// Line and bar color (a blue that reads in grey print).
 const INK: &str = "#1f5fa8";
 
 /// A shell word: `'…'` with any `'` escaped.
