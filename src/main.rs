@@ -300,7 +300,7 @@ struct LiveArgs {
     #[arg(long)]
     headless: bool,
     /// Headless: stop after this many seconds (default: until the demo ends; a
-    /// capture runs until interrupted).
+    /// capture runs until SIGINT or SIGTERM, which end it as cleanly as this does).
     #[arg(long, value_name = "N")]
     seconds: Option<f64>,
     /// Headless: write every event with its stream time and wall-clock publish time.

@@ -119,15 +119,17 @@ fn captured_call_through_pulseaudio_gives_the_gaps_batch_gives() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = dir.path().join("events.jsonl");
     let rec = dir.path().join("rec");
-    // The call is played once capture runs: the recording is created when the analysis
-    // thread starts, after the input has opened.
+    // The call is played once capture runs (the recording is created when the analysis
+    // thread starts, after the input has opened); the run is ended by SIGTERM once the
+    // player has drained, however long the machine took to start either. `--seconds`
+    // only bounds a run whose player never ends.
     let script = format!(
         "'{bin}' live --headless --seconds {secs} --events '{ev}' --record '{rec}' 2>'{err}' & \
          live=$!; \
          while kill -0 $live 2>/dev/null && ! ls '{rec}'/*.wav >/dev/null 2>&1; do sleep 0.05; done; \
-         paplay --latency-msec=200 '{call}'; wait $live",
+         paplay --latency-msec=200 '{call}'; sleep 1; kill -TERM $live; wait $live",
         bin = env!("CARGO_BIN_EXE_callcoach"),
-        secs = duration + 5.0,
+        secs = duration + 600.0,
         ev = events.display(),
         rec = rec.display(),
         err = dir.path().join("stderr.txt").display(),

@@ -1,11 +1,14 @@
 //! `callcoach live --headless`: the live pipeline without a window. Every event is
 //! written as one JSON line with its stream time and its wall-clock publish time; the
-//! run ends after `--seconds` (capture) or at the end of the demo file.
+//! run ends after `--seconds` (capture), at the end of the demo file, or on SIGINT or
+//! SIGTERM (Unix), each time with the recording finished and scored and the report
+//! written.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
@@ -71,8 +74,31 @@ pub enum HeadlessError {
     },
 }
 
+/// Set by SIGINT or SIGTERM: the run ends as when `--seconds` have passed.
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Ends the run cleanly on SIGINT (Ctrl-C) and SIGTERM instead of dying with a
+/// recording left to repair.
+#[cfg(unix)]
+fn catch_stop_signals() {
+    extern "C" fn on_signal(_: libc::c_int) {
+        STOP_REQUESTED.store(true, Ordering::Relaxed);
+    }
+    let handler = on_signal as extern "C" fn(libc::c_int);
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(signal, handler as libc::sighandler_t);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn catch_stop_signals() {}
+
 /// Runs the pipeline; returns its outcome.
 pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
+    catch_stop_signals();
     let mut out: Box<dyn Write> = match &options.events {
         Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|source| {
             HeadlessError::CreateEvents {
@@ -130,7 +156,7 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
         let timed_out = options
             .seconds
             .is_some_and(|s| started.elapsed().as_secs_f64() >= s);
-        if timed_out || pipeline.is_finished() {
+        if timed_out || pipeline.is_finished() || STOP_REQUESTED.load(Ordering::Relaxed) {
             break;
         }
     }
