@@ -62,9 +62,11 @@ fn lanes(c: &mut Criterion) {
             },
             agent_level_db: -20.0,
             agent_active: true,
+            agent_speech: true,
             customer_f0_hz: 0.0,
             customer_level_db: -120.0,
             customer_active: false,
+            customer_speech: false,
         })
         .collect();
     pitch.extend(&frames);

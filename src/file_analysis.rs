@@ -187,8 +187,9 @@ pub enum ScoreError {
     },
 }
 
-/// Scores one file into its record, writing its agent pitch track (`time_s,f0_hz`, one
-/// row per frame) to `pitch_track` when given. Never fails: problems become an error
+/// Scores one file into its record, writing its agent pitch track (`time_s,f0_hz,speech`,
+/// one row per frame; `speech` is 1 where the frame is the agent's speech as the
+/// statistics count it) to `pitch_track` when given. Never fails: problems become an error
 /// record.
 pub fn score_one(
     path: &Path,
@@ -223,7 +224,7 @@ fn score_with_track(
     let tmp = track_path.with_extension("csv.partial");
     let file = File::create(&tmp).map_err(track_error)?;
     let mut writer = BufWriter::new(file);
-    let mut write_error: Option<io::Error> = writer.write_all(b"time_s,f0_hz\n").err();
+    let mut write_error: Option<io::Error> = writer.write_all(b"time_s,f0_hz,speech\n").err();
     let analyzed = analyze_file(
         path,
         profile,
@@ -233,7 +234,12 @@ fn score_with_track(
                 return;
             }
             for f in frames {
-                let line = format!("{:.3},{:.2}\n", f.t_s, f.agent_f0_hz);
+                let line = format!(
+                    "{:.3},{:.2},{}\n",
+                    f.t_s,
+                    f.agent_f0_hz,
+                    u8::from(f.agent_speech)
+                );
                 if let Err(e) = writer.write_all(line.as_bytes()) {
                     write_error = Some(e);
                     return;

@@ -219,8 +219,8 @@ struct ScoreArgs {
     /// Write summary.csv and calls.jsonl into this folder (else print to stdout).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Also write <file stem>.agent.f0.csv per file (time_s,f0_hz every 10 ms; 0 =
-    /// unvoiced) into this folder.
+    /// Also write <file stem>.agent.f0.csv per file (time_s,f0_hz,speech every 10 ms;
+    /// f0 0 = unvoiced; speech 1 = the agent's speech, which the statistics count) into this folder.
     #[arg(long, value_name = "DIR")]
     pitch_track: Option<PathBuf>,
     /// Worker threads; 0 = one per core; at most 4 per core.

@@ -348,28 +348,40 @@ fn pitch_track_has_one_row_per_10_ms_frame() {
     assert_eq!(v["reply_gaps_measured"], false);
     let text = std::fs::read_to_string(tracks.join("c003.agent.f0.csv")).expect("track");
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("time_s,f0_hz"));
-    let rows: Vec<(f64, f64)> = lines
+    assert_eq!(lines.next(), Some("time_s,f0_hz,speech"));
+    let rows: Vec<(f64, f64, bool)> = lines
         .map(|l| {
-            let (t, f) = l.split_once(',').expect("two columns");
-            (t.parse().expect("time"), f.parse().expect("f0"))
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells.len(), 3, "three columns: {l}");
+            let speech = match cells[2] {
+                "0" => false,
+                "1" => true,
+                other => panic!("speech is 0 or 1, not {other}"),
+            };
+            (
+                cells[0].parse().expect("time"),
+                cells[1].parse().expect("f0"),
+                speech,
+            )
         })
         .collect();
     let duration = v["duration_s"].as_f64().expect("duration");
     assert_eq!(rows.len(), (duration / 0.01).ceil() as usize);
-    for (i, (t, f)) in rows.iter().enumerate() {
+    for (i, (t, f, _)) in rows.iter().enumerate() {
         assert!((t - i as f64 * 0.01).abs() < 1e-6, "row {i}: {t}");
         assert!(*f == 0.0 || (55.0..=420.0).contains(f), "row {i}: {f} Hz");
     }
-    // The track lists every voiced frame; `voiced_s` counts those of the agent's speech
-    // (active, or inside a confirmed segment), not babble voiced in the pauses. Measured
-    // on c003: 30.39 s in the track, 28.63 s of it speech.
-    let voiced = rows.iter().filter(|r| r.1 > 0.0).count() as f64 * 0.01;
+    // The track lists every voiced frame and marks the agent's speech (active, or inside
+    // a confirmed segment): `voiced_s` counts exactly the voiced frames so marked, not
+    // babble voiced in the pauses, which the track also holds.
+    let voiced = rows.iter().filter(|r| r.1 > 0.0).count();
+    let voiced_speech = rows.iter().filter(|r| r.1 > 0.0 && r.2).count();
     let voiced_s = v["agent"]["voiced_s"].as_f64().expect("voiced_s");
     assert!(
-        voiced_s <= voiced + 0.005 && voiced_s >= 0.9 * voiced,
-        "voiced_s {voiced_s}, track {voiced}"
+        (voiced_s - voiced_speech as f64 * 0.01).abs() < 0.0051,
+        "voiced_s {voiced_s}, voiced speech frames {voiced_speech}"
     );
+    assert!(voiced_speech < voiced, "{voiced_speech} of {voiced} voiced frames");
 }
 
 #[test]

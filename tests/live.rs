@@ -819,9 +819,11 @@ fn a_relative_band_is_set_from_the_agents_own_baseline() {
         agent_f0_hz: f0,
         agent_level_db: -20.0,
         agent_active: true,
+        agent_speech: true,
         customer_f0_hz: 0.0,
         customer_level_db: -120.0,
         customer_active: false,
+        customer_speech: false,
     };
     let first: Vec<_> = (0..BASELINE_VOICED_FRAMES - 1)
         .map(|t| frame(t, 200.0))
@@ -841,4 +843,76 @@ fn a_relative_band_is_set_from_the_agents_own_baseline() {
     let back: Vec<_> = (0..200).map(|t| frame(4200 + t, 210.0)).collect();
     coach.on_frames(&back);
     assert_eq!(coach.gauges().pitch.state, PitchState::InBand);
+}
+
+/// On a call with the customer's echo in the agent's channel, the pitch needle rests
+/// while the agent is silent and shows their pitch while they speak. The coach is fed
+/// as the live session feeds it: 10 ms blocks, decided frames, events, stream time.
+#[test]
+fn the_needle_shows_no_pitch_while_the_agent_is_silent_on_an_echo_call() {
+    use callcoach::analysis::{CallAnalyzer, ChannelMap};
+    use callcoach::live::coach::{Coach, PITCH_HOLD_S};
+    let (path, agent) = corpus_call("c011");
+    let label = read_label(&path);
+    assert!(
+        label["conditions"]["echo_db"].as_f64().expect("an echo call") > -30.0,
+        "the call carries far-end echo"
+    );
+    let agent_speech: Vec<(f64, f64)> = label["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter(|s| s["speaker"] == "agent")
+        .map(|s| {
+            (
+                s["start"].as_f64().expect("start"),
+                s["end"].as_f64().expect("end"),
+            )
+        })
+        .collect();
+    let overlaps = |a: f64, b: f64| agent_speech.iter().any(|&(s, e)| s < b && e > a);
+    let (rate, channels, samples) = read_wav(&path);
+    let profile = Profile::default();
+    let map = ChannelMap::new(channels, agent).expect("a stereo map");
+    let mut analyzer = CallAnalyzer::new(rate, map, profile.clone())
+        .with_frame_output()
+        .with_events();
+    let mut coach = Coach::new(profile.clone(), BandSetting::Hz(profile.pitch.band_hz), true);
+    let (mut frames, mut events) = (Vec::new(), Vec::new());
+    let (mut silent, mut shown_silent, mut speaking, mut shown_speaking) = (0, 0, 0, 0);
+    for block in samples.chunks(rate as usize / 100 * channels) {
+        analyzer.push_interleaved(block);
+        analyzer.drain_frames(&mut frames);
+        analyzer.drain_events(&mut events);
+        coach.on_frames(&frames);
+        for e in events.drain(..) {
+            coach.on_event(&e);
+        }
+        coach.set_now(analyzer.stream_time_s());
+        let Some(t) = frames.last().map(|f| f.t_s) else {
+            continue;
+        };
+        frames.clear();
+        let shown = coach.gauges().pitch.f0_hz.is_some();
+        if !overlaps(t - PITCH_HOLD_S - 0.3, t + 0.3) {
+            // No labelled agent speech near: only echo and noise in the agent's channel.
+            silent += 1;
+            shown_silent += usize::from(shown);
+        } else if agent_speech
+            .iter()
+            .any(|&(s, e)| s + 0.3 < t && t < e - 0.3)
+        {
+            speaking += 1;
+            shown_speaking += usize::from(shown);
+        }
+    }
+    assert!(silent > 1500, "{silent} checks while the agent is silent");
+    assert_eq!(
+        shown_silent, 0,
+        "the needle showed a pitch in {shown_silent} of {silent} silent checks"
+    );
+    assert!(
+        shown_speaking as f64 >= 0.9 * speaking as f64,
+        "the needle showed the agent's pitch in {shown_speaking} of {speaking} checks of speech"
+    );
 }

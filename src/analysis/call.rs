@@ -133,12 +133,19 @@ pub struct FrameOutput {
     pub agent_level_db: f32,
     /// Agent speech activity.
     pub agent_active: bool,
+    /// The frame is the agent's speech as the pitch statistics count it: active, or
+    /// inside a confirmed segment (its soft ends included). Pitch displays show
+    /// `agent_f0_hz` only where this holds, so echo and babble in the agent's pauses
+    /// are left out as the statistics leave them out.
+    pub agent_speech: bool,
     /// Customer F0, Hz; 0 when unvoiced or mono.
     pub customer_f0_hz: f32,
     /// Customer level, dBFS ([`SILENCE_FLOOR_DBFS`] for mono).
     pub customer_level_db: f32,
     /// Customer speech activity.
     pub customer_active: bool,
+    /// The frame is the customer's speech, as [`FrameOutput::agent_speech`].
+    pub customer_speech: bool,
 }
 
 /// F0 histogram with 0.1 Hz bins: medians without keeping every frame.
@@ -397,9 +404,11 @@ impl CallAnalyzer {
             agent_f0_hz: 0.0,
             agent_level_db: SILENCE_FLOOR_DBFS,
             agent_active: false,
+            agent_speech: false,
             customer_f0_hz: 0.0,
             customer_level_db: SILENCE_FLOOR_DBFS,
             customer_active: false,
+            customer_speech: false,
         };
         let mut decided = None;
         for (p, out) in outputs.iter().enumerate() {
@@ -419,10 +428,12 @@ impl CallAnalyzer {
                     frame_out.agent_f0_hz = d.f0_hz;
                     frame_out.agent_level_db = d.level_db;
                     frame_out.agent_active = d.active;
+                    frame_out.agent_speech = speech;
                 } else {
                     frame_out.customer_f0_hz = d.f0_hz;
                     frame_out.customer_level_db = d.level_db;
                     frame_out.customer_active = d.active;
+                    frame_out.customer_speech = speech;
                 }
             }
         }

@@ -620,7 +620,7 @@ pub fn pitch_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
             None => "— Hz".into(),
         };
         let state = match p.state {
-            PitchState::NoVoice => "no voice yet",
+            PitchState::NoVoice => "not speaking",
             PitchState::Measuring => "measuring your baseline",
             PitchState::Low => "⬇ below the band",
             PitchState::InBand => "✔ in band",

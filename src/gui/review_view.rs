@@ -1504,6 +1504,7 @@ fn pitch_lane_ui(
 ) {
     let [p0, p1] = lane.prepared_x;
     let f0_color = ui.visuals().strong_text_color();
+    let outside_color = ui.visuals().weak_text_color().gamma_multiply(0.6);
     let resp = lane
         .plot("lane_pitch", 130.0, [60.0, 300.0], false)
         .y_axis_label("agent pitch Hz")
@@ -1529,6 +1530,16 @@ fn pitch_lane_ui(
                 .fill(theme::BAND_FILL),
             );
             let points = &mut lane.scratch.points;
+            // Voiced frames outside the agent's speech (echo, babble in the pauses):
+            // dimmed, under the contour; the statistics leave them out.
+            pitch
+                .outside_speech()
+                .visible_into(p0, p1, lane.max_pitch_points, points);
+            pu.points(
+                Points::new("voiced outside speech", PlotPoints::from(points.clone()))
+                    .radius(1.0)
+                    .color(outside_color),
+            );
             pitch.visible_into(p0, p1, lane.max_pitch_points, points);
             pu.points(
                 Points::new("agent F0", PlotPoints::from(points.clone()))

@@ -16,6 +16,9 @@ use crate::config::Profile;
 
 /// Voiced agent frames the smoothed pitch is the median of (2 s of voiced speech).
 pub const PITCH_SMOOTHING_FRAMES: usize = 200;
+/// The needle shows the agent's pitch while their last voiced speech frame is at most
+/// this old (against the newest decided frame), s; then it rests until they speak.
+pub const PITCH_HOLD_S: f64 = 0.5;
 /// Voiced agent frames that make the baseline of a relative band (30 s of voiced
 /// speech: about the first two minutes of a call), as in the engine.
 pub const BASELINE_VOICED_FRAMES: usize = CALL_BASELINE_VOICED_FRAMES;
@@ -66,7 +69,7 @@ impl BandSetting {
 /// Where the pitch is against the band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum PitchState {
-    /// No voiced agent speech yet.
+    /// The agent is not speaking (no voiced speech in the last [`PITCH_HOLD_S`]).
     NoVoice,
     /// Below the band.
     Low,
@@ -243,7 +246,8 @@ pub struct Gauges {
 pub struct StripPoint {
     /// Frame time, s.
     pub t_s: f64,
-    /// Agent F0, Hz (0 unvoiced).
+    /// Agent F0, Hz, over the agent's speech only (0 when unvoiced or outside it, as
+    /// the statistics count it).
     pub agent_f0_hz: f32,
     /// Agent speaking.
     pub agent_active: bool,
@@ -262,6 +266,9 @@ pub struct Coach {
     voiced: [f32; PITCH_SMOOTHING_FRAMES],
     voiced_len: usize,
     voiced_next: usize,
+    /// Time of the newest voiced frame of the agent's speech, and of the newest frame.
+    last_voiced_speech_t: Option<f64>,
+    last_frame_t: f64,
     baseline_frames: Vec<f32>,
     baseline_hz: Option<f32>,
     voiced_total: u64,
@@ -304,6 +311,8 @@ impl Coach {
             has_customer,
             now_s: 0.0,
             voiced: [0.0; PITCH_SMOOTHING_FRAMES],
+            last_voiced_speech_t: None,
+            last_frame_t: 0.0,
             voiced_len: 0,
             voiced_next: 0,
             baseline_frames: Vec::with_capacity(BASELINE_VOICED_FRAMES),
@@ -369,7 +378,12 @@ impl Coach {
     pub fn on_frames(&mut self, frames: &[FrameOutput]) {
         let strip_len = (STRIP_S / HOP_S) as usize;
         for f in frames {
-            if f.agent_f0_hz > 0.0 {
+            self.last_frame_t = self.last_frame_t.max(f.t_s);
+            // Pitch counts over the agent's speech only, as the statistics count it: not
+            // echo of the customer, not babble voiced in the agent's pauses.
+            let speech_f0 = if f.agent_speech { f.agent_f0_hz } else { 0.0 };
+            if speech_f0 > 0.0 {
+                self.last_voiced_speech_t = Some(f.t_s);
                 self.voiced[self.voiced_next] = f.agent_f0_hz;
                 self.voiced_next = (self.voiced_next + 1) % PITCH_SMOOTHING_FRAMES;
                 self.voiced_len = (self.voiced_len + 1).min(PITCH_SMOOTHING_FRAMES);
@@ -427,7 +441,7 @@ impl Coach {
             }
             self.strip.push_back(StripPoint {
                 t_s: f.t_s,
-                agent_f0_hz: f.agent_f0_hz,
+                agent_f0_hz: speech_f0,
                 agent_active: f.agent_active,
                 customer_active: f.customer_active,
             });
@@ -546,7 +560,14 @@ impl Coach {
     /// The gauges now.
     pub fn gauges(&self) -> Gauges {
         let mut recent = self.voiced;
-        let f0_hz = median_f32(&mut recent[..self.voiced_len]);
+        let speaking = self
+            .last_voiced_speech_t
+            .is_some_and(|t| self.last_frame_t - t <= PITCH_HOLD_S);
+        let f0_hz = if speaking {
+            median_f32(&mut recent[..self.voiced_len])
+        } else {
+            None
+        };
         let band_hz = self.band_hz();
         let state = match (f0_hz, band_hz) {
             (None, _) => PitchState::NoVoice,

@@ -3,72 +3,117 @@
 
 use crate::analysis::{FrameOutput, PaceSpan, Segment, Speaker};
 
-/// The agent's pitch contour: voiced frames only, `[t_s, f0_hz]`, sorted by time.
+/// The agent's pitch contour: voiced frames only, `[t_s, f0_hz]`, sorted by time, in
+/// two sets: frames of the agent's speech (what the statistics count) and voiced frames
+/// outside it (echo, babble in the pauses), which the view dims.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PitchTrack {
+    points: Vec<[f32; 2]>,
+    outside: PitchPoints,
+}
+
+/// Voiced frames outside the agent's speech.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PitchPoints {
     points: Vec<[f32; 2]>,
 }
 
 impl PitchTrack {
     /// Appends the voiced agent frames of `frames`.
     pub fn extend(&mut self, frames: &[FrameOutput]) {
-        self.points.extend(
-            frames
-                .iter()
-                .filter(|f| f.agent_f0_hz > 0.0)
-                .map(|f| [f.t_s as f32, f.agent_f0_hz]),
-        );
+        for f in frames.iter().filter(|f| f.agent_f0_hz > 0.0) {
+            let point = [f.t_s as f32, f.agent_f0_hz];
+            if f.agent_speech {
+                self.points.push(point);
+            } else {
+                self.outside.points.push(point);
+            }
+        }
     }
 
-    /// Voiced frames held.
+    /// The voiced frames outside the agent's speech.
+    pub fn outside_speech(&self) -> &PitchPoints {
+        &self.outside
+    }
+
+    /// Voiced speech frames held.
     pub fn len(&self) -> usize {
         self.points.len()
     }
 
-    /// Whether no frame is voiced.
+    /// Whether no speech frame is voiced.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
 
-    /// All points.
+    /// All voiced speech points.
     pub fn points(&self) -> &[[f32; 2]] {
         &self.points
     }
 
-    /// The points in `[t0, t1]`; when more than `max_points`, each of `max_points / 2`
-    /// equal time buckets keeps its lowest and highest F0 (so no excursion is hidden).
+    /// The speech points in `[t0, t1]`, thinned as [`visible_points_into`].
     pub fn visible_into(&self, t0: f64, t1: f64, max_points: usize, out: &mut Vec<[f64; 2]>) {
-        out.clear();
-        let first = self.points.partition_point(|p| f64::from(p[0]) < t0);
-        let last = self.points.partition_point(|p| f64::from(p[0]) <= t1);
-        let slice = &self.points[first..last.max(first)];
-        let max_points = max_points.max(2);
-        if slice.len() <= max_points {
-            out.extend(slice.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]));
-            return;
+        visible_points_into(&self.points, t0, t1, max_points, out);
+    }
+}
+
+impl PitchPoints {
+    /// Points held.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The points in `[t0, t1]`, thinned as [`visible_points_into`].
+    pub fn visible_into(&self, t0: f64, t1: f64, max_points: usize, out: &mut Vec<[f64; 2]>) {
+        visible_points_into(&self.points, t0, t1, max_points, out);
+    }
+}
+
+/// The points of `points` (sorted by time) in `[t0, t1]`; when more than `max_points`,
+/// each of `max_points / 2` equal time buckets keeps its lowest and highest F0 (so no
+/// excursion is hidden).
+fn visible_points_into(
+    points: &[[f32; 2]],
+    t0: f64,
+    t1: f64,
+    max_points: usize,
+    out: &mut Vec<[f64; 2]>,
+) {
+    out.clear();
+    let first = points.partition_point(|p| f64::from(p[0]) < t0);
+    let last = points.partition_point(|p| f64::from(p[0]) <= t1);
+    let slice = &points[first..last.max(first)];
+    let max_points = max_points.max(2);
+    if slice.len() <= max_points {
+        out.extend(slice.iter().map(|p| [f64::from(p[0]), f64::from(p[1])]));
+        return;
+    }
+    let buckets = max_points / 2;
+    let width = (t1 - t0) / buckets as f64;
+    let mut i = 0;
+    while i < slice.len() {
+        let b = ((f64::from(slice[i][0]) - t0) / width).floor();
+        let end_t = t0 + (b + 1.0) * width;
+        let mut lo = slice[i];
+        let mut hi = slice[i];
+        while i < slice.len() && f64::from(slice[i][0]) < end_t {
+            if slice[i][1] < lo[1] {
+                lo = slice[i];
+            }
+            if slice[i][1] > hi[1] {
+                hi = slice[i];
+            }
+            i += 1;
         }
-        let buckets = max_points / 2;
-        let width = (t1 - t0) / buckets as f64;
-        let mut i = 0;
-        while i < slice.len() {
-            let b = ((f64::from(slice[i][0]) - t0) / width).floor();
-            let end_t = t0 + (b + 1.0) * width;
-            let mut lo = slice[i];
-            let mut hi = slice[i];
-            while i < slice.len() && f64::from(slice[i][0]) < end_t {
-                if slice[i][1] < lo[1] {
-                    lo = slice[i];
-                }
-                if slice[i][1] > hi[1] {
-                    hi = slice[i];
-                }
-                i += 1;
-            }
-            let (a, b) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
-            out.push([f64::from(a[0]), f64::from(a[1])]);
-            if a != b {
-                out.push([f64::from(b[0]), f64::from(b[1])]);
-            }
+        let (a, b) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
+        out.push([f64::from(a[0]), f64::from(a[1])]);
+        if a != b {
+            out.push([f64::from(b[0]), f64::from(b[1])]);
         }
     }
 }
@@ -124,9 +169,11 @@ mod tests {
             agent_f0_hz: f0,
             agent_level_db: -20.0,
             agent_active: f0 > 0.0,
+            agent_speech: f0 > 0.0,
             customer_f0_hz: 0.0,
             customer_level_db: crate::dsp::SILENCE_DB,
             customer_active: false,
+            customer_speech: false,
         }
     }
 
