@@ -381,7 +381,10 @@ fn pitch_track_has_one_row_per_10_ms_frame() {
         (voiced_s - voiced_speech as f64 * 0.01).abs() < 0.0051,
         "voiced_s {voiced_s}, voiced speech frames {voiced_speech}"
     );
-    assert!(voiced_speech < voiced, "{voiced_speech} of {voiced} voiced frames");
+    assert!(
+        voiced_speech < voiced,
+        "{voiced_speech} of {voiced} voiced frames"
+    );
 }
 
 #[test]

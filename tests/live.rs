@@ -855,7 +855,10 @@ fn the_needle_shows_no_pitch_while_the_agent_is_silent_on_an_echo_call() {
     let (path, agent) = corpus_call("c011");
     let label = read_label(&path);
     assert!(
-        label["conditions"]["echo_db"].as_f64().expect("an echo call") > -30.0,
+        label["conditions"]["echo_db"]
+            .as_f64()
+            .expect("an echo call")
+            > -30.0,
         "the call carries far-end echo"
     );
     let agent_speech: Vec<(f64, f64)> = label["segments"]
@@ -877,7 +880,11 @@ fn the_needle_shows_no_pitch_while_the_agent_is_silent_on_an_echo_call() {
     let mut analyzer = CallAnalyzer::new(rate, map, profile.clone())
         .with_frame_output()
         .with_events();
-    let mut coach = Coach::new(profile.clone(), BandSetting::Hz(profile.pitch.band_hz), true);
+    let mut coach = Coach::new(
+        profile.clone(),
+        BandSetting::Hz(profile.pitch.band_hz),
+        true,
+    );
     let (mut frames, mut events) = (Vec::new(), Vec::new());
     let (mut silent, mut shown_silent, mut speaking, mut shown_speaking) = (0, 0, 0, 0);
     for block in samples.chunks(rate as usize / 100 * channels) {
