@@ -149,8 +149,8 @@ pub const OCTAVE_JUMP_KEEP_MAX_LOG_RATIO: f32 = 0.15;
 pub const OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS: f32 = 0.15;
 /// The F0 path of a voiced stretch (see `channel::voicing`) pays this per unit of
 /// natural-log period change between consecutive frames (an octave costs 0.69 times it):
-/// a voice glides, so a jump to another candidate must be bought by clearly lower
-/// normalised differences over several frames.
+/// a voice glides, so a jump to another candidate must be bought by clearly higher
+/// correlations over several frames.
 pub const PITCH_TRANSITION_COST: f32 = 1.0;
 /// A candidate further than [`PITCH_REGISTER_FREE_OCTAVES`] from the median F0 of the
 /// voice's clearly voiced frames so far pays this per octave beyond, on the F0 path: a
@@ -161,7 +161,8 @@ pub const PITCH_REGISTER_COST: f32 = 1.0;
 pub const PITCH_REGISTER_FREE_OCTAVES: f32 = 0.8;
 /// Clearly voiced frames (0.5 s) counted before the register costs anything.
 pub const PITCH_REGISTER_MIN_FRAMES: u32 = 50;
-/// A candidate's own cost on the F0 path is its normalised difference, at most this.
+/// A candidate's own cost on the F0 path is one less its normalised cross-correlation,
+/// at most this.
 pub const PITCH_CANDIDATE_MAX_COST: f32 = 1.0;
 /// A syllable nucleus is a peak of the sonority contour at least this far above the dips
 /// on both sides.

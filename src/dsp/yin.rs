@@ -15,7 +15,7 @@ pub const NOISE_MIN_FRAMES: u64 = 20;
 
 /// Most pitch candidates kept per frame: local minima of the normalised difference and
 /// the whole multiples of YIN's choice (see [`Yin::analyse`]).
-pub const MAX_CANDIDATES: usize = 6;
+pub const MAX_CANDIDATES: usize = 4;
 
 /// Whole multiples of YIN's chosen period tested as candidates: a band-limited voice
 /// whose fundamental and second harmonic are weak is periodic at a third or a half of its

@@ -3,8 +3,10 @@
 //! from their first clear frame and the track median-smoothed.
 //!
 //! The F0 of a voiced frame is the candidate on the cheapest path through the candidates
-//! of its voiced stretch (Viterbi): each candidate costs its normalised difference, each
-//! step between frames [`PITCH_TRANSITION_COST`] per unit of log period change. The
+//! of its voiced stretch (Viterbi): each candidate costs one less its normalised
+//! cross-correlation (which, unlike the difference, ignores the voice's level changing
+//! inside the window) plus a cost for lying far from the voice's register, each step
+//! between frames [`PITCH_TRANSITION_COST`] per unit of log period change. The
 //! path's costs accumulate forward from the start of the stretch; a frame's F0 is read
 //! back from the cheapest candidate of the newest frame of its stretch, so the decision
 //! looks [`DECISION_DELAY_FRAMES`] ahead.
@@ -177,7 +179,7 @@ impl Voicing {
         }
         let cands = p.yin.candidates();
         for (j, c) in cands.iter().enumerate() {
-            let mut local = c.cmndf.clamp(0.0, PITCH_CANDIDATE_MAX_COST);
+            let mut local = (1.0 - c.nccf).clamp(0.0, PITCH_CANDIDATE_MAX_COST);
             if let Some(median) = register {
                 let octaves = (ANALYSIS_RATE_HZ as f32 / c.lag / FMIN_HZ as f32).log2();
                 let outside = (octaves - median).abs() - PITCH_REGISTER_FREE_OCTAVES;
@@ -502,6 +504,41 @@ mod tests {
             f0s(&decided),
             vec![0.0, 0.0, 0.0, 100.0, 100.0, 100.0, 100.0]
         );
+    }
+
+    #[test]
+    fn the_path_takes_the_period_over_a_strong_harmonic() {
+        // A band-limited 115 Hz voice: YIN's first dip is at a third of the period
+        // (345 Hz, the strong third harmonic), the period itself is more periodic.
+        let frames = vec![(-30.0, 30.0, yin(&[(23.19, 0.15), (69.57, 0.05)])); 6];
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided), vec![8000.0 / 69.57; 6]);
+    }
+
+    #[test]
+    fn the_path_does_not_jump_an_octave_for_a_few_frames() {
+        let mut frames = vec![(-30.0, 30.0, yin(&[(80.0, 0.1)])); 7];
+        // Three frames a little more periodic an octave up: the jump there and back
+        // costs 2 × 0.69, more than the 3 × 0.18 they would gain.
+        for frame in &mut frames[2..5] {
+            frame.2 = yin(&[(40.0, 0.02), (80.0, 0.2)]);
+        }
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided), vec![100.0; 7]);
+    }
+
+    #[test]
+    fn candidates_far_from_the_register_pay_for_it() {
+        // 60 frames of a 100 Hz voice set the register; after a pause, a stretch whose
+        // best dip is 1.9 octaves up (the fourth harmonic) is read at the period.
+        let mut frames = vec![(-30.0, 30.0, yin(&[(80.0, 0.1)])); 60];
+        frames.extend(vec![(-60.0, 0.0, YinFrame::default()); 10]);
+        frames.extend(vec![(-30.0, 30.0, yin(&[(21.0, 0.05), (84.0, 0.1)])); 6]);
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided[70..]), vec![8000.0 / 84.0; 6]);
+        // Without the register (the same stretch first), the better dip wins.
+        let alone = track(&frames[70..]);
+        assert_eq!(f0s(&alone), vec![8000.0 / 21.0; 6]);
     }
 
     #[test]
