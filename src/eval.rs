@@ -100,6 +100,10 @@ const GROSS_ERROR: f64 = 0.2;
 struct PitchLabel {
     kind: String,
     #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    clipped: bool,
+    #[serde(default)]
     noise: Option<String>,
     #[serde(default)]
     median_f0_hz: Option<f64>,
@@ -154,11 +158,67 @@ struct CallLabel {
     agent: AgentLabel,
 }
 
+/// Condition group of a pitch file, as in `corpus/PEERS.md`: what the channel did to
+/// the voice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Condition {
+    /// Wideband, no noise.
+    #[default]
+    Clean,
+    /// Band-limited to 300–3400 Hz (PCM16 or G.711), no noise.
+    Telephone,
+    /// Babble or pink noise.
+    Noisy,
+    /// Mains hum with its harmonics.
+    Hum,
+    /// Hard-clipped telephone speech.
+    Clipped,
+}
+
+impl Condition {
+    /// Every group, in the order `eval` prints them.
+    pub const ALL: [Condition; 5] = [
+        Condition::Clean,
+        Condition::Telephone,
+        Condition::Noisy,
+        Condition::Hum,
+        Condition::Clipped,
+    ];
+
+    /// The group's name in `corpus/PEERS.md`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Clean => "clean",
+            Condition::Telephone => "telephone/G.711",
+            Condition::Noisy => "noisy",
+            Condition::Hum => "hum",
+            Condition::Clipped => "clipped",
+        }
+    }
+
+    fn of(label: &PitchLabel) -> Self {
+        let noise = label.noise.as_deref();
+        if label.clipped {
+            Condition::Clipped
+        } else if noise.is_some_and(|n| n.starts_with("hum")) {
+            Condition::Hum
+        } else if noise.is_some() {
+            Condition::Noisy
+        } else if label.channel.as_deref() == Some("telephone") {
+            Condition::Telephone
+        } else {
+            Condition::Clean
+        }
+    }
+}
+
 /// Errors of one pitch file.
 #[derive(Debug, Clone, Default)]
 pub struct PitchFileResult {
     /// File name.
     pub name: String,
+    /// Condition group.
+    pub condition: Condition,
     /// Label frames voiced in both.
     pub both_voiced: usize,
     /// Of those, gross errors.
@@ -403,6 +463,7 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
         let mut r = PitchFileResult {
             name: file_name(&wav),
             hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
+            condition: Condition::of(&label),
             ..Default::default()
         };
         compare_pitch(&mut r, &frames, &truth, lead_silence_s);
@@ -623,6 +684,172 @@ impl EvalResult {
                 .map(|c| c.true_gaps)
                 .sum(),
         }
+    }
+}
+
+/// Pitch metrics over one condition group's files.
+#[derive(Debug, Clone, Default)]
+pub struct GroupSummary {
+    /// Files in the group.
+    pub files: usize,
+    /// Gross pitch error, % of frames voiced in both.
+    pub gpe_pct: f64,
+    /// Mean absolute fine error, cents.
+    pub fine_cents: f64,
+    /// Voicing decision error, % of all frames.
+    pub vde_pct: f64,
+    /// Label-voiced frames reported unvoiced, % of label-voiced frames.
+    pub missed_pct: f64,
+    /// Label-unvoiced frames reported voiced, % of label-unvoiced frames.
+    pub false_voiced_pct: f64,
+    /// Median over files of the median-F0 error, %.
+    pub median_f0_error_pct: f64,
+    /// In-band fraction error over the group's files, pp: median and p90.
+    pub in_band_error_pp: (f64, f64),
+}
+
+/// Metrics over the calls of one layout (stereo or mono).
+#[derive(Debug, Clone, Default)]
+pub struct LayoutSummary {
+    /// Calls.
+    pub calls: usize,
+    /// Median over calls of the agent's median-F0 error, %.
+    pub median_f0_error_pct: f64,
+    /// In-band fraction error over calls, pp: median and p90.
+    pub in_band_error_pp: (f64, f64),
+    /// Median agent pace error, %.
+    pub pace_error_pct: f64,
+    /// Pace-change F1.
+    pub pace_change_f1: f64,
+}
+
+impl EvalResult {
+    /// Pitch metrics of the files of `condition` (None when it has no file).
+    pub fn group(&self, condition: Condition) -> Option<GroupSummary> {
+        let files: Vec<&PitchFileResult> = self
+            .pitch
+            .iter()
+            .filter(|p| p.condition == condition)
+            .collect();
+        if files.is_empty() {
+            return None;
+        }
+        let sum = |f: &dyn Fn(&PitchFileResult) -> usize| files.iter().map(|p| f(p)).sum::<usize>();
+        let frames = sum(&|p| p.frames);
+        let unvoiced = sum(&|p| p.unvoiced_frames);
+        let false_voiced = sum(&|p| p.unvoiced_called_voiced);
+        let missed = sum(&|p| p.voicing_errors) - false_voiced;
+        let cents: Vec<f64> = files.iter().flat_map(|p| p.cents.iter().copied()).collect();
+        let median_errors: Vec<f64> = files
+            .iter()
+            .filter_map(|p| p.median_f0_error)
+            .map(|e| e * 100.0)
+            .collect();
+        let band_errors: Vec<f64> = files.iter().filter_map(|p| p.in_band_error_pp).collect();
+        Some(GroupSummary {
+            files: files.len(),
+            gpe_pct: 100.0 * sum(&|p| p.gross) as f64 / sum(&|p| p.both_voiced).max(1) as f64,
+            fine_cents: cents.iter().sum::<f64>() / cents.len().max(1) as f64,
+            vde_pct: 100.0 * sum(&|p| p.voicing_errors) as f64 / frames.max(1) as f64,
+            missed_pct: 100.0 * missed as f64 / (frames - unvoiced).max(1) as f64,
+            false_voiced_pct: 100.0 * false_voiced as f64 / unvoiced.max(1) as f64,
+            median_f0_error_pct: percentile(&median_errors, 50.0),
+            in_band_error_pp: (
+                percentile(&band_errors, 50.0),
+                percentile(&band_errors, 90.0),
+            ),
+        })
+    }
+
+    /// Metrics of the mono (`mono` true) or stereo calls (None when there is none).
+    pub fn layout(&self, mono: bool) -> Option<LayoutSummary> {
+        let calls: Vec<&CallResult> = self.calls.iter().filter(|c| c.mono == mono).collect();
+        if calls.is_empty() {
+            return None;
+        }
+        let median_errors: Vec<f64> = calls
+            .iter()
+            .filter_map(|c| c.median_f0_error)
+            .map(|e| e * 100.0)
+            .collect();
+        let band_errors: Vec<f64> = calls.iter().filter_map(|c| c.in_band_error_pp).collect();
+        let pace: Vec<f64> = calls
+            .iter()
+            .flat_map(|c| c.pace_errors.iter().map(|e| e * 100.0))
+            .collect();
+        let (t, d, m) = calls.iter().fold((0, 0, 0), |acc, c| {
+            (
+                acc.0 + c.pace_changes.0,
+                acc.1 + c.pace_changes.1,
+                acc.2 + c.pace_changes.2,
+            )
+        });
+        Some(LayoutSummary {
+            calls: calls.len(),
+            median_f0_error_pct: percentile(&median_errors, 50.0),
+            in_band_error_pp: (
+                percentile(&band_errors, 50.0),
+                percentile(&band_errors, 90.0),
+            ),
+            pace_error_pct: percentile(&pace, 50.0),
+            pace_change_f1: if t + d == 0 {
+                1.0
+            } else {
+                2.0 * m as f64 / (t + d) as f64
+            },
+        })
+    }
+
+    /// The per-group and per-layout lines `callcoach eval` prints after its table.
+    pub fn breakdown(&self) -> String {
+        let mut out = format!(
+            "{:<16} {:>5} {:>6} {:>6} {:>6} {:>8} {:>8} {:>9} {:>15}\n",
+            "pitch condition",
+            "files",
+            "GPE %",
+            "cents",
+            "VDE %",
+            "missed %",
+            "false %",
+            "medF0 %",
+            "in-band pp p50/p90"
+        );
+        for condition in Condition::ALL {
+            if let Some(g) = self.group(condition) {
+                out.push_str(&format!(
+                    "{:<16} {:>5} {:>6.2} {:>6.1} {:>6.2} {:>8.2} {:>8.2} {:>9.2} {:>7.2} / {:.2}\n",
+                    condition.name(),
+                    g.files,
+                    g.gpe_pct,
+                    g.fine_cents,
+                    g.vde_pct,
+                    g.missed_pct,
+                    g.false_voiced_pct,
+                    g.median_f0_error_pct,
+                    g.in_band_error_pp.0,
+                    g.in_band_error_pp.1
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "{:<16} {:>5} {:>9} {:>18} {:>12} {:>9}\n",
+            "calls (agent)", "calls", "medF0 %", "in-band pp p50/p90", "pace err %", "change F1"
+        ));
+        for (name, mono) in [("stereo", false), ("mono", true)] {
+            if let Some(l) = self.layout(mono) {
+                out.push_str(&format!(
+                    "{:<16} {:>5} {:>9.2} {:>9.2} / {:<6.2} {:>12.1} {:>9.2}\n",
+                    name,
+                    l.calls,
+                    l.median_f0_error_pct,
+                    l.in_band_error_pp.0,
+                    l.in_band_error_pp.1,
+                    l.pace_error_pct,
+                    l.pace_change_f1
+                ));
+            }
+        }
+        out
     }
 }
 

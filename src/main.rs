@@ -846,6 +846,7 @@ fn eval(args: &EvalArgs) -> Result<ExitCode> {
         text += &per_file_lines(&result);
     }
     text += &result.summary().table(&result);
+    text += &result.breakdown();
     print_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }

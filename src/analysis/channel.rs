@@ -403,6 +403,69 @@ mod tests {
         assert!(!tracker.speaking());
     }
 
+    /// Deterministic white noise at about `amplitude` RMS.
+    fn noise(len: usize, seed: u32, amplitude: f64) -> Vec<f32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let u = f64::from(state >> 8) / f64::from(1u32 << 24) - 0.5;
+                (u * amplitude * 12f64.sqrt()) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_band_limited_voice_without_its_fundamental_tracks_at_its_period() {
+        use std::f64::consts::PI;
+        // 115 Hz, harmonics 3 to 29 only (300-3400 Hz), the third (345 Hz) twenty times
+        // as strong as the others, as a telephone band and a first formant near 350 Hz
+        // leave a low male voice; between 0.5 s of line noise before and after.
+        let f0_hz = 115.0;
+        let mut signal = noise(4000, 1, 1e-3);
+        signal.extend((0..8000).map(|i| {
+            let t = f64::from(i) / 8000.0;
+            let voice: f64 = (3..=29)
+                .map(|h| {
+                    let amplitude = if h == 3 { 0.3 } else { 0.015 };
+                    amplitude * (2.0 * PI * f0_hz * f64::from(h) * t + f64::from(h)).sin()
+                })
+                .sum();
+            voice as f32
+        }));
+        signal.extend(noise(4000, 2, 1e-3));
+        let mut front = FrontEnd::new(8000);
+        let mut tracker = Tracker::new();
+        let mut decisions = Vec::new();
+        // Frames whose YIN choice (first dip under the threshold) is the third harmonic,
+        // a third of the period.
+        let mut harmonic_first = 0;
+        for &x in &signal {
+            front.push(x, &mut |m| {
+                if m.yin
+                    .candidates()
+                    .first()
+                    .is_some_and(|c| (c.lag - 23.19).abs() < 0.5)
+                {
+                    harmonic_first += 1;
+                }
+                decisions.extend(tracker.step(&m, None).decision);
+            });
+        }
+        assert!(harmonic_first > 50, "{harmonic_first} frames");
+        front.finish(&mut |m| decisions.extend(tracker.step(&m, None).decision));
+        tracker.finish(|o| decisions.extend(o.decision));
+        // Every frame whose window lies inside the voice is voiced at 115 Hz.
+        for d in &decisions[55..145] {
+            assert!(
+                (d.f0_hz - 115.0).abs() < 1.0,
+                "frame {}: {} Hz",
+                d.frame,
+                d.f0_hz
+            );
+        }
+    }
+
     #[test]
     fn the_activity_floor_starts_at_the_first_level() {
         let mut tracker = Tracker::new();

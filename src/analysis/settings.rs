@@ -147,6 +147,23 @@ pub const OCTAVE_JUMP_KEEP_MAX_LOG_RATIO: f32 = 0.15;
 /// ... and at most this much less periodic (normalised difference) is chosen instead:
 /// a voice's F0 glides, it does not jump by an octave from one frame to the next.
 pub const OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS: f32 = 0.15;
+/// The F0 path of a voiced stretch (see `channel::voicing`) pays this per unit of
+/// natural-log period change between consecutive frames (an octave costs 0.69 times it):
+/// a voice glides, so a jump to another candidate must be bought by clearly higher
+/// correlations over several frames.
+pub const PITCH_TRANSITION_COST: f32 = 1.0;
+/// A candidate further than [`PITCH_REGISTER_FREE_OCTAVES`] from the median F0 of the
+/// voice's clearly voiced frames so far pays this per octave beyond, on the F0 path: a
+/// voice speaks within about an octave of its median, and a band-limited male voice's
+/// third or fourth harmonic (1.6 and 2 octaves up) is not its F0.
+pub const PITCH_REGISTER_COST: f32 = 1.0;
+/// Octaves either side of the voice's median F0 that cost nothing.
+pub const PITCH_REGISTER_FREE_OCTAVES: f32 = 0.8;
+/// Clearly voiced frames (0.5 s) counted before the register costs anything.
+pub const PITCH_REGISTER_MIN_FRAMES: u32 = 50;
+/// A candidate's own cost on the F0 path is one less its normalised cross-correlation,
+/// at most this.
+pub const PITCH_CANDIDATE_MAX_COST: f32 = 1.0;
 /// A syllable nucleus is a peak of the sonority contour at least this far above the dips
 /// on both sides.
 pub const SYLLABLE_DIP_DB: f32 = 5.0;

@@ -13,8 +13,18 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 /// Noise frames [`Yin::learn_noise`] needs before frames are compensated.
 pub const NOISE_MIN_FRAMES: u64 = 20;
 
-/// Most local minima of the normalised difference kept as pitch candidates per frame.
+/// Most pitch candidates kept per frame: local minima of the normalised difference and
+/// the whole multiples of YIN's choice (see [`Yin::analyse`]).
 pub const MAX_CANDIDATES: usize = 4;
+
+/// Whole multiples of YIN's chosen period tested as candidates: a band-limited voice
+/// whose fundamental and second harmonic are weak is periodic at a third or a half of its
+/// period too, and YIN's first dip under the threshold can be that shorter lag.
+const PERIOD_MULTIPLES: [usize; 3] = [2, 3, 4];
+
+/// A multiple's dip is searched within this share of the multiplied lag (the voice's
+/// period moves a little inside the window, and sub-sample errors multiply).
+const MULTIPLE_SEARCH_SHARE: f32 = 0.04;
 
 /// One candidate period: lag in samples (sub-sample) and its normalised difference
 /// (0 = perfectly periodic, about 1 = aperiodic).
@@ -286,7 +296,52 @@ impl Yin {
             }
         }
         out.count = n;
+        self.add_multiples(&mut out, energy0, scale);
         out
+    }
+
+    /// Adds the dips at whole multiples of the chosen period (see [`PERIOD_MULTIPLES`])
+    /// that are not candidates yet, in place of the least periodic other candidates.
+    fn add_multiples(&self, out: &mut YinFrame, energy0: f64, scale: f64) {
+        let base = out.candidates[0].lag;
+        for k in PERIOD_MULTIPLES {
+            let target = base * k as f32;
+            let reach = (target * MULTIPLE_SEARCH_SHARE).max(1.0);
+            let lo = ((target - reach).ceil() as usize).max(self.min_lag + 1);
+            let hi = ((target + reach).floor() as usize).min(self.max_lag - 1);
+            if lo > hi {
+                break;
+            }
+            if out.candidates()[1..]
+                .iter()
+                .any(|c| (c.lag - target).abs() <= reach)
+            {
+                continue;
+            }
+            let Some(tau) = (lo..=hi).min_by(|&a, &b| self.cmndf[a].total_cmp(&self.cmndf[b]))
+            else {
+                continue;
+            };
+            let energy_tau = self.prefix_energy[tau + self.window_len] - self.prefix_energy[tau];
+            let r = f64::from(self.time_a[tau]) * scale;
+            let candidate = Candidate {
+                lag: self.refine(tau),
+                cmndf: self.cmndf[tau],
+                nccf: (r / (energy0 * energy_tau).sqrt().max(1e-12)) as f32,
+            };
+            if out.count < MAX_CANDIDATES {
+                out.candidates[out.count] = candidate;
+                out.count += 1;
+            } else {
+                // Replace the least periodic candidate after the first.
+                let worst = (1..MAX_CANDIDATES)
+                    .max_by(|&a, &b| out.candidates[a].cmndf.total_cmp(&out.candidates[b].cmndf))
+                    .unwrap_or(MAX_CANDIDATES - 1);
+                if out.candidates[worst].cmndf > candidate.cmndf {
+                    out.candidates[worst] = candidate;
+                }
+            }
+        }
     }
 
     /// Parabolic interpolation of the minimum around integer lag `tau`.

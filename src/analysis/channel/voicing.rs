@@ -1,6 +1,15 @@
 //! The voicing decision and F0 track: which frames are voiced, at what F0, decided
 //! [`DECISION_DELAY_FRAMES`] after they are measured so that onsets can be voiced back
 //! from their first clear frame and the track median-smoothed.
+//!
+//! The F0 of a voiced frame is the candidate on the cheapest path through the candidates
+//! of its voiced stretch (Viterbi): each candidate costs one less its normalised
+//! cross-correlation (which, unlike the difference, ignores the voice's level changing
+//! inside the window) plus a cost for lying far from the voice's register, each step
+//! between frames [`PITCH_TRANSITION_COST`] per unit of log period change. The
+//! path's costs accumulate forward from the start of the stretch; a frame's F0 is read
+//! back from the cheapest candidate of the newest frame of its stretch, so the decision
+//! looks [`DECISION_DELAY_FRAMES`] ahead.
 
 use crate::analysis::settings::{
     ANALYSIS_RATE_HZ, DECISION_DELAY_FRAMES, F0_MEDIAN_FRAMES, OCTAVE_JUMP_KEEP_MAX_CMNDF_EXCESS,
@@ -9,7 +18,11 @@ use crate::analysis::settings::{
     VOICING_EXTEND_MAX_STEP, VOICING_EXTEND_MIN_SNR_DB, VOICING_LOUD_SNR_DB, VOICING_MAX_CMNDF,
     VOICING_MAX_CMNDF_LOUD, VOICING_MIN_SNR_DB,
 };
-use crate::dsp::yin::YinFrame;
+use crate::analysis::settings::{
+    FMIN_HZ, PITCH_CANDIDATE_MAX_COST, PITCH_REGISTER_COST, PITCH_REGISTER_FREE_OCTAVES,
+    PITCH_REGISTER_MIN_FRAMES, PITCH_TRANSITION_COST,
+};
+use crate::dsp::yin::{MAX_CANDIDATES, YinFrame};
 
 /// What the voicing decision keeps of a frame until it is decided.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,6 +34,12 @@ struct Pending {
     /// Loud enough to be voiced as the continuation of a neighbour.
     may_extend: bool,
     yin: YinFrame,
+    /// Cost of the cheapest path of the voiced stretch ending at each candidate.
+    path_cost: [f32; MAX_CANDIDATES],
+    /// The candidate of the previous frame on that path (unused at a stretch's start).
+    path_back: [u8; MAX_CANDIDATES],
+    /// F0 on the path, Hz (set when the frame is pushed, refined at each decision).
+    path_f0_hz: f32,
 }
 
 /// A decided frame's voicing.
@@ -33,11 +52,59 @@ pub(super) struct Voiced {
     pub(super) clear: bool,
 }
 
+/// Semitone bins of the register histogram, from [`FMIN_HZ`] up past
+/// [`crate::analysis::settings::FMAX_HZ`].
+const REGISTER_BINS: usize = 40;
+
+/// The voice's register: a histogram of the F0 of the clearly voiced frames decided so
+/// far, in semitones, whose median is where this voice speaks.
+#[derive(Debug, Clone, Copy)]
+struct Register {
+    counts: [u32; REGISTER_BINS],
+    total: u32,
+}
+
+impl Default for Register {
+    fn default() -> Self {
+        Self {
+            counts: [0; REGISTER_BINS],
+            total: 0,
+        }
+    }
+}
+
+impl Register {
+    fn add(&mut self, f0_hz: f32) {
+        let semitones = 12.0 * (f64::from(f0_hz) / FMIN_HZ).log2();
+        let bin = (semitones.round().max(0.0) as usize).min(REGISTER_BINS - 1);
+        self.counts[bin] += 1;
+        self.total += 1;
+    }
+
+    /// Median F0 in octaves above [`FMIN_HZ`], once [`PITCH_REGISTER_MIN_FRAMES`] have
+    /// been counted.
+    fn median_octaves(&self) -> Option<f32> {
+        if self.total < PITCH_REGISTER_MIN_FRAMES {
+            return None;
+        }
+        let half = self.total.div_ceil(2);
+        let mut seen = 0;
+        for (bin, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= half {
+                return Some(bin as f32 / 12.0);
+            }
+        }
+        None
+    }
+}
+
 /// The voicing decision over the last [`TRACKER_RING_FRAMES`] frames. Frames are pushed
 /// with consecutive indices from 0.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Voicing {
     ring: [Pending; TRACKER_RING_FRAMES],
+    register: Register,
 }
 
 fn slot(frame: u64) -> usize {
@@ -87,16 +154,96 @@ impl Voicing {
             clear,
             may_extend,
             yin: *yin,
+            path_f0_hz: f0_hz,
+            ..Pending::default()
         };
+        let mut first_changed = frame;
         if clear && prev.is_some_and(|p| p.f0_hz == 0.0) {
-            self.extend_back(frame, f0_hz);
+            first_changed = self.extend_back(frame, f0_hz);
+        }
+        for k in first_changed..=frame {
+            self.step_path(k);
+        }
+    }
+
+    /// Accumulates the path costs of frame `frame` from its predecessor's.
+    fn step_path(&mut self, frame: u64) {
+        let prev = frame
+            .checked_sub(1)
+            .map(|k| self.ring[slot(k)])
+            .filter(|p| p.f0_hz > 0.0);
+        let register = self.register.median_octaves();
+        let p = &mut self.ring[slot(frame)];
+        if p.f0_hz == 0.0 {
+            return;
+        }
+        let cands = p.yin.candidates();
+        for (j, c) in cands.iter().enumerate() {
+            let mut local = (1.0 - c.nccf).clamp(0.0, PITCH_CANDIDATE_MAX_COST);
+            if let Some(median) = register {
+                let octaves = (ANALYSIS_RATE_HZ as f32 / c.lag / FMIN_HZ as f32).log2();
+                let outside = (octaves - median).abs() - PITCH_REGISTER_FREE_OCTAVES;
+                local += PITCH_REGISTER_COST * outside.max(0.0);
+            }
+            let (best, back) = match &prev {
+                Some(prev) => prev
+                    .yin
+                    .candidates()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| {
+                        let step = (c.lag / q.lag).ln().abs();
+                        (prev.path_cost[i] + PITCH_TRANSITION_COST * step, i)
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .unwrap_or((0.0, 0)),
+                None => (0.0, 0),
+            };
+            p.path_cost[j] = local + best;
+            p.path_back[j] = back as u8;
+        }
+        // Keep the costs small: only their differences matter.
+        let min = p.path_cost[..cands.len()]
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
+        if min.is_finite() {
+            for c in &mut p.path_cost[..cands.len()] {
+                *c -= min;
+            }
+        }
+    }
+
+    /// Reads the cheapest path back from the newest voiced frame of `decided`'s stretch
+    /// (at most `newest`) to `decided`, setting the path F0 of those frames.
+    fn read_path(&mut self, decided: u64, newest: u64) {
+        let mut end = decided;
+        while end < newest && self.ring[slot(end + 1)].f0_hz > 0.0 {
+            end += 1;
+        }
+        let last = &self.ring[slot(end)];
+        let count = last.yin.candidates().len();
+        if count == 0 {
+            return;
+        }
+        let mut state = (0..count)
+            .min_by(|&a, &b| last.path_cost[a].total_cmp(&last.path_cost[b]))
+            .unwrap_or(0);
+        for k in (decided..=end).rev() {
+            let p = &mut self.ring[slot(k)];
+            let Some(c) = p.yin.candidates().get(state) else {
+                return;
+            };
+            p.path_f0_hz = ANALYSIS_RATE_HZ as f32 / c.lag;
+            state = usize::from(p.path_back[state]);
         }
     }
 
     /// A voiced stretch starts at frame `frame`, the newest: extends it back over the
     /// frames not yet decided while they continue its F0 (the onset of a voice is often
-    /// less periodic than its first clear frame).
-    fn extend_back(&mut self, frame: u64, f0_hz: f32) {
+    /// less periodic than its first clear frame). Returns the stretch's first frame.
+    fn extend_back(&mut self, frame: u64, f0_hz: f32) -> u64 {
+        let mut first = frame;
         let mut next_f0 = f0_hz;
         let mut next_level = self.ring[slot(frame)].level_db;
         let oldest = frame.saturating_sub(DECISION_DELAY_FRAMES as u64);
@@ -113,18 +260,22 @@ impl Voicing {
                 break;
             }
             p.f0_hz = f0;
+            p.path_f0_hz = f0;
             next_f0 = f0;
             next_level = p.level_db;
+            first = k;
         }
+        first
     }
 
     /// Final voicing of frame `decided`, `newest` being the last frame pushed: its F0
     /// median-smoothed over its neighbours that exist; the median is taken over voiced
     /// neighbours only, and only when the frame itself is voiced.
-    pub(super) fn decide(&self, decided: u64, newest: u64) -> Voiced {
+    pub(super) fn decide(&mut self, decided: u64, newest: u64) -> Voiced {
         let centre = self.ring[slot(decided)];
         let mut f0_hz = 0.0;
         if centre.f0_hz > 0.0 {
+            self.read_path(decided, newest);
             let half = (F0_MEDIAN_FRAMES / 2) as u64;
             let mut values = [0.0f32; F0_MEDIAN_FRAMES];
             let mut n = 0;
@@ -133,13 +284,16 @@ impl Voicing {
             for k in lo..=hi {
                 let p = self.ring[slot(k)];
                 if p.f0_hz > 0.0 {
-                    values[n] = p.f0_hz;
+                    values[n] = p.path_f0_hz;
                     n += 1;
                 }
             }
             let values = &mut values[..n];
             values.sort_by(f32::total_cmp);
             f0_hz = values[n / 2];
+            if centre.clear {
+                self.register.add(f0_hz);
+            }
         }
         Voiced {
             f0_hz,
@@ -350,6 +504,41 @@ mod tests {
             f0s(&decided),
             vec![0.0, 0.0, 0.0, 100.0, 100.0, 100.0, 100.0]
         );
+    }
+
+    #[test]
+    fn the_path_takes_the_period_over_a_strong_harmonic() {
+        // A band-limited 115 Hz voice: YIN's first dip is at a third of the period
+        // (345 Hz, the strong third harmonic), the period itself is more periodic.
+        let frames = vec![(-30.0, 30.0, yin(&[(23.19, 0.15), (69.57, 0.05)])); 6];
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided), vec![8000.0 / 69.57; 6]);
+    }
+
+    #[test]
+    fn the_path_does_not_jump_an_octave_for_a_few_frames() {
+        let mut frames = vec![(-30.0, 30.0, yin(&[(80.0, 0.1)])); 7];
+        // Three frames a little more periodic an octave up: the jump there and back
+        // costs 2 × 0.69, more than the 3 × 0.18 they would gain.
+        for frame in &mut frames[2..5] {
+            frame.2 = yin(&[(40.0, 0.02), (80.0, 0.2)]);
+        }
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided), vec![100.0; 7]);
+    }
+
+    #[test]
+    fn candidates_far_from_the_register_pay_for_it() {
+        // 60 frames of a 100 Hz voice set the register; after a pause, a stretch whose
+        // best dip is 1.9 octaves up (the fourth harmonic) is read at the period.
+        let mut frames = vec![(-30.0, 30.0, yin(&[(80.0, 0.1)])); 60];
+        frames.extend(vec![(-60.0, 0.0, YinFrame::default()); 10]);
+        frames.extend(vec![(-30.0, 30.0, yin(&[(21.0, 0.05), (84.0, 0.1)])); 6]);
+        let decided = track(&frames);
+        assert_eq!(f0s(&decided[70..]), vec![8000.0 / 84.0; 6]);
+        // Without the register (the same stretch first), the better dip wins.
+        let alone = track(&frames[70..]);
+        assert_eq!(f0s(&alone), vec![8000.0 / 21.0; 6]);
     }
 
     #[test]
