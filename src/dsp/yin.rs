@@ -14,7 +14,7 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 pub const NOISE_MIN_FRAMES: u64 = 20;
 
 /// Most pitch candidates kept per frame: local minima of the normalised difference and
-/// the whole multiples of YIN's choice (see [`Yin::analyse`]).
+/// the whole multiples of YIN's choice (see [`Yin::analyze`]).
 pub const MAX_CANDIDATES: usize = 4;
 
 /// Whole multiples of YIN's chosen period tested as candidates: a band-limited voice
