@@ -2,7 +2,7 @@
 //! on a real labelled call.
 
 mod common;
-use common::{corpus, labelled_reply_gaps, read_label, read_wav};
+use common::{corpus, labelled_reply_gaps, labelled_segments, read_label, read_wav};
 use std::f64::consts::PI;
 use std::path::Path;
 
@@ -453,18 +453,7 @@ fn hum_after_leading_digital_silence_is_not_voiced() {
 /// call is analyzed after `lead_silence_s` of digital silence.
 fn voiced_outside_agent_speech(wav: &Path, lead_silence_s: f64, from_s: f64) -> usize {
     let label = read_label(wav);
-    let agent: Vec<(f64, f64)> = label["segments"]
-        .as_array()
-        .expect("segments")
-        .iter()
-        .filter(|s| s["speaker"] == "agent")
-        .map(|s| {
-            (
-                s["start"].as_f64().expect("start"),
-                s["end"].as_f64().expect("end"),
-            )
-        })
-        .collect();
+    let agent: Vec<(f64, f64)> = labelled_segments(&label, "agent");
     frames_after_silence(wav, lead_silence_s)
         .iter()
         .filter(|f| {

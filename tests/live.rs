@@ -3,7 +3,7 @@
 //! a failing disk, and a device lost and recovered mid-call.
 
 mod common;
-use common::{corpus, demo_call, read_label, read_wav, score_jsonl};
+use common::{corpus, demo_call, labelled_segments, read_label, read_wav, score_jsonl};
 use std::ffi::OsStr;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -861,18 +861,7 @@ fn the_needle_shows_no_pitch_while_the_agent_is_silent_on_an_echo_call() {
             > -30.0,
         "the call carries far-end echo"
     );
-    let agent_speech: Vec<(f64, f64)> = label["segments"]
-        .as_array()
-        .expect("segments")
-        .iter()
-        .filter(|s| s["speaker"] == "agent")
-        .map(|s| {
-            (
-                s["start"].as_f64().expect("start"),
-                s["end"].as_f64().expect("end"),
-            )
-        })
-        .collect();
+    let agent_speech: Vec<(f64, f64)> = labelled_segments(&label, "agent");
     let overlaps = |a: f64, b: f64| agent_speech.iter().any(|&(s, e)| s < b && e > a);
     let (rate, channels, samples) = read_wav(&path);
     let profile = Profile::default();

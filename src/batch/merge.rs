@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::shard::{SHARD_FILE, ShardFileError, ShardInfo};
-use super::{BatchError, CSV_HEADER, CallRecord, output_error};
+use super::{BatchError, CSV_HEADER, CallRecord, output_error, sync_outputs};
 use crate::record::record_path;
 use crate::regular_file::open_regular;
 
@@ -382,14 +382,6 @@ fn write_merged(
             heads[s] = Some(next);
         }
     }
-    jsonl
-        .into_inner()
-        .map_err(io::IntoInnerError::into_error)
-        .and_then(|f| f.sync_all())
-        .map_err(&write_jsonl)?;
-    csv.into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
-        .map_err(&write_csv)?;
+    sync_outputs(jsonl, csv, &write_jsonl, &write_csv)?;
     Ok(records)
 }

@@ -484,15 +484,7 @@ fn rewrite(
                 kill_now();
             }
         }
-        jsonl
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)
-            .and_then(|f| f.sync_all())
-            .map_err(&write_jsonl)?;
-        csv.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .map_err(&write_csv)?;
+        sync_outputs(jsonl, csv, &write_jsonl, &write_csv)?;
         std::fs::rename(&jsonl_tmp, jsonl_path).map_err(&write_jsonl)?;
         hook.check("renamed");
         std::fs::rename(&csv_tmp, csv_path).map_err(&write_csv)
@@ -502,6 +494,25 @@ fn rewrite(
         let _ = std::fs::remove_file(&csv_tmp);
     }
     result
+}
+
+/// Flushes new `calls.jsonl` and `summary.csv` files and syncs them to disk, before they
+/// are renamed over the old ones.
+fn sync_outputs(
+    jsonl: BufWriter<File>,
+    csv: csv::Writer<File>,
+    write_jsonl: &impl Fn(io::Error) -> BatchError,
+    write_csv: &impl Fn(io::Error) -> BatchError,
+) -> Result<(), BatchError> {
+    jsonl
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)
+        .and_then(|f| f.sync_all())
+        .map_err(write_jsonl)?;
+    csv.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .map_err(write_csv)
 }
 
 /// Output files of a run, appended one complete line at a time.

@@ -105,6 +105,22 @@ pub fn read_label(wav: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("the label is JSON")
 }
 
+/// A call label's segments of `speaker` (`"agent"` or `"customer"`) as (start, end), s.
+pub fn labelled_segments(label: &serde_json::Value, speaker: &str) -> Vec<(f64, f64)> {
+    label["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter(|s| s["speaker"] == speaker)
+        .map(|s| {
+            (
+                s["start"].as_f64().expect("start"),
+                s["end"].as_f64().expect("end"),
+            )
+        })
+        .collect()
+}
+
 /// A call label's reply gaps as (customer turn end, agent start), s.
 pub fn labelled_reply_gaps(label: &serde_json::Value) -> Vec<(f64, f64)> {
     label["reply_gaps"]
