@@ -146,7 +146,7 @@ struct TeamArgs {
 }
 
 /// A date filter: `YYYY-MM-DD` (any form `call_start` accepts, cut to its day).
-fn parse_day(text: &str) -> Result<String, String> {
+fn parse_day(text: &str) -> Result<String, manifest::MetaError> {
     let start = manifest::parse_call_start(text)?;
     Ok(start.chars().take(10).collect())
 }
@@ -463,8 +463,7 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         .agent_from_path
         .as_deref()
         .map(PathPattern::new)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+        .transpose()?;
     if args.learn && args.manifest.is_none() && pattern.is_none() {
         anyhow::bail!("--learn needs the calls' agents: give --manifest or --agent-from-path");
     }
@@ -655,7 +654,7 @@ fn path_jobs(paths: &[PathBuf], pattern: Option<&PathPattern>, planner: &mut Pla
                         .map_err(|e| e.to_string());
                     job(input, plan, meta, planner)
                 }
-                Err(message) => job(input, Err(message), CallMeta::default(), planner),
+                Err(e) => job(input, Err(e.to_string()), CallMeta::default(), planner),
             },
             _ => {
                 let plan = planner

@@ -53,16 +53,14 @@ impl fmt::Display for ChannelChoice {
 }
 
 /// Reads `0`, `1`, ... or `auto`.
-pub fn parse_channel(text: &str) -> Result<ChannelChoice, String> {
+pub fn parse_channel(text: &str) -> Result<ChannelChoice, MetaError> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("auto") {
         return Ok(ChannelChoice::Auto);
     }
     match text.parse::<usize>() {
         Ok(c) if c <= MAX_CHANNEL => Ok(ChannelChoice::Given(c)),
-        _ => Err(format!(
-            "agent channel must be a channel number 0-{MAX_CHANNEL} or `auto`, got `{text}`"
-        )),
+        _ => Err(MetaError::Channel(text.into())),
     }
 }
 
@@ -73,14 +71,9 @@ const MAX_CHANNEL: usize = 7;
 /// `2026-03-04T09:15:00` (no offset: local time as recorded) or `2026-03-04T08:15:00Z`
 /// (an offset given: converted to UTC). Accepts RFC 3339 / ISO 8601 with `T` or a
 /// space, and the compact `20260304`.
-pub fn parse_call_start(text: &str) -> Result<String, String> {
+pub fn parse_call_start(text: &str) -> Result<String, MetaError> {
     let text = text.trim();
-    let bad = || {
-        format!(
-            "call_start `{text}` is not a date or time (use e.g. 2026-03-04, \
-             2026-03-04T09:15:00 or 2026-03-04T09:15:00+01:00)"
-        )
-    };
+    let bad = || MetaError::CallStart(text.into());
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         return Ok(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
     }
@@ -131,7 +124,7 @@ pub struct PathPattern {
 
 impl PathPattern {
     /// Compiles `text`; an unknown or repeated placeholder is an error.
-    pub fn new(text: &str) -> Result<Self, String> {
+    pub fn new(text: &str) -> Result<Self, MetaError> {
         let mut re = String::from("(?:^|/)");
         let mut seen = HashSet::new();
         let mut rest = text;
@@ -140,16 +133,19 @@ impl PathPattern {
             let after = &rest[open + 1..];
             let close = after
                 .find('}')
-                .ok_or_else(|| format!("path pattern `{text}`: `{{` without `}}`"))?;
+                .ok_or_else(|| MetaError::Unclosed(text.into()))?;
             let name = &after[..close];
             if !PATTERN_FIELDS.contains(&name) {
-                return Err(format!(
-                    "path pattern `{text}`: unknown field `{{{name}}}` (known: {})",
-                    PATTERN_FIELDS.map(|f| format!("{{{f}}}")).join(", ")
-                ));
+                return Err(MetaError::UnknownField {
+                    pattern: text.into(),
+                    field: name.into(),
+                });
             }
             if name != "any" && !seen.insert(name) {
-                return Err(format!("path pattern `{text}`: `{{{name}}}` appears twice"));
+                return Err(MetaError::RepeatedField {
+                    pattern: text.into(),
+                    field: name.into(),
+                });
             }
             if name == "any" {
                 re.push_str("[^/]*?");
@@ -160,7 +156,10 @@ impl PathPattern {
         }
         re.push_str(&regex::escape(rest));
         re.push('$');
-        let regex = regex::Regex::new(&re).map_err(|e| format!("path pattern `{text}`: {e}"))?;
+        let regex = regex::Regex::new(&re).map_err(|error| MetaError::Regex {
+            pattern: text.into(),
+            error,
+        })?;
         Ok(Self {
             text: text.to_string(),
             regex,
@@ -173,27 +172,29 @@ impl PathPattern {
     }
 
     /// What the pattern says about `path`, or why it does not fit.
-    pub fn meta(&self, path: &Path) -> Result<CallMeta, String> {
+    pub fn meta(&self, path: &Path) -> Result<CallMeta, MetaError> {
         let shown = path.to_string_lossy().replace('\\', "/");
-        let caps = self.regex.captures(&shown).ok_or_else(|| {
-            format!(
-                "{}: the path does not match --agent-from-path `{}`",
-                path.display(),
-                self.text
-            )
-        })?;
+        let caps = self
+            .regex
+            .captures(&shown)
+            .ok_or_else(|| MetaError::NoMatch {
+                path: path.to_path_buf(),
+                pattern: self.text.clone(),
+            })?;
         let field = |name: &str| caps.name(name).map(|m| m.as_str().to_string());
         let call_start = match (field("date"), field("time")) {
             (Some(date), time) => {
-                let date =
-                    parse_call_start(&date).map_err(|e| format!("{}: {e}", path.display()))?;
+                let date = parse_call_start(&date).map_err(|e| MetaError::InPath {
+                    path: path.to_path_buf(),
+                    error: Box::new(e),
+                })?;
                 match time {
                     Some(t) => Some(format!(
                         "{date}T{}",
-                        parse_time_of_day(&t).ok_or_else(|| format!(
-                            "{}: `{t}` is not a time of day (use e.g. 0915 or 09-15-00)",
-                            path.display()
-                        ))?
+                        parse_time_of_day(&t).ok_or_else(|| MetaError::TimeOfDay {
+                            path: path.to_path_buf(),
+                            text: t.clone(),
+                        })?
                     )),
                     None => Some(date),
                 }
@@ -206,6 +207,78 @@ impl PathPattern {
             call_start,
         })
     }
+}
+
+/// What is wrong with a call's details: a manifest value, a path pattern, or what a
+/// pattern read from a path.
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    /// An agent channel that is neither a channel number nor `auto`.
+    #[error("agent channel must be a channel number 0-{MAX_CHANNEL} or `auto`, got `{0}`")]
+    Channel(String),
+    /// A call start that is not a date or time.
+    #[error(
+        "call_start `{0}` is not a date or time (use e.g. 2026-03-04, \
+         2026-03-04T09:15:00 or 2026-03-04T09:15:00+01:00)"
+    )]
+    CallStart(String),
+    /// An agent id that cannot be stored.
+    #[error("agent: {0}")]
+    AgentId(crate::agents::store::IdError),
+    /// A path pattern with a `{` and no `}`.
+    #[error("path pattern `{0}`: `{{` without `}}`")]
+    Unclosed(String),
+    /// A path pattern with a placeholder it does not know.
+    #[error(
+        "path pattern `{pattern}`: unknown field `{{{field}}}` (known: {})",
+        PATTERN_FIELDS.map(|f| format!("{{{f}}}")).join(", ")
+    )]
+    UnknownField {
+        /// The pattern.
+        pattern: String,
+        /// The placeholder's name.
+        field: String,
+    },
+    /// A path pattern with a placeholder given twice.
+    #[error("path pattern `{pattern}`: `{{{field}}}` appears twice")]
+    RepeatedField {
+        /// The pattern.
+        pattern: String,
+        /// The placeholder's name.
+        field: String,
+    },
+    /// A path pattern whose literal text makes no valid regular expression.
+    #[error("path pattern `{pattern}`: {error}")]
+    Regex {
+        /// The pattern.
+        pattern: String,
+        /// What the regex crate said.
+        error: regex::Error,
+    },
+    /// A path the pattern does not fit.
+    #[error("{}: the path does not match --agent-from-path `{pattern}`", path.display())]
+    NoMatch {
+        /// The file.
+        path: PathBuf,
+        /// The pattern.
+        pattern: String,
+    },
+    /// A value the pattern read from a path is wrong.
+    #[error("{}: {error}", path.display())]
+    InPath {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with the value.
+        error: Box<MetaError>,
+    },
+    /// A time read from a path that is not a time of day.
+    #[error("{}: `{text}` is not a time of day (use e.g. 0915 or 09-15-00)", path.display())]
+    TimeOfDay {
+        /// The file.
+        path: PathBuf,
+        /// The text read.
+        text: String,
+    },
 }
 
 /// One row of a manifest.
@@ -319,7 +392,7 @@ fn parse_row(
     };
     let path = value(0).ok_or((None, "the `path` value is empty".to_string()))?;
     let path = base.join(path);
-    let with_path = |problem: String| (Some(path.clone()), problem);
+    let with_path = |problem: MetaError| (Some(path.clone()), problem.to_string());
     parse_fields(&value, base, line, path.clone()).map_err(with_path)
 }
 
@@ -328,10 +401,10 @@ fn parse_fields(
     base: &Path,
     line: u64,
     path: PathBuf,
-) -> Result<ManifestRow, String> {
+) -> Result<ManifestRow, MetaError> {
     let agent = value(1);
     if let Some(id) = &agent {
-        crate::agents::store::check_id(id).map_err(|e| format!("agent: {e}"))?;
+        crate::agents::store::check_id(id).map_err(MetaError::AgentId)?;
     }
     let call_start = value(2).map(|t| parse_call_start(&t)).transpose()?;
     let agent_channel = value(3).map(|c| parse_channel(&c)).transpose()?;
@@ -362,16 +435,21 @@ mod tests {
         assert_eq!(ok("2026-03-04T09:15:00+01:00"), "2026-03-04T08:15:00Z");
         assert_eq!(ok("2026-03-04T09:15:00Z"), "2026-03-04T09:15:00Z");
         for bad in ["yesterday", "2026-13-01", "2026-02-30", "04/03/2026", ""] {
-            let e = parse_call_start(bad).unwrap_err();
+            let e = parse_call_start(bad).unwrap_err().to_string();
             assert!(e.contains(&format!("`{bad}`")), "{e}");
         }
     }
 
     #[test]
     fn channels_are_numbers_or_auto() {
-        assert_eq!(parse_channel("1"), Ok(ChannelChoice::Given(1)));
-        assert_eq!(parse_channel("AUTO"), Ok(ChannelChoice::Auto));
-        assert!(parse_channel("left").unwrap_err().contains("`left`"));
+        assert_eq!(parse_channel("1").unwrap(), ChannelChoice::Given(1));
+        assert_eq!(parse_channel("AUTO").unwrap(), ChannelChoice::Auto);
+        assert!(
+            parse_channel("left")
+                .unwrap_err()
+                .to_string()
+                .contains("`left`")
+        );
         assert!(parse_channel("8").is_err());
     }
 
@@ -391,9 +469,12 @@ mod tests {
         assert_eq!(m.agent.as_deref(), Some("bo"));
         assert_eq!(m.team, None);
         assert_eq!(m.call_start.as_deref(), Some("2026-03-04"));
-        let e = p.meta(Path::new("flat.wav")).unwrap_err();
+        let e = p.meta(Path::new("flat.wav")).unwrap_err().to_string();
         assert!(e.starts_with("flat.wav: the path does not match"), "{e}");
-        let e = p.meta(Path::new("bo/notadate_x.wav")).unwrap_err();
+        let e = p
+            .meta(Path::new("bo/notadate_x.wav"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`notadate`"), "{e}");
     }
 
@@ -402,16 +483,19 @@ mod tests {
         assert!(
             PathPattern::new("{who}/x.wav")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown field `{who}`")
         );
         assert!(
             PathPattern::new("{agent}/{agent}.wav")
                 .unwrap_err()
+                .to_string()
                 .contains("twice")
         );
         assert!(
             PathPattern::new("{agent/x.wav")
                 .unwrap_err()
+                .to_string()
                 .contains("without")
         );
         // Literal regex characters are literal.

@@ -356,6 +356,7 @@ impl Drop for ScriptedHandle {
 
 impl InputBackend for Scripted {
     type Handle = ScriptedHandle;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
 
     fn open(
         &mut self,
@@ -364,7 +365,7 @@ impl InputBackend for Scripted {
         blocks: &Sender<Block>,
         counters: &Arc<FlowCounters>,
         faults: &Sender<Fault>,
-    ) -> Result<(ScriptedHandle, InputLayout, String), String> {
+    ) -> Result<(ScriptedHandle, InputLayout, String), Self::Error> {
         let n = self.opens.fetch_add(1, Ordering::SeqCst);
         if n == 1 || n == 2 {
             return Err("no such device".into());

@@ -184,7 +184,7 @@ pub enum CheckError {
     },
     /// The agent's print cannot be compared.
     #[error("the agent's voice print cannot be used: {0}")]
-    BadPrint(String),
+    BadPrint(crate::agents::voiceprint::PrintError),
 }
 
 impl CheckError {

@@ -280,20 +280,37 @@ struct StoredFile {
 
 /// Says what is wrong with an agent id, if anything: it must be 1 to [`MAX_ID_CHARS`]
 /// characters without control characters or leading or trailing spaces.
-pub fn check_id(id: &str) -> Result<(), String> {
+pub fn check_id(id: &str) -> Result<(), IdError> {
     if id.is_empty() {
-        return Err("an agent id must not be empty".into());
+        return Err(IdError::Empty);
     }
     if id.chars().count() > MAX_ID_CHARS {
-        return Err(format!("an agent id has at most {MAX_ID_CHARS} characters"));
+        return Err(IdError::TooLong);
     }
     if id.chars().any(char::is_control) {
-        return Err("an agent id must not hold control characters".into());
+        return Err(IdError::ControlCharacter);
     }
     if id.trim() != id {
-        return Err("an agent id must not start or end with a space".into());
+        return Err(IdError::OuterSpace);
     }
     Ok(())
+}
+
+/// What is wrong with an agent id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// The id is empty.
+    #[error("an agent id must not be empty")]
+    Empty,
+    /// The id has more than [`MAX_ID_CHARS`] characters.
+    #[error("an agent id has at most {MAX_ID_CHARS} characters")]
+    TooLong,
+    /// The id holds a control character.
+    #[error("an agent id must not hold control characters")]
+    ControlCharacter,
+    /// The id starts or ends with a space.
+    #[error("an agent id must not start or end with a space")]
+    OuterSpace,
 }
 
 /// The agents file, loaded and validated. Changes are kept in memory until
@@ -357,7 +374,7 @@ impl AgentStore {
 
     /// The agent with this id, added with `name` (the id if empty) if not there yet.
     pub fn get_or_add(&mut self, id: &str, name: &str) -> Result<&mut Agent, StoreError> {
-        check_id(id).map_err(|problem| self.invalid(format!("agents.{id}"), problem))?;
+        check_id(id).map_err(|p| self.invalid(format!("agents.{id}"), p.to_string()))?;
         let name = if name.is_empty() { id } else { name };
         Ok(self
             .agents
@@ -367,11 +384,12 @@ impl AgentStore {
 
     /// Adds `agent`, replacing one with the same id; returns the one replaced.
     pub fn insert(&mut self, agent: Agent) -> Result<Option<Agent>, StoreError> {
-        check_id(&agent.id).map_err(|p| self.invalid(format!("agents.{}", agent.id), p))?;
+        check_id(&agent.id)
+            .map_err(|p| self.invalid(format!("agents.{}", agent.id), p.to_string()))?;
         if let Some(vp) = &agent.voice_print {
-            vp.print
-                .validate()
-                .map_err(|p| self.invalid(format!("agents.{}.voice_print", agent.id), p))?;
+            vp.print.validate().map_err(|p| {
+                self.invalid(format!("agents.{}.voice_print", agent.id), p.to_string())
+            })?;
         }
         Ok(self.agents.insert(agent.id.clone(), agent))
     }
@@ -498,7 +516,7 @@ fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, Agent>, StoreError>
     };
     let mut agents = BTreeMap::new();
     for (id, stored) in file.agents {
-        check_id(&id).map_err(|p| invalid(format!("agents.{id}"), p))?;
+        check_id(&id).map_err(|p| invalid(format!("agents.{id}"), p.to_string()))?;
         if let Some(b) = &stored.baseline {
             if !(b.median_f0_hz.is_finite() && b.median_f0_hz > 0.0) {
                 return Err(invalid(
@@ -516,7 +534,7 @@ fn parse(path: &Path, text: &str) -> Result<BTreeMap<String, Agent>, StoreError>
         if let Some(vp) = &stored.voice_print {
             vp.print
                 .validate()
-                .map_err(|p| invalid(format!("agents.{id}.voice_print"), p))?;
+                .map_err(|p| invalid(format!("agents.{id}.voice_print"), p.to_string()))?;
         }
         agents.insert(
             id.clone(),

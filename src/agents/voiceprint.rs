@@ -62,41 +62,63 @@ pub struct VoicePrint {
     pub voiced_s: f64,
 }
 
+/// Why a voice print cannot be compared with prints made now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrintError {
+    /// It was made from other features.
+    #[error("features `{0}` are not `{FEATURES}`: enrol the agent again")]
+    Features(String),
+    /// It has the wrong number of coefficients.
+    #[error("needs {CEPSTRA} means and variances, has {means} and {variances}")]
+    Length {
+        /// Means it holds.
+        means: usize,
+        /// Variances it holds.
+        variances: usize,
+    },
+    /// A mean is NaN or infinite.
+    #[error("a mean is not a finite number")]
+    Mean,
+    /// A variance is NaN, infinite or below [`MIN_VARIANCE`].
+    #[error("a variance is not a finite number of at least {MIN_VARIANCE}")]
+    Variance,
+    /// A duration is negative or not finite.
+    #[error("speech_s and voiced_s must be finite and not negative")]
+    Durations,
+    /// The median F0 is not a positive number.
+    #[error("median_f0_hz must be a positive number")]
+    MedianF0,
+}
+
 impl VoicePrint {
     /// Checks that the print can be compared with prints made now: the same features,
     /// [`CEPSTRA`] finite means and variances of at least [`MIN_VARIANCE`], finite
     /// non-negative durations, a positive F0. Says what is wrong otherwise.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PrintError> {
         if self.features != FEATURES {
-            return Err(format!(
-                "features `{}` are not `{FEATURES}`: enrol the agent again",
-                self.features
-            ));
+            return Err(PrintError::Features(self.features.clone()));
         }
         if self.mean.len() != CEPSTRA || self.var.len() != CEPSTRA {
-            return Err(format!(
-                "needs {CEPSTRA} means and variances, has {} and {}",
-                self.mean.len(),
-                self.var.len()
-            ));
+            return Err(PrintError::Length {
+                means: self.mean.len(),
+                variances: self.var.len(),
+            });
         }
         if self.mean.iter().any(|m| !m.is_finite()) {
-            return Err("a mean is not a finite number".into());
+            return Err(PrintError::Mean);
         }
         if self.var.iter().any(|v| !v.is_finite() || *v < MIN_VARIANCE) {
-            return Err(format!(
-                "a variance is not a finite number of at least {MIN_VARIANCE}"
-            ));
+            return Err(PrintError::Variance);
         }
         let seconds = |s: f64| s.is_finite() && s >= 0.0;
         if !(seconds(self.speech_s) && seconds(self.voiced_s)) {
-            return Err("speech_s and voiced_s must be finite and not negative".into());
+            return Err(PrintError::Durations);
         }
         if self
             .median_f0_hz
             .is_some_and(|f| !(f.is_finite() && f > 0.0))
         {
-            return Err("median_f0_hz must be a positive number".into());
+            return Err(PrintError::MedianF0);
         }
         Ok(())
     }
@@ -743,19 +765,32 @@ mod tests {
     fn validate_names_the_problem() {
         let mut p = hand_print(0.0, 1.0, 10.0, 100.0);
         p.features = "lpcc".into();
-        assert!(p.validate().unwrap_err().contains("enrol the agent again"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("enrol the agent again")
+        );
         let mut p = hand_print(0.0, 1.0, 10.0, 100.0);
         p.var.pop();
         assert_eq!(
-            p.validate().unwrap_err(),
+            p.validate().unwrap_err().to_string(),
             "needs 12 means and variances, has 12 and 11"
         );
         let mut p = hand_print(0.0, 1.0, 10.0, 100.0);
         p.mean[3] = f64::NAN;
-        assert_eq!(p.validate().unwrap_err(), "a mean is not a finite number");
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "a mean is not a finite number"
+        );
         let mut p = hand_print(0.0, 1.0, 10.0, 100.0);
         p.var[0] = 0.0;
-        assert!(p.validate().unwrap_err().starts_with("a variance"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("a variance")
+        );
     }
 
     #[test]

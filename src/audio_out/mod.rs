@@ -9,6 +9,8 @@ pub mod device;
 mod output;
 pub mod playback;
 
+pub use output::OutputError;
+
 /// Without the `audio` feature no output stream exists.
 #[cfg(not(feature = "audio"))]
 mod output {
@@ -19,11 +21,19 @@ mod output {
     /// An output stream; none can be made.
     pub enum OutputStream {}
 
+    /// Why there is no sound.
+    #[derive(Debug, thiserror::Error)]
+    pub enum OutputError {
+        /// callcoach was built without sound devices.
+        #[error("callcoach was built without the audio feature")]
+        NoAudioFeature,
+    }
+
     /// Always fails: callcoach was built without sound devices.
     pub fn open_stream(
         _audio: &PlaybackAudio,
         _transport: &Arc<Transport>,
-    ) -> Result<(OutputStream, PlaybackStatus), String> {
-        Err("callcoach was built without the audio feature".into())
+    ) -> Result<(OutputStream, PlaybackStatus), OutputError> {
+        Err(OutputError::NoAudioFeature)
     }
 }

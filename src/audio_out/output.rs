@@ -12,19 +12,37 @@ use super::playback::{PlaybackAudio, PlaybackStatus, Transport, render};
 /// An open output stream; sound stops when it is dropped.
 pub type OutputStream = cpal::Stream;
 
+/// Why there is no sound.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// No output device exists.
+    #[error("no audio output device")]
+    NoDevice,
+    /// The device's default configuration cannot be read.
+    #[error("output device has no usable format: {0}")]
+    NoFormat(cpal::Error),
+    /// The device's sample format is not one the renderer writes.
+    #[error("output sample format {0} is not supported")]
+    UnsupportedFormat(cpal::SampleFormat),
+    /// The output stream cannot be built.
+    #[error("cannot open the output stream: {0}")]
+    Open(cpal::Error),
+    /// The output stream cannot be started.
+    #[error("cannot start the output stream: {0}")]
+    Start(cpal::Error),
+}
+
 /// Opens the default output device and starts a stream that plays `audio` at the
 /// transport's position; the error says why there is no sound.
 pub fn open_stream(
     audio: &PlaybackAudio,
     transport: &Arc<Transport>,
-) -> Result<(OutputStream, PlaybackStatus), String> {
+) -> Result<(OutputStream, PlaybackStatus), OutputError> {
     let host = cpal::default_host();
-    let device = host
-        .default_output_device()
-        .ok_or_else(|| "no audio output device".to_string())?;
+    let device = host.default_output_device().ok_or(OutputError::NoDevice)?;
     let config = device
         .default_output_config()
-        .map_err(|e| format!("output device has no usable format: {e}"))?;
+        .map_err(OutputError::NoFormat)?;
     let name = device
         .description()
         .map(|d| d.to_string())
@@ -36,7 +54,7 @@ pub fn open_stream(
         cpal::SampleFormat::I16 => build::<i16>(&device, stream_config, audio, transport),
         cpal::SampleFormat::U16 => build::<u16>(&device, stream_config, audio, transport),
         cpal::SampleFormat::I32 => build::<i32>(&device, stream_config, audio, transport),
-        other => Err(format!("output sample format {other} is not supported")),
+        other => Err(OutputError::UnsupportedFormat(other)),
     };
     // A short fixed buffer, so that what is heard follows a seek, a pause or a speed
     // change at once (PulseAudio's null sink defaults to 2 s).
@@ -46,9 +64,7 @@ pub fn open_stream(
         OUTPUT_BUFFER_MS,
         open,
     )?;
-    stream
-        .play()
-        .map_err(|e| format!("cannot start the output stream: {e}"))?;
+    stream.play().map_err(OutputError::Start)?;
     Ok((stream, PlaybackStatus::On { device: name, rate }))
 }
 
@@ -63,7 +79,7 @@ fn build<T>(
     config: cpal::StreamConfig,
     audio: &PlaybackAudio,
     transport: &Arc<Transport>,
-) -> Result<cpal::Stream, String>
+) -> Result<cpal::Stream, OutputError>
 where
     T: cpal::SizedSample + cpal::FromSample<f32>,
 {
@@ -96,5 +112,5 @@ where
             |_e| {},
             None,
         )
-        .map_err(|e| format!("cannot open the output stream: {e}"))
+        .map_err(OutputError::Open)
 }

@@ -344,7 +344,7 @@ impl Player {
                 stream: Some(stream),
                 status,
             },
-            Err(reason) => Self::without_device(audio, transport, reason),
+            Err(reason) => Self::without_device(audio, transport, reason.to_string()),
         }
     }
 

@@ -226,7 +226,7 @@ impl LiveView {
                         self.pipeline = Some(p);
                     }
                 } else {
-                    self.message = Some(e);
+                    self.message = Some(e.to_string());
                 }
             }
         }
@@ -242,7 +242,7 @@ impl LiveView {
                     last.recording = end.recording;
                     self.last = Some(last);
                 }
-                Err(e) => self.message = Some(e),
+                Err(e) => self.message = Some(e.to_string()),
             }
         }
     }

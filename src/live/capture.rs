@@ -16,7 +16,9 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::session::{InputLayout, SharedStatus};
 use super::snapshot::SourceState;
-use super::{Block, DEVICE_BUFFER_MS, FlowCounters, StoppableThread, hand_over};
+use super::{
+    Block, CaptureError, DEVICE_BUFFER_MS, FlowCounters, LiveError, StoppableThread, hand_over,
+};
 use crate::audio_out::device::open_with_fixed_buffer;
 
 /// How often a lost device is looked for again.
@@ -78,6 +80,8 @@ pub struct Fault {
 pub trait InputBackend: Send + 'static {
     /// Keeps the opened streams alive; dropping it stops them.
     type Handle: Send;
+    /// Why the inputs could not be opened.
+    type Error: Into<Box<dyn std::error::Error + Send + Sync>>;
 
     /// Opens `spec`. With `want`, the layout must be exactly that (a reopened device
     /// must match the call already running). Returns the handle, the layout and a label.
@@ -88,7 +92,7 @@ pub trait InputBackend: Send + 'static {
         blocks: &Sender<Block>,
         counters: &Arc<FlowCounters>,
         faults: &Sender<Fault>,
-    ) -> Result<(Self::Handle, InputLayout, String), String>;
+    ) -> Result<(Self::Handle, InputLayout, String), Self::Error>;
 }
 
 /// The cpal backend.
@@ -151,11 +155,11 @@ pub fn list_input_devices() -> Vec<DeviceInfo> {
 
 /// The device called `name` (exactly, else the first whose name contains it, any case),
 /// or the default input.
-fn find_device(name: Option<&str>) -> Result<cpal::Device, String> {
+fn find_device(name: Option<&str>) -> Result<cpal::Device, CaptureError> {
     let Some(name) = name else {
         return cpal::default_host()
             .default_input_device()
-            .ok_or_else(|| "no input device (cpal reports none available)".to_string());
+            .ok_or(CaptureError::NoDefaultInput);
     };
     let devices = host_devices();
     let named = |d: &cpal::Device| d.description().ok().map(|x| x.name().to_string());
@@ -170,7 +174,7 @@ fn find_device(name: Option<&str>) -> Result<cpal::Device, String> {
         .iter()
         .find(|(_, d, _)| named(d).is_some_and(|n| n.to_lowercase().contains(&lower)))
         .map(|(_, d, _)| d.clone())
-        .ok_or_else(|| format!("no input device named \"{name}\""))
+        .ok_or_else(|| CaptureError::NoSuchInput(name.into()))
 }
 
 fn device_name(d: &cpal::Device) -> String {
@@ -188,11 +192,14 @@ fn open_stream(
     blocks: &Sender<Block>,
     counters: &Arc<FlowCounters>,
     faults: &Sender<Fault>,
-) -> Result<(cpal::Stream, u32, u16), String> {
+) -> Result<(cpal::Stream, u32, u16), CaptureError> {
     let name = device_name(device);
     let default = device
         .default_input_config()
-        .map_err(|e| format!("{name}: {e}"))?;
+        .map_err(|error| CaptureError::Config {
+            device: name.clone(),
+            error,
+        })?;
     let mut config = default.config();
     let mut format = default.sample_format();
     if want_rate.is_some() || want_channels.is_some() {
@@ -200,10 +207,17 @@ fn open_stream(
         let channels = want_channels.unwrap_or(config.channels);
         let found = device
             .supported_input_configs()
-            .map_err(|e| format!("{name}: {e}"))?
+            .map_err(|error| CaptureError::Config {
+                device: name.clone(),
+                error,
+            })?
             .filter(|r| r.channels() == channels)
             .find_map(|r| r.try_with_sample_rate(rate))
-            .ok_or_else(|| format!("{name}: cannot capture {channels} channels at {rate} Hz"))?;
+            .ok_or_else(|| CaptureError::Layout {
+                device: name.clone(),
+                channels,
+                rate_hz: rate,
+            })?;
         config = found.config();
         format = found.sample_format();
     }
@@ -233,10 +247,14 @@ fn open_stream(
         }
     };
     let stream = open_with_fixed_buffer(config, default.buffer_size(), DEVICE_BUFFER_MS, build)
-        .map_err(|e| format!("{name}: cannot open the input: {e}"))?;
-    stream
-        .play()
-        .map_err(|e| format!("{name}: cannot start the input: {e}"))?;
+        .map_err(|error| CaptureError::Open {
+            device: name.clone(),
+            error,
+        })?;
+    stream.play().map_err(|error| CaptureError::Start {
+        device: name,
+        error,
+    })?;
     Ok((stream, config.sample_rate, config.channels))
 }
 
@@ -283,6 +301,7 @@ where
 
 impl InputBackend for CpalBackend {
     type Handle = Vec<cpal::Stream>;
+    type Error = CaptureError;
 
     fn open(
         &mut self,
@@ -291,7 +310,7 @@ impl InputBackend for CpalBackend {
         blocks: &Sender<Block>,
         counters: &Arc<FlowCounters>,
         faults: &Sender<Fault>,
-    ) -> Result<(Self::Handle, InputLayout, String), String> {
+    ) -> Result<(Self::Handle, InputLayout, String), CaptureError> {
         match spec {
             CaptureSpec::Single {
                 device,
@@ -360,9 +379,11 @@ impl Capture {
         blocks: Sender<Block>,
         counters: Arc<FlowCounters>,
         status: SharedStatus,
-    ) -> Result<(Self, InputLayout), String> {
+    ) -> Result<(Self, InputLayout), LiveError> {
         let (fault_tx, fault_rx) = crossbeam_channel::unbounded();
-        let (handle, layout, label) = backend.open(&spec, None, &blocks, &counters, &fault_tx)?;
+        let (handle, layout, label) = backend
+            .open(&spec, None, &blocks, &counters, &fault_tx)
+            .map_err(|e| LiveError::Input(e.into()))?;
         {
             let mut s = super::session::lock_status(&status);
             s.label = label;
@@ -476,9 +497,12 @@ impl<B: InputBackend> Supervisor<B> {
                         s.label = label;
                         s.state = SourceState::Running;
                     }
-                    Err(e) => self.set_state(SourceState::Lost {
-                        message: format!("{lost} (last try: {e})"),
-                    }),
+                    Err(e) => {
+                        let e: Box<dyn std::error::Error + Send + Sync> = e.into();
+                        self.set_state(SourceState::Lost {
+                            message: format!("{lost} (last try: {e})"),
+                        });
+                    }
                 }
             }
         }

@@ -15,7 +15,9 @@ use crate::audio_out::playback::{PlaybackBuilder, Player};
 
 use super::session::{InputLayout, SharedStatus, lock_status};
 use super::snapshot::SourceState;
-use super::{BLOCK_SAMPLES, Block, FlowCounters, StoppableThread, f32_to_i16, hand_over};
+use super::{
+    BLOCK_SAMPLES, Block, FlowCounters, LiveError, StoppableThread, f32_to_i16, hand_over,
+};
 
 /// Audio per block handed over, ms (the size of a typical device callback).
 pub const DEMO_BLOCK_MS: u32 = 10;
@@ -44,8 +46,8 @@ impl DemoSource {
         blocks: Sender<Block>,
         counters: Arc<FlowCounters>,
         status: SharedStatus,
-    ) -> Result<(Self, InputLayout), String> {
-        let stream = WavStream::open(path).map_err(|e| e.to_string())?;
+    ) -> Result<(Self, InputLayout), LiveError> {
+        let stream = WavStream::open(path)?;
         let info: WavInfo = stream.info().clone();
         let layout = InputLayout::Single {
             sample_rate: info.sample_rate,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::LiveError;
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use super::session::{SessionEnd, StateChange};
 use super::snapshot::{RecordingStatus, SourceState};
@@ -55,8 +56,8 @@ pub enum HeadlessError {
         source: std::io::Error,
     },
     /// The pipeline did not start, or its session did not end cleanly.
-    #[error("{0}")]
-    Pipeline(String),
+    #[error(transparent)]
+    Pipeline(#[from] LiveError),
     /// An event cannot be written.
     #[error("cannot write the events")]
     WriteEvents(#[source] std::io::Error),
@@ -108,8 +109,7 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
         })?)),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut pipeline = LivePipeline::start(options.pipeline.clone(), Arc::new(|| {}))
-        .map_err(HeadlessError::Pipeline)?;
+    let mut pipeline = LivePipeline::start(options.pipeline.clone(), Arc::new(|| {}))?;
     let started = Instant::now();
     // Every state change is reported, from the session's log (a device lost and back
     // between two looks at the snapshot is still reported).
@@ -160,7 +160,7 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
             break;
         }
     }
-    let end = pipeline.stop().map_err(HeadlessError::Pipeline)?;
+    let end = pipeline.stop()?;
     let source_error = match pipeline.session().snapshot().source.state {
         SourceState::Failed { message } => Some(message),
         _ => None,

@@ -13,6 +13,7 @@ pub mod agent;
 pub mod capture;
 pub mod coach;
 pub mod demo;
+pub mod error;
 pub mod headless;
 pub mod pipeline;
 pub mod recorder;
@@ -23,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
+
+pub use error::{CaptureError, LiveError, RecordingError};
 
 /// Interleaved samples one [`Block`] can carry.
 pub const BLOCK_SAMPLES: usize = 960;
@@ -145,13 +148,16 @@ impl StoppableThread {
     pub fn spawn(
         name: &str,
         work: impl FnOnce(Arc<AtomicBool>) + Send + 'static,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LiveError> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || work(flag))
-            .map_err(|e| format!("cannot start the {name} thread: {e}"))?;
+            .map_err(|error| LiveError::Thread {
+                name: name.into(),
+                error,
+            })?;
         Ok(Self {
             stop,
             thread: Some(thread),

@@ -12,7 +12,7 @@ use super::demo::{DemoSource, Pace};
 use super::session::AgentChoice;
 use super::session::{Repaint, Session, SessionConfig, SessionEnd, shared_status};
 use super::snapshot::{SourceState, SourceStatus};
-use super::{FlowCounters, QUEUE_BLOCKS};
+use super::{FlowCounters, LiveError, QUEUE_BLOCKS};
 
 /// Where the audio comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +60,7 @@ pub struct LivePipeline {
 
 impl LivePipeline {
     /// Starts the source and the analysis thread (cpal for capture).
-    pub fn start(options: PipelineOptions, repaint: Repaint) -> Result<Self, String> {
+    pub fn start(options: PipelineOptions, repaint: Repaint) -> Result<Self, LiveError> {
         Self::start_with(options, CpalBackend, repaint)
     }
 
@@ -69,7 +69,7 @@ impl LivePipeline {
         options: PipelineOptions,
         backend: B,
         repaint: Repaint,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, LiveError> {
         let (tx, rx) = crossbeam_channel::bounded(QUEUE_BLOCKS);
         let counters = FlowCounters::new();
         let status = shared_status(SourceStatus {
@@ -145,7 +145,7 @@ impl LivePipeline {
 
     /// Ends the call: stops the source, lets the analysis drain what was queued, saves
     /// the recording and its JSON, and returns the outcome.
-    pub fn stop(&mut self) -> Result<SessionEnd, String> {
+    pub fn stop(&mut self) -> Result<SessionEnd, LiveError> {
         match self.source.take() {
             Some(SourceHandle::Capture(mut c)) => c.stop(),
             Some(SourceHandle::Demo(mut d)) => d.stop(),

@@ -23,7 +23,7 @@ use crate::record::{CallRecord, FileFormat, SourceFile};
 use super::coach::{BandSetting, Coach};
 use super::recorder::{Recorder, call_file_name};
 use super::snapshot::{LiveSnapshot, PublishedEvent, RecordingStatus, SourceState, SourceStatus};
-use super::{Block, FlowCounters};
+use super::{Block, FlowCounters, LiveError, RecordingError};
 
 /// Snapshots published per second, at most.
 pub const PUBLISH_HZ: f64 = 30.0;
@@ -175,7 +175,7 @@ pub struct Session {
     events: Receiver<PublishedEvent>,
     status: SharedStatus,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<SessionEnd, String>>>,
+    thread: Option<JoinHandle<Result<SessionEnd, LiveError>>>,
 }
 
 /// State changes of the source kept in a [`StatusLog`], the newest last.
@@ -297,8 +297,8 @@ impl Session {
         counters: Arc<FlowCounters>,
         status: SharedStatus,
         repaint: Repaint,
-    ) -> Result<Self, String> {
-        let map = config.layout.map().map_err(|e| e.to_string())?;
+    ) -> Result<Self, LiveError> {
+        let map = config.layout.map()?;
         let (worker, events) =
             Worker::new(config, map, blocks, counters, Arc::clone(&status), repaint);
         let snapshot = Arc::clone(&worker.snapshot);
@@ -306,7 +306,10 @@ impl Session {
         let thread = std::thread::Builder::new()
             .name("callcoach-analysis".into())
             .spawn(move || worker.run())
-            .map_err(|e| format!("cannot start the analysis thread: {e}"))?;
+            .map_err(|error| LiveError::Thread {
+                name: "analysis".into(),
+                error,
+            })?;
         Ok(Self {
             snapshot,
             events,
@@ -343,17 +346,15 @@ impl Session {
     }
 
     /// Waits for the end of the call and returns its outcome.
-    pub fn join(mut self) -> Result<SessionEnd, String> {
+    pub fn join(mut self) -> Result<SessionEnd, LiveError> {
         self.join_ref()
     }
 
     /// Waits for the end of the call (once) and returns its outcome.
-    pub fn join_ref(&mut self) -> Result<SessionEnd, String> {
+    pub fn join_ref(&mut self) -> Result<SessionEnd, LiveError> {
         match self.thread.take() {
-            Some(t) => t
-                .join()
-                .map_err(|_| "the analysis thread panicked".to_string())?,
-            None => Err("the session was already joined".into()),
+            Some(t) => t.join().map_err(|_| LiveError::AnalysisPanicked)?,
+            None => Err(LiveError::AlreadyJoined),
         }
     }
 }
@@ -522,14 +523,16 @@ impl Worker {
         self.repaired = super::recorder::repair_dir(&dir);
         let path = unique_path(&dir, &call_file_name(SystemTime::now()));
         let created = std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))
+            .map_err(|error| RecordingError::CreateFolder {
+                dir: dir.clone(),
+                error,
+            })
             .and_then(|()| {
-                Recorder::create(
+                Ok(Recorder::create(
                     &path,
                     self.config.layout.sample_rate(),
                     self.config.layout.channels(),
-                )
-                .map_err(|e| e.to_string())
+                )?)
             });
         match created {
             Ok(r) => {
@@ -538,11 +541,16 @@ impl Worker {
                 };
                 self.recorder = Some(r);
             }
-            Err(message) => self.recording = RecordingStatus::Failed { path, message },
+            Err(e) => {
+                self.recording = RecordingStatus::Failed {
+                    path,
+                    message: e.to_string(),
+                }
+            }
         }
     }
 
-    fn run(mut self) -> Result<SessionEnd, String> {
+    fn run(mut self) -> Result<SessionEnd, LiveError> {
         self.start_recording();
         let publish_every = Duration::from_secs_f64(1.0 / PUBLISH_HZ);
         let mut last_publish = Instant::now() - publish_every;
@@ -727,9 +735,9 @@ impl Worker {
         (self.repaint)();
     }
 
-    fn finish(mut self) -> Result<SessionEnd, String> {
+    fn finish(mut self) -> Result<SessionEnd, LiveError> {
         let Some(analyzer) = self.analyzer.take() else {
-            return Err("the call was already finished".into());
+            return Err(LiveError::AlreadyFinished);
         };
         let (report, frames, events) = analyzer.finish_with_output();
         self.frames = frames;
@@ -746,7 +754,10 @@ impl Worker {
                     self.config.agent.as_ref(),
                 ) {
                     Ok(json) => RecordingStatus::Saved { wav, json },
-                    Err(message) => RecordingStatus::Failed { path: wav, message },
+                    Err(e) => RecordingStatus::Failed {
+                        path: wav,
+                        message: e.to_string(),
+                    },
                 },
                 Err(e) => RecordingStatus::Failed {
                     path: e.path.clone(),
@@ -803,7 +814,7 @@ fn write_call_json(
     report: &CallReport,
     layout: &InputLayout,
     agent: Option<&AgentChoice>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, RecordingError> {
     let mut record = CallRecord::new(
         SourceFile::stat(wav),
         Ok((layout.recorded_format(), report.clone())),
@@ -811,9 +822,13 @@ fn write_call_json(
     record.agent_channel = layout.agent_channel();
     record.agent_id = agent.map(|a| a.id.clone());
     let json_path = wav.with_extension("json");
-    let text = serde_json::to_string_pretty(&record)
-        .map_err(|e| format!("{}: cannot encode: {e}", json_path.display()))?;
-    std::fs::write(&json_path, text + "\n")
-        .map_err(|e| format!("{}: cannot write: {e}", json_path.display()))?;
+    let text = serde_json::to_string_pretty(&record).map_err(|error| RecordingError::Encode {
+        path: json_path.clone(),
+        error,
+    })?;
+    std::fs::write(&json_path, text + "\n").map_err(|error| RecordingError::Write {
+        path: json_path.clone(),
+        error,
+    })?;
     Ok(json_path)
 }
