@@ -495,8 +495,7 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
         options.pitch_track_names =
             Some(part.indices.iter().map(|&i| all_names[i].clone()).collect());
         jobs = part.jobs;
-        info.write(out)
-            .with_context(|| format!("{}: cannot write", out.join(shard::SHARD_FILE).display()))?;
+        write_shard_info(&info, out)?;
         shard_info = Some(info);
     }
     let mut stdout = io::stdout().lock();
@@ -505,8 +504,7 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
     })?;
     if let (Some(mut info), Some(out)) = (shard_info, &args.out) {
         info.complete = true;
-        info.write(out)
-            .with_context(|| format!("{}: cannot write", out.join(shard::SHARD_FILE).display()))?;
+        write_shard_info(&info, out)?;
     }
     if let Some(dir) = &args.out {
         note(format_args!(
@@ -541,6 +539,12 @@ fn score(args: ScoreArgs) -> Result<ExitCode> {
     })
 }
 
+/// Writes `OUT/shard.json`.
+fn write_shard_info(info: &ShardInfo, out: &Path) -> Result<()> {
+    info.write(out)
+        .with_context(|| format!("{}: cannot write", out.join(shard::SHARD_FILE).display()))
+}
+
 /// Part `spec` of `jobs`, its descriptor, and the pitch-track names of the whole input
 /// (so a track has the name a single run gives it).
 fn shard_part(
@@ -554,14 +558,12 @@ fn shard_part(
             .with_context(|| format!("{}: cannot read", store.path().display()))?,
         None => Vec::new(),
     };
-    let mut inputs = shard::Fingerprint::default();
-    inputs.add(shard::inputs_fingerprint(&jobs).as_bytes());
-    if let Some(manifest) = &args.manifest {
-        inputs.add(
-            &std::fs::read(manifest)
-                .with_context(|| format!("{}: cannot read", manifest.display()))?,
-        );
-    }
+    let manifest = match &args.manifest {
+        Some(manifest) => std::fs::read(manifest)
+            .with_context(|| format!("{}: cannot read", manifest.display()))?,
+        None => Vec::new(),
+    };
+    let inputs = shard::inputs_fingerprint(&jobs, &manifest);
     let settings = shard::settings_fingerprint(&jobs, &agents_file);
     let paths: Vec<PathBuf> = jobs.iter().map(|j| j.input.path().to_path_buf()).collect();
     let names = batch::pitch_track_names(&paths);
@@ -572,7 +574,7 @@ fn shard_part(
         of: spec.count,
         version: env!("CARGO_PKG_VERSION").to_string(),
         settings,
-        inputs: inputs.hex(),
+        inputs,
         input_rows,
         rows: part.jobs.len(),
         audio_s: part.shard_ms as f64 / 1000.0,
@@ -591,6 +593,7 @@ fn merge_command(args: &MergeArgs) -> Result<ExitCode> {
         merged,
         missing,
         unfinished,
+        partial,
         records,
         left_out,
         ..
@@ -601,7 +604,7 @@ fn merge_command(args: &MergeArgs) -> Result<ExitCode> {
             dir.display()
         ));
     }
-    if !missing.is_empty() || !unfinished.is_empty() {
+    if partial {
         let list = |v: &[usize]| {
             v.iter()
                 .map(ToString::to_string)

@@ -128,7 +128,6 @@ pub fn select(jobs: Vec<Job>, spec: ShardSpec) -> Selection {
     let weights: Vec<u64> = jobs.iter().map(|j| audio_ms(&j.input)).collect();
     let keys: Vec<&Path> = jobs.iter().map(|j| j.input.path()).collect();
     let parts = assign(&keys, &weights, spec.count);
-    let total_ms = weights.iter().sum();
     let mut shard_ms = 0;
     let mut indices = Vec::new();
     let mut selected = Vec::new();
@@ -143,7 +142,6 @@ pub fn select(jobs: Vec<Job>, spec: ShardSpec) -> Selection {
         jobs: selected,
         indices,
         shard_ms,
-        total_ms,
     }
 }
 
@@ -156,8 +154,6 @@ pub struct Selection {
     pub indices: Vec<usize>,
     /// Audio in this part, ms (from the headers).
     pub shard_ms: u64,
-    /// Audio in the whole input, ms.
-    pub total_ms: u64,
 }
 
 /// 64-bit FNV-1a, a stable fingerprint (the same on every machine and build).
@@ -186,10 +182,12 @@ impl Fingerprint {
     }
 }
 
-/// Fingerprint of the whole input of a sharded run: every row's path and call details,
-/// in order, so every shard of one run has the same one.
-pub fn inputs_fingerprint(jobs: &[Job]) -> String {
+/// Fingerprint of the whole input of a sharded run: the manifest's bytes (empty without
+/// one), then every row's path and call details, in order, so every shard of one run has
+/// the same one.
+pub fn inputs_fingerprint(jobs: &[Job], manifest: &[u8]) -> String {
     let mut f = Fingerprint::default();
+    f.add(manifest);
     for job in jobs {
         f.add(job.input.path().as_os_str().as_encoded_bytes());
         let meta = &job.plan.meta;
