@@ -6,6 +6,10 @@
 //! which builds the sound devices (live capture, playback). Without them the crate is the
 //! engine, batch scoring, evaluation and the review data, with no window or audio stack.
 
+// Every public item is documented, and the library reports through its return values
+// and callbacks: only the binary writes to the terminal.
+#![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
+
 pub mod agents;
 pub mod analysis;
 pub mod audio;

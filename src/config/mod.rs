@@ -275,6 +275,8 @@ impl Profile {
         Ok(profile)
     }
 
+    /// Checks every value against its allowed range; `origin` names the profile's
+    /// file (or source) in the error.
     pub fn validate(&self, origin: &str) -> Result<(), ProfileError> {
         let bad = |key: &'static str, problem: String| {
             Err(ProfileError::Invalid {

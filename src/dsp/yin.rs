@@ -463,7 +463,6 @@ mod tests {
         let mixed: Vec<f32> = tone.iter().zip(&noise).map(|(t, n)| t * gain + n).collect();
         let (plain_dip, _) = at_f0(&plain.analyze(&mixed), f0);
         let (comp_dip, comp_f0) = at_f0(&compensated.analyze(&mixed), f0);
-        println!("dip at F0: plain {plain_dip:.3}, compensated {comp_dip:.3}");
         assert!(
             comp_dip < plain_dip - 0.1,
             "compensated dip {comp_dip} vs plain {plain_dip}"
