@@ -1,4 +1,4 @@
-//! Accuracy on the labelled corpora (`../shared/corpus/dev`, and pitch on
+//! Accuracy on the labelled corpora (`../shared/corpus/dev`, and pitch and pace on
 //! `../shared/corpus/train`), as `callcoach eval` reports it. Each bound is a floor the engine has reached: raise it as the engine
 //! improves, never loosen it. docs/accuracy.md lists the targets ("must" and "goal").
 
@@ -134,11 +134,13 @@ fn dev_corpus_after_leading_silence() {
     );
 }
 
-/// Pitch on the train corpus (`../shared/corpus/train`), whose files the settings were
-/// not chosen on. Measured: GPE 2.32 %; clean 1.31, telephone/G.711 1.43, noisy 6.89,
-/// hum 1.17, clipped 1.20; VDE 16.37 %; in-band error p90 5.84 pp.
+/// Pitch and pace on the train corpus (`../shared/corpus/train`), whose files the settings
+/// were not chosen on. Measured: GPE 2.32 %; clean 1.31, telephone/G.711 1.43, noisy 6.89,
+/// hum 1.17, clipped 1.20; VDE 16.37 %; in-band error p90 5.84 pp; pace-change F1 0.46
+/// (24 labelled, 32 detected, 13 matched), under the 0.7 of "must" (docs/accuracy.md says
+/// why).
 #[test]
-fn train_corpus_pitch_floors() {
+fn train_corpus_pitch_and_pace_floors() {
     let train = corpus("train");
     let result = callcoach::eval::evaluate(&train).expect("corpus evaluates");
     assert_eq!(result.pitch.len(), 80, "pitch files");
@@ -156,6 +158,11 @@ fn train_corpus_pitch_floors() {
         ],
     );
     assert!(s.vde_pct <= 16.5, "VDE {:.2} %", s.vde_pct);
+    assert!(
+        s.pace_change_f1 >= 0.46,
+        "pace-change F1 {:.2}",
+        s.pace_change_f1
+    );
     assert!(
         s.in_band_error_pp.1 <= 6.0,
         "in-band error p90 {:.2} pp",

@@ -147,6 +147,53 @@ mod tests {
         assert_eq!(nuclei(&contour), vec![2, 7]);
     }
 
+    /// Deterministic white noise at about `amplitude` RMS.
+    fn noise(len: usize, seed: u32, amplitude: f64) -> Vec<f32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let u = f64::from(state >> 8) / f64::from(1u32 << 24) - 0.5;
+                (u * amplitude * 12f64.sqrt()) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_voice_swelling_once_per_syllable_has_one_nucleus_per_swell() {
+        use super::super::{FrontEnd, Tracker};
+        use std::f64::consts::PI;
+        // A 125 Hz voice (harmonics 2 to 20, 250-2500 Hz) that never stops but swells six
+        // times, 200 ms apart, its level dipping 20 dB between swells as it does between
+        // syllables; 0.5 s of line noise before and after. The crests lie at 0.6, 0.8,
+        // ..., 1.6 s: frames 60 to 160.
+        let (rate_hz, f0_hz, swells, period_s) = (8000.0, 125.0, 6, 0.2);
+        let mut signal = noise(4000, 3, 1e-3);
+        let voiced = (f64::from(swells) * period_s * rate_hz) as usize;
+        signal.extend((0..voiced).map(|i| {
+            let t = i as f64 / rate_hz;
+            let swell = 0.1 + 0.9 * (PI * t / period_s).sin().powi(2);
+            let voice: f64 = (2..=20)
+                .map(|h| 0.1 / f64::from(h) * (2.0 * PI * f0_hz * f64::from(h) * t).sin())
+                .sum();
+            (swell * voice) as f32
+        }));
+        signal.extend(noise(4000, 4, 1e-3));
+        let mut front = FrontEnd::new(8000);
+        let mut tracker = Tracker::new();
+        let mut nuclei = Vec::new();
+        for &x in &signal {
+            front.push(x, &mut |m| nuclei.extend(tracker.step(&m, None).syllable));
+        }
+        front.finish(&mut |m| nuclei.extend(tracker.step(&m, None).syllable));
+        tracker.finish(|o| nuclei.extend(o.syllable));
+        assert_eq!(nuclei.len(), 6, "nuclei at frames {nuclei:?}");
+        for (k, &frame) in nuclei.iter().enumerate() {
+            let crest = 60 + 20 * k as u64;
+            assert!(frame.abs_diff(crest) <= 2, "nucleus {k} at frame {frame}");
+        }
+    }
+
     #[test]
     fn a_peak_on_an_unvoiced_or_inactive_frame_is_not_a_nucleus() {
         let mut picker = SyllablePicker::default();
