@@ -1,6 +1,10 @@
 //! Prints the engine's per-frame output for a WAV file (tuning aid):
 //! `cargo run --release --example frames -- FILE [AGENT_CHANNEL]`.
 
+// A program, like src/main.rs: anyhow is allowed here (clippy.toml keeps it out of
+// the library).
+#![allow(clippy::disallowed_types, clippy::disallowed_macros)]
+
 use std::path::PathBuf;
 
 use callcoach::analysis::FrameOutput;

@@ -1,6 +1,10 @@
 //! Plays a call through the review view's player (cpal output) for a few seconds and
 //! prints the playhead: `cargo run --release --example review_play -- FILE.wav [SPEED]`.
 
+// A program, like src/main.rs: anyhow is allowed here (clippy.toml keeps it out of
+// the library).
+#![allow(clippy::disallowed_types, clippy::disallowed_macros)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

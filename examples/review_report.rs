@@ -2,6 +2,10 @@
 //! `cargo run --release --example review_report -- FILE.wav` writes `FILE.report.html`
 //! and `FILE.events.csv` beside it, with the notes in `FILE.coach.json` if any.
 
+// A program, like src/main.rs: anyhow is allowed here (clippy.toml keeps it out of
+// the library).
+#![allow(clippy::disallowed_types, clippy::disallowed_macros)]
+
 use std::path::PathBuf;
 
 use callcoach::config::Profile;
