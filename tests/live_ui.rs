@@ -14,8 +14,8 @@ use callcoach::config::Profile;
 use callcoach::gui::live_view::{DEVICE_KEY, LiveSetup, LiveView, live_ui, status_bar_ui};
 use callcoach::live::capture::DeviceInfo;
 use callcoach::live::coach::{
-    CallSummary, Cue, Gauges, PaceGauge, PitchGauge, PitchState, ReplyGauge, ReplyState,
-    TalkGauge, Tone, focus_cue,
+    CallSummary, Cue, Gauges, PaceGauge, PitchGauge, PitchState, ReplyGauge, ReplyState, TalkGauge,
+    Tone, focus_cue,
 };
 use callcoach::live::snapshot::{LiveSnapshot, RecordingStatus, SourceState, SourceStatus};
 use egui_kittest::Harness;
@@ -166,9 +166,21 @@ fn customer_turn(state: CustomerState) -> CustomerTurn {
         start: 66.0,
         end: 73.6,
         state,
-        louder_db: if state == CustomerState::Agitated { 6.2 } else { 0.4 },
-        higher: Some(if state == CustomerState::Agitated { 0.18 } else { 0.01 }),
-        faster: Some(if state == CustomerState::Rushed { 0.41 } else { 0.02 }),
+        louder_db: if state == CustomerState::Agitated {
+            6.2
+        } else {
+            0.4
+        },
+        higher: Some(if state == CustomerState::Agitated {
+            0.18
+        } else {
+            0.01
+        }),
+        faster: Some(if state == CustomerState::Rushed {
+            0.41
+        } else {
+            0.02
+        }),
         syllables_per_s: 5.1,
     }
 }
@@ -192,9 +204,7 @@ fn after_an_agitated_turn_the_cue_says_pause_and_after_a_rushed_one_answer_promp
     let h = harness(s.clone(), false);
     h.get_by_label("⏱ 1.4 s");
     h.get_by_label("aim 3.0–5.0 s");
-    h.get_by_label(
-        "Customer upset: louder and higher than at the start: calm phrase, then pause",
-    );
+    h.get_by_label("Customer upset: louder and higher than at the start: calm phrase, then pause");
     if let ReplyState::Timing { elapsed_s, .. } = &mut s.gauges.reply.state {
         *elapsed_s = 3.5;
     }
@@ -259,7 +269,10 @@ fn technical_status_sits_behind_details() {
     h.run();
     h.get_by_label("⏺ live · USB Headset");
     for hidden in ["dBFS", "buffer", "CPU", "latency"] {
-        assert!(h.query_by_label_contains(hidden).is_none(), "{hidden} shown");
+        assert!(
+            h.query_by_label_contains(hidden).is_none(),
+            "{hidden} shown"
+        );
     }
     h.get_by_label("Details").click();
     h.run();

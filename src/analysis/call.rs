@@ -436,11 +436,8 @@ impl CallAnalyzer {
                     frame_out.agent_active = d.active;
                     frame_out.agent_speech = speech;
                 } else {
-                    self.customer.frame(
-                        d.active,
-                        d.level_db,
-                        if speech { d.f0_hz } else { 0.0 },
-                    );
+                    self.customer
+                        .frame(d.active, d.level_db, if speech { d.f0_hz } else { 0.0 });
                     frame_out.customer_f0_hz = d.f0_hz;
                     frame_out.customer_level_db = d.level_db;
                     frame_out.customer_active = d.active;
@@ -809,7 +806,8 @@ impl CallAnalyzer {
             frac_voiced_in_band: self.band.frac_in_band().map(round3),
             syllables_per_s: (total_speech > 0.0)
                 .then(|| round3(f64::from(total_syllables) / total_speech)),
-            pace_changes_per_45s: pace_changes_per_45s(pace_changes.len(), agent_talk_s).map(round3),
+            pace_changes_per_45s: pace_changes_per_45s(pace_changes.len(), agent_talk_s)
+                .map(round3),
             pace,
             pace_changes,
         };

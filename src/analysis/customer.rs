@@ -8,8 +8,7 @@
 use super::band::median_f32;
 use super::report::{CustomerBaseline, CustomerTurn};
 use super::rules::{
-    CUSTOMER_BASELINE_MIN_SPEECH_S, CUSTOMER_BASELINE_S, CUSTOMER_TURN_MIN_SPEECH_S,
-    CustomerState,
+    CUSTOMER_BASELINE_MIN_SPEECH_S, CUSTOMER_BASELINE_S, CUSTOMER_TURN_MIN_SPEECH_S, CustomerState,
 };
 use super::settings::HOP_S;
 
@@ -114,10 +113,9 @@ impl CustomerJudge {
         frame_end_s: impl Fn(u64) -> f64,
     ) -> Option<CustomerTurn> {
         self.pending.segment_frames += end - start + 1;
-        let until =
-            *self
-                .base_until_frame
-                .get_or_insert(start + (CUSTOMER_BASELINE_S / HOP_S).round() as u64);
+        let until = *self
+            .base_until_frame
+            .get_or_insert(start + (CUSTOMER_BASELINE_S / HOP_S).round() as u64);
         if start < until {
             self.base.take_from(&mut self.pending);
         } else {
@@ -240,7 +238,14 @@ mod tests {
                 j.syllable();
             }
         }
-        j.segment_closed(turn, turn_start, start, start + frames - 1, start_s, start_s)
+        j.segment_closed(
+            turn,
+            turn_start,
+            start,
+            start + frames - 1,
+            start_s,
+            start_s,
+        )
     }
 
     #[test]
@@ -252,7 +257,10 @@ mod tests {
         // A turn at 35 s: 6 dB louder and 20 % higher: agitated.
         let t = segment(&mut j, 4, 3600, 3600, 200, -24.0, 240.0, 25).expect("judged");
         assert_eq!(t.state, CustomerState::Agitated);
-        assert_eq!((t.louder_db, t.higher, t.faster), (6.0, Some(0.2), Some(0.0)));
+        assert_eq!(
+            (t.louder_db, t.higher, t.faster),
+            (6.0, Some(0.2), Some(0.0))
+        );
         assert_eq!(j.state_of(4), Some(CustomerState::Agitated));
         // Same level and pitch, 8 syllables/s: rushed.
         let t = segment(&mut j, 6, 4000, 4000, 200, -30.0, 200.0, 12).expect("judged");
@@ -263,7 +271,10 @@ mod tests {
         let (baseline, turns) = j.finish(60.0);
         let b = baseline.expect("a baseline");
         assert_eq!((b.until_s, b.speech_s, b.level_dbfs), (31.0, 8.0, -30.0));
-        assert_eq!((b.median_f0_hz, b.syllables_per_s), (Some(200.0), Some(4.0)));
+        assert_eq!(
+            (b.median_f0_hz, b.syllables_per_s),
+            (Some(200.0), Some(4.0))
+        );
         assert_eq!(turns.len(), 2);
     }
 

@@ -65,7 +65,11 @@ pub fn pace_judged(agent_talk_s: f64) -> bool {
 
 /// The pace-change rate against the profile's target, once it can be judged (`None`
 /// with too little talk or no rate).
-pub fn pace_range(rate_per_45s: Option<f64>, agent_talk_s: f64, profile: &Profile) -> Option<Range> {
+pub fn pace_range(
+    rate_per_45s: Option<f64>,
+    agent_talk_s: f64,
+    profile: &Profile,
+) -> Option<Range> {
     let rate = rate_per_45s?;
     pace_judged(agent_talk_s).then(|| Range::of(rate, profile.pace.changes_per_45s))
 }

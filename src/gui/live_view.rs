@@ -12,10 +12,10 @@ use egui_plot::{Axis, MarkerShape, Plot, PlotPoints, Points, Span};
 
 use crate::agents::AgentStore;
 use crate::analysis::Speaker;
+use crate::analysis::rules::{Range, WindowReason};
 use crate::config::Profile;
 use crate::live;
 use crate::live::capture::{CaptureSpec, DeviceInfo, list_input_devices};
-use crate::analysis::rules::{Range, WindowReason};
 use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone, customer_words};
 use crate::live::demo::Pace;
 use crate::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};

@@ -15,8 +15,8 @@ use crate::analysis::rules::{
 };
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{
-    CallReport, CustomerTurn, Event, FrameOutput, PaceChange, ReplyGap, Rule, Speaker,
-    TimedEvent, Verdict,
+    CallReport, CustomerTurn, Event, FrameOutput, PaceChange, ReplyGap, Rule, Speaker, TimedEvent,
+    Verdict,
 };
 use crate::config::{PitchTargets, Profile};
 
@@ -485,7 +485,8 @@ impl Coach {
                 let party = party(seg.speaker);
                 self.speaking[party] = false;
                 self.talk_s[party] += seg.end - seg.start;
-                self.last_speech_end = Some(self.last_speech_end.map_or(seg.end, |e| e.max(seg.end)));
+                self.last_speech_end =
+                    Some(self.last_speech_end.map_or(seg.end, |e| e.max(seg.end)));
                 match seg.speaker {
                     Speaker::Customer => {
                         if !self.speaking[0] {
@@ -569,7 +570,9 @@ impl Coach {
             frac_in_band: self.band.frac_in_band(),
         };
         let window_s = self.profile.reply.window_s;
-        let customer_turn = self.customer_turn.filter(|_| self.customer_turn_start.is_some());
+        let customer_turn = self
+            .customer_turn
+            .filter(|_| self.customer_turn_start.is_some());
         let (aim_s, aim_reason) = reply_window(customer_turn.map(|t| t.state), &self.profile);
         let reply_state = match self.reply {
             ReplyState::Timing { customer_end, .. } => ReplyState::Timing {
