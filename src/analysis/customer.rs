@@ -221,11 +221,11 @@ mod tests {
     }
 
     /// Feeds `frames` active frames at `level_db` and `f0_hz` with a syllable every
-    /// `syllable_every` frames, then closes the segment as part of `turn`.
+    /// `syllable_every` frames, then closes the segment as turn `turn`, which starts
+    /// with it.
     fn segment(
         j: &mut CustomerJudge,
         turn: usize,
-        turn_start: u64,
         start: u64,
         frames: u64,
         level_db: f32,
@@ -238,24 +238,17 @@ mod tests {
                 j.syllable();
             }
         }
-        j.segment_closed(
-            turn,
-            turn_start,
-            start,
-            start + frames - 1,
-            start_s,
-            start_s,
-        )
+        j.segment_closed(turn, start, start, start + frames - 1, start_s, start_s)
     }
 
     #[test]
     fn later_turns_are_judged_against_the_first_30_s() {
         let mut j = CustomerJudge::default();
         // Baseline: two 4 s turns at -30 dB, 200 Hz, 4 syllables/s.
-        assert_eq!(segment(&mut j, 0, 100, 100, 400, -30.0, 200.0, 25), None);
-        assert_eq!(segment(&mut j, 2, 1500, 1500, 400, -30.0, 200.0, 25), None);
+        assert_eq!(segment(&mut j, 0, 100, 400, -30.0, 200.0, 25), None);
+        assert_eq!(segment(&mut j, 2, 1500, 400, -30.0, 200.0, 25), None);
         // A turn at 35 s: 6 dB louder and 20 % higher: agitated.
-        let t = segment(&mut j, 4, 3600, 3600, 200, -24.0, 240.0, 25).expect("judged");
+        let t = segment(&mut j, 4, 3600, 200, -24.0, 240.0, 25).expect("judged");
         assert_eq!(t.state, CustomerState::Agitated);
         assert_eq!(
             (t.louder_db, t.higher, t.faster),
@@ -263,11 +256,11 @@ mod tests {
         );
         assert_eq!(j.state_of(4), Some(CustomerState::Agitated));
         // Same level and pitch, 8 syllables/s: rushed.
-        let t = segment(&mut j, 6, 4000, 4000, 200, -30.0, 200.0, 12).expect("judged");
+        let t = segment(&mut j, 6, 4000, 200, -30.0, 200.0, 12).expect("judged");
         assert_eq!(t.state, CustomerState::Rushed);
         assert_eq!(t.syllables_per_s, 8.5);
         // Too short to judge.
-        assert_eq!(segment(&mut j, 8, 4500, 4500, 50, -20.0, 300.0, 5), None);
+        assert_eq!(segment(&mut j, 8, 4500, 50, -20.0, 300.0, 5), None);
         let (baseline, turns) = j.finish(60.0);
         let b = baseline.expect("a baseline");
         assert_eq!((b.until_s, b.speech_s, b.level_dbfs), (31.0, 8.0, -30.0));
@@ -281,8 +274,8 @@ mod tests {
     #[test]
     fn too_little_baseline_speech_judges_nothing() {
         let mut j = CustomerJudge::default();
-        segment(&mut j, 0, 0, 0, 300, -30.0, 200.0, 25);
-        assert_eq!(segment(&mut j, 2, 4000, 4000, 300, -20.0, 300.0, 25), None);
+        segment(&mut j, 0, 0, 300, -30.0, 200.0, 25);
+        assert_eq!(segment(&mut j, 2, 4000, 300, -20.0, 300.0, 25), None);
         assert_eq!(j.finish(60.0), (None, Vec::new()));
     }
 }
