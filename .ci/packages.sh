@@ -2,8 +2,9 @@
 # and .ci/demo). Build: pkg-config and the ALSA headers for cpal (the headless build,
 # `--no-default-features`, needs neither). Tests: a private PulseAudio server with a
 # null sink for the end-to-end capture test; a private Slurm cluster (slurm-wlm, munge)
-# for the sharded-scoring test; Python with a virtual environment for the DuckDB query
-# and the Kubernetes manifest check (see install_python_tools).
+# for the sharded-scoring test; sox for the cue fixtures (tests/cues.rs); Python with a
+# virtual environment for the DuckDB query and the Kubernetes manifest check (see
+# install_python_tools).
 # Usage: install_packages PKG...
 install_packages() {
   local missing=()
@@ -16,7 +17,7 @@ install_packages() {
   fi
 }
 BUILD_PACKAGES=(pkg-config libasound2-dev)
-TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins slurm-wlm munge python3 python3-venv)
+TEST_PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins slurm-wlm munge python3 python3-venv sox)
 
 # Python tools of the tests, pinned, in a virtual environment under target/ (Debian's
 # own Python takes no pip installs): DuckDB runs deploy/duckdb/weekly.sql in

@@ -48,7 +48,7 @@ pub const fn verdict_label(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Overlap => "✖ overlap",
         Verdict::Early => "◀ early",
-        Verdict::InWindow => "✔ in window",
+        Verdict::InWindow => "✔ in the window",
         Verdict::Late => "▶ late",
     }
 }

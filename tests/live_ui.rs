@@ -1,18 +1,21 @@
 //! UI tests of the live view (egui_kittest, headless): the gauges show a snapshot's
-//! values, focus mode shows one cue, the device-loss and headset-only banners, and the
-//! device picker remembers its choice.
+//! values in plain words, focus mode shows one cue, an agitated or rushed customer's
+//! hint, the end-of-call summary in place of the cues, the technical status behind
+//! "Details", the device-loss and headset-only banners, and the device picker remembers
+//! its choice.
 
 mod common;
 use common::MemoryStorage;
 use std::path::PathBuf;
 
-use callcoach::analysis::{PaceChange, Verdict};
+use callcoach::analysis::rules::{CustomerState, Range, WindowReason};
+use callcoach::analysis::{CustomerTurn, PaceChange, ReplyGap, Verdict};
 use callcoach::config::Profile;
-use callcoach::gui::live_view::{DEVICE_KEY, LiveSetup, LiveView, live_ui};
+use callcoach::gui::live_view::{DEVICE_KEY, LiveSetup, LiveView, live_ui, status_bar_ui};
 use callcoach::live::capture::DeviceInfo;
 use callcoach::live::coach::{
-    Cue, Gauges, PaceGauge, PitchGauge, PitchState, ReplyGauge, ReplyState, TalkGauge, Tone,
-    UpsetSigns, focus_cue,
+    CallSummary, Cue, Gauges, PaceGauge, PitchGauge, PitchState, ReplyGauge, ReplyState, TalkGauge,
+    Tone, focus_cue,
 };
 use callcoach::live::snapshot::{LiveSnapshot, RecordingStatus, SourceState, SourceStatus};
 use egui_kittest::Harness;
@@ -31,19 +34,27 @@ fn snapshot() -> LiveSnapshot {
             frac_in_band: Some(0.61),
         },
         reply: ReplyGauge {
-            state: ReplyState::Answered {
+            state: ReplyState::Answered(ReplyGap {
+                customer_end: 72.0,
+                agent_start: 72.95,
                 gap_s: 0.95,
                 verdict: Verdict::InWindow,
-            },
+                window_s: [0.8, 1.2],
+                window_reason: WindowReason::Normal,
+            }),
             aim_s: [0.8, 1.2],
+            aim_reason: WindowReason::Normal,
             window_s: [0.8, 1.2],
-            upset: UpsetSigns::default(),
+            customer_turn: None,
             gaps: 4,
             in_window: 3,
         },
         pace: PaceGauge {
             last_rate: Some(4.1),
-            changes_recent: 3,
+            changes_per_45s: Some(3.4),
+            agent_talk_s: 41.2,
+            min_talk_s: 20.0,
+            range: Some(Range::Within),
             target: [3.0, 4.0],
             changes: vec![PaceChange {
                 t: 62.4,
@@ -68,6 +79,7 @@ fn snapshot() -> LiveSnapshot {
             text: String::new(),
             tone: Tone::Info,
         },
+        summary: None,
     };
     gauges.cue = focus_cue(&gauges);
     LiveSnapshot {
@@ -109,12 +121,13 @@ fn gauges_show_the_snapshot_values() {
         "✔ in band",
         "band 100–120 Hz",
         "in band 61 % of voiced time",
-        "0.95 s ✔ in window",
+        "0.95 s ✔ in the window",
         "aim 0.8–1.2 s",
         "3 of 4 replies in the window",
-        "4.1 syl/s",
-        "3 pace changes in the last 45 s (target 3–4)",
-        "last change at 62 s: 4.1 to 3.2 syl/s",
+        "4.1 syllables per second",
+        "3.4 pace changes per 45 s of talk (target 3–4)",
+        "✔ on target",
+        "last change at 62 s: 4.1 to 3.2 syllables per second",
         "agent 57 % / customer 43 %",
         "overlaps 2",
         "silence 0.0 s (1 long)",
@@ -122,28 +135,152 @@ fn gauges_show_the_snapshot_values() {
     ] {
         h.get_by_label(label);
     }
-    // The snapshot is on track: no upset hint, no banner.
-    assert!(h.query_by_label_contains("pause 3–5 s").is_none());
+    // The snapshot is on track: no customer hint, no banner, no internal label.
+    assert!(h.query_by_label_contains("Customer").is_none());
     assert!(h.query_by_label_contains("Device lost").is_none());
+    assert!(h.query_by_label_contains("in_window").is_none());
+    assert!(h.query_by_label_contains("syl/s").is_none());
 }
 
 #[test]
-fn the_reply_timer_runs_and_an_upset_customer_turns_the_hint_into_a_long_pause() {
+fn pace_is_not_judged_before_the_score_s_minimum_talk() {
     let mut s = snapshot();
+    s.gauges.pace.agent_talk_s = 12.0;
+    s.gauges.pace.range = None;
+    s.gauges.pace.changes = Vec::new();
+    s.gauges.pace.changes_per_45s = Some(0.0);
+    s.gauges.reply.state = ReplyState::Idle;
+    s.gauges.cue = focus_cue(&s.gauges);
+    assert_eq!(s.gauges.cue.text, "✔ On track");
+    let h = harness(s.clone(), false);
+    h.get_by_label("judged after 20 s of your talk (12 s so far)");
+    assert!(h.query_by_label_contains("vary your pace").is_none());
+    s.gauges.pace.agent_talk_s = 20.0;
+    s.gauges.pace.range = Some(Range::Below);
+    s.gauges.cue = focus_cue(&s.gauges);
+    assert_eq!(s.gauges.cue.text, "〰 Vary your pace");
+}
+
+fn customer_turn(state: CustomerState) -> CustomerTurn {
+    CustomerTurn {
+        start: 66.0,
+        end: 73.6,
+        state,
+        louder_db: if state == CustomerState::Agitated {
+            6.2
+        } else {
+            0.4
+        },
+        higher: Some(if state == CustomerState::Agitated {
+            0.18
+        } else {
+            0.01
+        }),
+        faster: Some(if state == CustomerState::Rushed {
+            0.41
+        } else {
+            0.02
+        }),
+        syllables_per_s: 5.1,
+    }
+}
+
+#[test]
+fn after_an_agitated_turn_the_cue_says_pause_and_after_a_rushed_one_answer_promptly() {
+    let mut s = snapshot();
+    s.gauges.talk.last_overlap_s = None;
     s.gauges.reply.state = ReplyState::Timing {
         customer_end: 73.6,
         elapsed_s: 1.4,
     };
-    s.gauges.reply.upset = UpsetSigns {
-        louder_db: 6.0,
-        higher: 0.12,
-        denser: 0.0,
-    };
+    s.gauges.reply.customer_turn = Some(customer_turn(CustomerState::Agitated));
     s.gauges.reply.aim_s = [3.0, 5.0];
-    let h = harness(s, false);
+    s.gauges.reply.aim_reason = WindowReason::AgitatedCustomer;
+    s.gauges.cue = focus_cue(&s.gauges);
+    assert_eq!(
+        s.gauges.cue.text,
+        "⏸ Upset customer: calm phrase, then pause… 1.4 s"
+    );
+    let h = harness(s.clone(), false);
     h.get_by_label("⏱ 1.4 s");
     h.get_by_label("aim 3.0–5.0 s");
-    h.get_by_label("Customer upset or rushed: pause 3–5 s before answering");
+    h.get_by_label("Customer upset: louder and higher than at the start: calm phrase, then pause");
+    if let ReplyState::Timing { elapsed_s, .. } = &mut s.gauges.reply.state {
+        *elapsed_s = 3.5;
+    }
+    assert_eq!(focus_cue(&s.gauges).text, "✔ Answer now, calmly (3.5 s)");
+    // A rushed customer: the normal window, answered promptly.
+    s.gauges.reply.state = ReplyState::Timing {
+        customer_end: 73.6,
+        elapsed_s: 0.3,
+    };
+    s.gauges.reply.customer_turn = Some(customer_turn(CustomerState::Rushed));
+    s.gauges.reply.aim_s = [0.8, 1.2];
+    s.gauges.reply.aim_reason = WindowReason::RushedCustomer;
+    s.gauges.cue = focus_cue(&s.gauges);
+    assert_eq!(
+        s.gauges.cue.text,
+        "⏩ Rushed customer: answer promptly (0.3 s)"
+    );
+    let h = harness(s.clone(), true);
+    h.get_by_label("⏩ Rushed customer: answer promptly (0.3 s)");
+    let h = harness(s, false);
+    h.get_by_label("aim 0.8–1.2 s");
+    h.get_by_label("Customer rushed: talking faster than at the start: answer promptly");
+}
+
+#[test]
+fn at_the_end_of_the_call_the_cues_clear_and_the_summary_shows() {
+    let mut s = snapshot();
+    s.gauges.reply.state = ReplyState::Idle;
+    s.gauges.summary = Some(CallSummary {
+        score: 84,
+        headline: "Call ended · score 84 / 100".into(),
+        lines: vec![
+            "Replies in the window: 3 of 4".into(),
+            "Pace changes: 3.4 per 45 s of your talk (target 3–4)".into(),
+        ],
+    });
+    s.gauges.cue = focus_cue(&s.gauges);
+    assert_eq!(s.gauges.cue.text, "Call ended · score 84 / 100");
+    for focus in [true, false] {
+        let h = harness(s.clone(), focus);
+        h.get_by_label("Call ended · score 84 / 100");
+        h.get_by_label("Replies in the window: 3 of 4");
+        h.get_by_label("Pace changes: 3.4 per 45 s of your talk (target 3–4)");
+        for gone in ["Last reply", "✖ Overlap", "112 Hz", "aim 0.8–1.2 s"] {
+            assert!(
+                h.query_by_label_contains(gone).is_none(),
+                "{gone} is still shown (focus {focus})"
+            );
+        }
+    }
+}
+
+#[test]
+fn technical_status_sits_behind_details() {
+    let s = snapshot();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1300.0, 100.0))
+        .build_ui_state(
+            move |ui, details: &mut bool| status_bar_ui(ui, &s, details),
+            false,
+        );
+    h.run();
+    h.get_by_label("⏺ live · USB Headset");
+    for hidden in ["dBFS", "buffer", "CPU", "latency"] {
+        assert!(
+            h.query_by_label_contains(hidden).is_none(),
+            "{hidden} shown"
+        );
+    }
+    h.get_by_label("Details").click();
+    h.run();
+    assert!(*h.state());
+    h.get_by_label("level -18 / -24 dBFS");
+    h.get_by_label("buffer 480 frames");
+    h.get_by_label("analysis 0.4 % CPU");
+    h.get_by_label("latency 12 ms (p95 21)");
 }
 
 #[test]

@@ -132,6 +132,15 @@ impl BandCounter {
         self.semitones
     }
 
+    /// Share of a relative band's baseline measured, 0–1 (1 once the band is known).
+    pub fn baseline_progress(&self) -> f32 {
+        if self.band_hz.is_some() {
+            1.0
+        } else {
+            self.pending.len() as f32 / CALL_BASELINE_VOICED_FRAMES as f32
+        }
+    }
+
     /// Share of the counted voiced frames inside the band, 0–1.
     pub fn frac_in_band(&self) -> Option<f64> {
         (self.voiced > 0).then(|| self.in_band as f64 / self.voiced as f64)

@@ -5,8 +5,11 @@ use crate::config::Profile;
 
 use super::band::BandCounter;
 use super::channel::{FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput};
+use super::customer::CustomerJudge;
 use super::metrics::{CallMetrics, call_metrics};
 use super::report::*;
+pub use super::rules::PACE_CHANGE_WINDOW_S;
+use super::rules::{is_long_silence, pace_changes_per_45s, reply_window};
 use super::score::score_call;
 use super::settings::*;
 
@@ -78,9 +81,6 @@ const CUSTOMER: usize = 1;
 /// A syllable nucleus up to this many frames after an agent turn's recorded end still
 /// belongs to that turn: the peak can sit on the edge of the turn's last segment.
 const SYLLABLE_TURN_SLACK_FRAMES: u64 = 2;
-/// Pace changes are reported per this much agent talk, s (the profile's
-/// `pace.changes_per_45s` targets are in this unit).
-pub const PACE_CHANGE_WINDOW_S: f64 = 45.0;
 
 /// Something the analyzer decided, for live displays. Serialized with a `kind` tag
 /// (`speech_started`, `reply_gap`, ...) and its fields, as `live --headless` writes it.
@@ -111,6 +111,9 @@ pub enum Event {
     },
     /// A long silence ended.
     LongSilence(Silence),
+    /// A customer segment closed: their turn so far, judged against their own start of
+    /// call (only turns after that start, with enough speech to judge).
+    CustomerTurn(CustomerTurn),
 }
 
 /// An event and the stream time at which the analyzer decided it.
@@ -242,6 +245,8 @@ pub struct CallAnalyzer {
     /// exactly what the live events said.
     pace: Vec<PaceSpan>,
     pace_changes: Vec<PaceChange>,
+    /// The customer's turns against their own start of call.
+    customer: CustomerJudge,
     events: Vec<TimedEvent>,
     emit_events: bool,
     frames_out: Option<Vec<FrameOutput>>,
@@ -295,6 +300,7 @@ impl CallAnalyzer {
             first_open_turn: 0,
             pace: Vec::new(),
             pace_changes: Vec::new(),
+            customer: CustomerJudge::default(),
             events: Vec::new(),
             emit_events: false,
             frames_out: None,
@@ -430,6 +436,8 @@ impl CallAnalyzer {
                     frame_out.agent_active = d.active;
                     frame_out.agent_speech = speech;
                 } else {
+                    self.customer
+                        .frame(d.active, d.level_db, if speech { d.f0_hz } else { 0.0 });
                     frame_out.customer_f0_hz = d.f0_hz;
                     frame_out.customer_level_db = d.level_db;
                     frame_out.customer_active = d.active;
@@ -457,6 +465,9 @@ impl CallAnalyzer {
             {
                 turn.syllables += 1;
             }
+        }
+        if outputs.get(CUSTOMER).and_then(|o| o.syllable).is_some() {
+            self.customer.syllable();
         }
         // Segment events in time order: opens at their start, closes at their end.
         let mut seg_events: [(u64, usize, Option<SegmentFrames>); 4] = [(u64::MAX, 0, None); 4];
@@ -520,7 +531,7 @@ impl CallAnalyzer {
             });
         } else if let Some(last_end) = self.last_speech_end {
             let silence_s = frame_start_s(start) - frame_end_s(last_end);
-            if start > last_end && silence_s >= self.profile.talk.long_silence_s {
+            if start > last_end && is_long_silence(silence_s, self.profile.talk.long_silence_s) {
                 let s = Silence {
                     start: round3(frame_end_s(last_end)),
                     end: round3(frame_start_s(start)),
@@ -579,6 +590,20 @@ impl CallAnalyzer {
             turn.speech_frames += frames;
         }
         self.push_event(Event::SpeechEnded(segment));
+        if speaker == Speaker::Customer
+            && let Some(i) = self.last_turn_of[CUSTOMER]
+            && let Some(turn) = self.turns.get(i)
+            && let Some(judged) = self.customer.segment_closed(
+                i,
+                turn.start_frame,
+                seg.start,
+                seg.end,
+                frame_start_s,
+                frame_end_s,
+            )
+        {
+            self.push_event(Event::CustomerTurn(judged));
+        }
         self.try_finish_gap();
         self.finalise_ready_turns();
     }
@@ -623,11 +648,14 @@ impl CallAnalyzer {
         let customer_end = frame_end_s(c.end_frame);
         let agent_start = frame_start_s(a.start_frame);
         let gap_s = round3(agent_start - customer_end);
+        let (window_s, window_reason) = reply_window(self.customer.state_of(cust), &self.profile);
         let gap = ReplyGap {
             customer_end: round3(customer_end),
             agent_start: round3(agent_start),
             gap_s,
-            verdict: Verdict::classify(gap_s, self.profile.reply.window_s),
+            verdict: Verdict::classify(gap_s, window_s),
+            window_s,
+            window_reason,
         };
         self.reply_gaps.push(gap);
         self.push_event(Event::ReplyGap(gap));
@@ -778,14 +806,17 @@ impl CallAnalyzer {
             frac_voiced_in_band: self.band.frac_in_band().map(round3),
             syllables_per_s: (total_speech > 0.0)
                 .then(|| round3(f64::from(total_syllables) / total_speech)),
-            pace_changes_per_45s: (agent_talk_s > 0.0)
-                .then(|| round3(pace_changes.len() as f64 * PACE_CHANGE_WINDOW_S / agent_talk_s)),
+            pace_changes_per_45s: pace_changes_per_45s(pace_changes.len(), agent_talk_s)
+                .map(round3),
             pace,
             pace_changes,
         };
+        let (baseline, customer_turns) = self.customer.finish(duration_s);
         let customer = (!mono).then(|| CustomerReport {
             talk_s: round3(self.talk_frames[CUSTOMER] as f64 * HOP_S),
             median_f0_hz: self.f0[CUSTOMER].median_hz().map(round1),
+            baseline,
+            turns: customer_turns,
         });
         let mut notes = Vec::new();
         if mono {

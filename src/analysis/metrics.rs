@@ -120,6 +120,8 @@ mod tests {
             agent_start: gap_s,
             gap_s,
             verdict,
+            window_s: [0.8, 1.2],
+            window_reason: Default::default(),
         }
     }
 
@@ -152,6 +154,8 @@ mod tests {
             customer: Some(CustomerReport {
                 talk_s: 12.0,
                 median_f0_hz: None,
+                baseline: None,
+                turns: Vec::new(),
             }),
             turns: segments.clone(),
             segments,

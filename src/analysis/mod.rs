@@ -4,8 +4,10 @@
 pub mod band;
 pub mod call;
 pub mod channel;
+pub mod customer;
 pub mod metrics;
 pub mod report;
+pub mod rules;
 pub mod score;
 pub mod settings;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::band::BaselineSource;
 use super::metrics::CallMetrics;
+use super::rules::{CustomerState, WindowReason};
 
 /// How the parties reach the file: on separate channels, or mixed into one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +93,16 @@ impl Verdict {
             Self::Late => "late",
         }
     }
+
+    /// The words users read.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Overlap => "overlapping",
+            Self::Early => "early",
+            Self::InWindow => "in the window",
+            Self::Late => "late",
+        }
+    }
 }
 
 /// The interval from the end of a customer turn to the start of the agent's answer.
@@ -103,8 +114,56 @@ pub struct ReplyGap {
     pub agent_start: f64,
     /// `agent_start - customer_end`, s; negative for overlap.
     pub gap_s: f64,
-    /// Verdict against the reply window.
+    /// Verdict against `window_s`.
     pub verdict: Verdict,
+    /// The window the gap was judged against, s: the profile's `reply.window_s`, or
+    /// `reply.agitated_window_s` after an agitated customer turn.
+    #[serde(default = "default_window_s")]
+    pub window_s: [f64; 2],
+    /// Why that window: `normal`, `agitated_customer` or `rushed_customer` (the state
+    /// of the customer turn answered, see [`CustomerTurn`]).
+    #[serde(default)]
+    pub window_reason: WindowReason,
+}
+
+/// The default profile's reply window: what a record written without `window_s` was
+/// judged against.
+fn default_window_s() -> [f64; 2] {
+    crate::config::ReplyTargets::default().window_s
+}
+
+/// The customer's own start of call, which their later turns are compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CustomerBaseline {
+    /// It covers the customer's speech that started before this time, s.
+    pub until_s: f64,
+    /// Active speech in it, s.
+    pub speech_s: f64,
+    /// Mean level of its active frames, dBFS.
+    pub level_dbfs: f64,
+    /// Median F0 of its voiced frames, Hz.
+    pub median_f0_hz: Option<f64>,
+    /// Syllables per second of speech.
+    pub syllables_per_s: Option<f64>,
+}
+
+/// A customer turn judged against the customer's baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CustomerTurn {
+    /// Turn start, s.
+    pub start: f64,
+    /// Turn end so far, s (the end of its last segment).
+    pub end: f64,
+    /// `calm`, `agitated` (louder and higher) or `rushed` (faster).
+    pub state: CustomerState,
+    /// Mean level of its active frames less the baseline's, dB.
+    pub louder_db: f64,
+    /// Median F0 over the baseline's, less 1 (0.1: 10 % higher).
+    pub higher: Option<f64>,
+    /// Speech rate over the baseline's, less 1 (0.3: 30 % faster).
+    pub faster: Option<f64>,
+    /// Syllables per second of speech in the turn.
+    pub syllables_per_s: f64,
 }
 
 /// Speaking rate over one agent turn.
@@ -181,6 +240,12 @@ pub struct CustomerReport {
     pub talk_s: f64,
     /// Median F0 over voiced frames, Hz.
     pub median_f0_hz: Option<f64>,
+    /// Their first 30 s of speech, once it holds enough speech to compare with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<CustomerBaseline>,
+    /// Their turns after the baseline, each judged against it, in time order.
+    #[serde(default)]
+    pub turns: Vec<CustomerTurn>,
 }
 
 /// A rule of the score. The JSON name (`as_str`) is the snake_case variant name.

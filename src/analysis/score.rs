@@ -4,14 +4,13 @@
 use crate::config::Profile;
 
 use super::report::{CallReport, Deduction, Rule, Score, Verdict};
+use super::rules::{MIN_TALK_FOR_PACE_S, Range, WindowReason, is_monologue, pace_range};
 
 /// The score of a call that misses no target.
 const FULL_SCORE: f64 = 100.0;
 /// A rule takes off at most its weight: the share of its target missed counts up to
 /// this.
 const MAX_MISS: f64 = 1.0;
-/// Less agent talk than this is too little to judge pace changes, s.
-const MIN_TALK_FOR_PACE_S: f64 = 20.0;
 /// Overlaps beyond the tolerated number take off the rule's whole weight at this many.
 const OVERLAPS_FOR_FULL_DEDUCTION: f64 = 5.0;
 /// Long silences take off the rule's whole weight at this many.
@@ -88,12 +87,23 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         if frac < target && target > 0.0 {
             let count = |v: Verdict| report.reply_gaps.iter().filter(|g| g.verdict == v).count();
             let [wlo, whi] = profile.reply.window_s;
+            let agitated = report
+                .reply_gaps
+                .iter()
+                .filter(|g| g.window_reason == WindowReason::AgitatedCustomer)
+                .count();
+            let after_agitated = if agitated > 0 {
+                let [alo, ahi] = profile.reply.agitated_window_s;
+                format!(" ({alo}-{ahi} s after {agitated} agitated turn(s))")
+            } else {
+                String::new()
+            };
             deduct(
                 Rule::ReplyGap,
                 w.reply_gap * (target - frac) / target,
                 format!(
-                    "{in_window} of {n} replies came {wlo}-{whi} s after the customer \
-                     (target {}); {} overlapping, {} early, {} late",
+                    "{in_window} of {n} replies came {wlo}-{whi} s after the customer\
+                     {after_agitated} (target {}); {} overlapping, {} early, {} late",
                     pct(target),
                     count(Verdict::Overlap),
                     count(Verdict::Early),
@@ -104,15 +114,14 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
     }
 
     // Pace changes.
-    match report.agent.pace_changes_per_45s {
-        Some(rate) if report.agent.talk_s >= MIN_TALK_FOR_PACE_S => {
+    let rate = report.agent.pace_changes_per_45s;
+    match (rate, pace_range(rate, report.agent.talk_s, profile)) {
+        (Some(rate), Some(range)) => {
             let [clo, chi] = profile.pace.changes_per_45s;
-            let miss = if rate < clo && clo > 0.0 {
-                (clo - rate) / clo
-            } else if rate > chi && chi > 0.0 {
-                ((rate - chi) / chi).min(MAX_MISS)
-            } else {
-                0.0
+            let miss = match range {
+                Range::Below if clo > 0.0 => (clo - rate) / clo,
+                Range::Above if chi > 0.0 => ((rate - chi) / chi).min(MAX_MISS),
+                _ => 0.0,
             };
             deduct(
                 Rule::Pace,
@@ -169,7 +178,7 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             Rule::Monologue,
             "mono recording: the agent's turns cannot be told from the customer's",
         ));
-    } else if report.longest_monologue_s > max {
+    } else if is_monologue(report.longest_monologue_s, max) {
         deduct(
             Rule::Monologue,
             w.monologue * ((report.longest_monologue_s - max) / max).min(MAX_MISS),
@@ -230,6 +239,8 @@ mod tests {
             agent_start: 10.0 + gap_s,
             gap_s,
             verdict,
+            window_s: [0.8, 1.2],
+            window_reason: WindowReason::Normal,
         };
         CallReport {
             duration_s: 120.0,

@@ -112,6 +112,10 @@ pub struct ReplyTargets {
     pub window_s: [f64; 2],
     /// Wanted share of gaps inside the window, 0–1.
     pub target_in_window: f64,
+    /// Reply window after an agitated customer turn (louder and higher than their own
+    /// start of call): a deliberate pause, `[min, max]` in seconds.
+    #[serde(deserialize_with = "pair")]
+    pub agitated_window_s: [f64; 2],
 }
 
 /// Pace targets.
@@ -193,6 +197,7 @@ impl Default for ReplyTargets {
         Self {
             window_s: [0.8, 1.2],
             target_in_window: 0.75,
+            agitated_window_s: [3.0, 5.0],
         }
     }
 }
@@ -315,12 +320,16 @@ impl Profile {
                 return bad(key, format!("must be between 0 and 1, got {v}"));
             }
         }
-        let [wlo, whi] = self.reply.window_s;
-        if !(wlo.is_finite() && whi.is_finite() && 0.0 <= wlo && wlo < whi && whi <= 30.0) {
-            return bad(
-                "reply.window_s",
-                format!("must be [min, max] with 0 <= min < max <= 30 s, got [{wlo}, {whi}]"),
-            );
+        for (key, [wlo, whi]) in [
+            ("reply.window_s", self.reply.window_s),
+            ("reply.agitated_window_s", self.reply.agitated_window_s),
+        ] {
+            if !(wlo.is_finite() && whi.is_finite() && 0.0 <= wlo && wlo < whi && whi <= 30.0) {
+                return bad(
+                    key,
+                    format!("must be [min, max] with 0 <= min < max <= 30 s, got [{wlo}, {whi}]"),
+                );
+            }
         }
         let t = self.pace.change_threshold;
         if !(t > 0.0 && t < 1.0) {

@@ -12,10 +12,11 @@ use egui_plot::{Axis, MarkerShape, Plot, PlotPoints, Points, Span};
 
 use crate::agents::AgentStore;
 use crate::analysis::Speaker;
+use crate::analysis::rules::{Range, WindowReason};
 use crate::config::Profile;
 use crate::live;
 use crate::live::capture::{CaptureSpec, DeviceInfo, list_input_devices};
-use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone};
+use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone, customer_words};
 use crate::live::demo::Pace;
 use crate::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use crate::live::session::{AgentChoice, SessionEnd};
@@ -29,6 +30,8 @@ pub const DEVICE_KEY: &str = "callcoach.live.device";
 pub const CUSTOMER_DEVICE_KEY: &str = "callcoach.live.customer_device";
 /// Storage key of the focus-mode setting.
 pub const FOCUS_KEY: &str = "callcoach.live.focus";
+/// Storage key of the status bar's details setting.
+pub const DETAILS_KEY: &str = "callcoach.live.details";
 /// Storage key of the recording setting.
 pub const RECORD_KEY: &str = "callcoach.live.record";
 /// Storage key of the agent who picked themselves.
@@ -62,6 +65,8 @@ pub struct LiveView {
     customer_device: Option<String>,
     /// Show one cue at a time.
     pub focus: bool,
+    /// Show the technical status (levels, buffer, CPU, latency) in the status bar.
+    pub details: bool,
     record: bool,
     message: Option<String>,
     started_once: bool,
@@ -133,6 +138,7 @@ impl LiveView {
             device,
             customer_device,
             focus: get(FOCUS_KEY).is_some_and(|v| v == "true"),
+            details: get(DETAILS_KEY).is_some_and(|v| v == "true"),
             record: get(RECORD_KEY).is_none_or(|v| v != "false"),
             message: None,
             started_once: false,
@@ -185,6 +191,7 @@ impl LiveView {
             self.customer_device.clone().unwrap_or_default(),
         );
         storage.set_string(FOCUS_KEY, self.focus.to_string());
+        storage.set_string(DETAILS_KEY, self.details.to_string());
         storage.set_string(RECORD_KEY, self.record.to_string());
     }
 
@@ -351,7 +358,7 @@ impl LiveView {
         }
         egui::Panel::top("live_controls").show(ui, |ui| self.controls_ui(ui));
         egui::Panel::bottom("live_status").show(ui, |ui| match &self.last {
-            Some(s) => status_bar_ui(ui, s),
+            Some(s) => status_bar_ui(ui, s, &mut self.details),
             None => {
                 ui.label("Not capturing.");
             }
@@ -515,31 +522,29 @@ pub fn live_ui(ui: &mut egui::Ui, s: &LiveSnapshot, focus: bool) {
             "ℹ Only the agent's microphone: reply gaps need the customer side (a stereo input, or a customer-side input such as \"Monitor of …\").",
         );
     }
-    if focus {
+    if s.gauges.summary.is_some() {
+        summary_ui(ui, s);
+    } else if focus {
         focus_ui(ui, s);
     } else {
         gauges_ui(ui, s);
         ui.separator();
         strip_charts_ui(ui, s);
     }
-    if let Some(report) = &s.report {
-        ui.separator();
-        ui.label(
-            RichText::new(format!(
-                "Call ended: score {} / 100 ({} reply gaps, {} in window)",
-                report.score.total,
-                report.reply_gaps.len(),
-                report
-                    .reply_gaps
-                    .iter()
-                    .filter(|g| g.verdict == crate::analysis::Verdict::InWindow)
-                    .count()
-            ))
-            .strong(),
-        );
-        if let RecordingStatus::Saved { wav, json } = &s.recording {
-            ui.label(format!("Saved {} and {}", wav.display(), json.display()));
-        }
+}
+
+/// The end of a call: the cues are cleared; the score and its main measures show.
+pub fn summary_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+    let Some(summary) = &s.gauges.summary else {
+        return;
+    };
+    ui.add_space(12.0);
+    ui.label(RichText::new(&summary.headline).size(28.0).strong());
+    for line in &summary.lines {
+        ui.label(line);
+    }
+    if let RecordingStatus::Saved { wav, json } = &s.recording {
+        ui.label(format!("Saved {} and {}", wav.display(), json.display()));
     }
 }
 
@@ -674,14 +679,14 @@ pub fn reply_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
                 };
                 (format!("⏱ {elapsed_s:.1} s"), color)
             }
-            ReplyState::Answered { gap_s, verdict } => (
-                format!("{gap_s:.2} s {}", theme::verdict_label(*verdict)),
-                theme::verdict_color(*verdict),
+            ReplyState::Answered(gap) => (
+                format!("{:.2} s {}", gap.gap_s, theme::verdict_label(gap.verdict)),
+                theme::verdict_color(gap.verdict),
             ),
         };
         let t = match &r.state {
             ReplyState::Timing { elapsed_s, .. } => Some(*elapsed_s),
-            ReplyState::Answered { gap_s, .. } => Some(gap_s.max(0.0)),
+            ReplyState::Answered(gap) => Some(gap.gap_s.max(0.0)),
             ReplyState::Idle => None,
         };
         if let Some(t) = t {
@@ -694,11 +699,18 @@ pub fn reply_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
         }
         ui.label(RichText::new(value).size(22.0).color(color));
         ui.label(format!("aim {a:.1}–{b:.1} s"));
-        if r.upset.upset() {
-            ui.label(
-                RichText::new("Customer upset or rushed: pause 3–5 s before answering")
-                    .color(theme::HIGH),
-            );
+        if let Some(turn) = &r.customer_turn {
+            let hint = match r.aim_reason {
+                WindowReason::AgitatedCustomer => Some("calm phrase, then pause"),
+                WindowReason::RushedCustomer => Some("answer promptly"),
+                WindowReason::Normal => None,
+            };
+            if let Some(hint) = hint {
+                ui.label(
+                    RichText::new(format!("Customer {}: {hint}", customer_words(turn.state)))
+                        .color(theme::HIGH),
+                );
+            }
         }
         ui.label(format!(
             "{} of {} replies in the window",
@@ -707,35 +719,39 @@ pub fn reply_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     });
 }
 
-/// Pace: the last turn's rate and the pace changes in the last 45 s against the target.
+/// Pace: the last turn's rate and the pace changes per 45 s of talk so far, judged as
+/// the score judges them.
 pub fn pace_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     let p = &s.gauges.pace;
     gauge_frame(ui, "Pace", |ui| {
         let rate = match p.last_rate {
-            Some(r) => format!("{r:.1} syl/s"),
-            None => "— syl/s".into(),
+            Some(r) => format!("{r:.1} syllables per second"),
+            None => "— syllables per second".into(),
         };
-        ui.label(RichText::new(rate).size(22.0));
+        ui.label(RichText::new(rate).size(18.0));
         let [lo, hi] = p.target;
-        let n = p.changes_recent as f64;
-        let (mark, color) = if n < lo {
-            ("⬆ vary your pace more", theme::HIGH)
-        } else if n > hi {
-            ("⬇ steadier: fewer changes", theme::HIGH)
-        } else {
-            ("✔ on target", theme::GOOD)
+        let per_45s = p
+            .changes_per_45s
+            .map_or_else(|| "—".to_string(), |r| format!("{r:.1}"));
+        let (mark, color) = match p.range {
+            None => (
+                format!(
+                    "judged after {:.0} s of your talk ({:.0} s so far)",
+                    p.min_talk_s, p.agent_talk_s
+                ),
+                ui.visuals().text_color(),
+            ),
+            Some(Range::Below) => ("⬆ vary your pace more".into(), theme::HIGH),
+            Some(Range::Above) => ("⬇ steadier: fewer changes".into(), theme::HIGH),
+            Some(Range::Within) => ("✔ on target".into(), theme::GOOD),
         };
-        ui.label(
-            RichText::new(format!(
-                "{} pace changes in the last 45 s (target {lo:.0}–{hi:.0})",
-                p.changes_recent
-            ))
-            .color(color),
-        );
-        ui.label(mark);
+        ui.label(format!(
+            "{per_45s} pace changes per 45 s of talk (target {lo:.0}–{hi:.0})"
+        ));
+        ui.label(RichText::new(mark).color(color));
         if let Some(c) = p.changes.last() {
             ui.label(format!(
-                "last change at {:.0} s: {:.1} to {:.1} syl/s",
+                "last change at {:.0} s: {:.1} to {:.1} syllables per second",
                 c.t, c.from, c.to
             ));
         }
@@ -882,7 +898,10 @@ pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
                 theme::verdict_label(g.verdict)
             ),
             EventRecord::PaceChange(c) => {
-                format!("{:.1} s: pace {:.1} to {:.1} syl/s", c.t, c.from, c.to)
+                format!(
+                    "{:.1} s: pace {:.1} to {:.1} syllables per second",
+                    c.t, c.from, c.to
+                )
             }
             EventRecord::Overlap { t, .. } => format!("{t:.1} s: ✖ overlap"),
             _ => String::new(),
@@ -891,8 +910,10 @@ pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     }
 }
 
-/// Status bar: device, rate, level, dropped buffers, analysis load, latency, recording.
-pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
+/// Status bar: the source and its state, the recording, and behind "Details" the
+/// technical status (rate, levels, dropped buffers, buffer size, analysis load,
+/// latency).
+pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot, details: &mut bool) {
     ui.horizontal_wrapped(|ui| {
         let state = match &s.source.state {
             SourceState::Starting => "starting",
@@ -902,6 +923,28 @@ pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
             SourceState::Failed { .. } => "failed",
         };
         ui.label(format!("{state} · {}", s.source.label));
+        ui.separator();
+        match &s.recording {
+            RecordingStatus::Off => ui.label("not recording"),
+            RecordingStatus::Recording { path } => ui.label(format!("⏺ {}", path.display())),
+            RecordingStatus::Failed { .. } => {
+                ui.label(RichText::new("⏺ stopped").color(theme::HIGH))
+            }
+            RecordingStatus::Saved { wav, .. } => ui.label(format!("saved {}", wav.display())),
+        };
+        if s.dropped_blocks > 0 {
+            ui.separator();
+            ui.label(
+                RichText::new(format!("⚠ {} pieces of audio lost", s.dropped_blocks))
+                    .color(theme::ALERT),
+            );
+        }
+        ui.separator();
+        ui.toggle_value(details, "Details")
+            .on_hover_text("Technical status: levels, buffer, CPU, latency");
+        if !*details {
+            return;
+        }
         ui.separator();
         ui.label(format!(
             "{} Hz, {} ch",
@@ -913,12 +956,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
             s.input_level_db[0], s.input_level_db[1]
         ));
         ui.separator();
-        let dropped_color = if s.dropped_blocks > 0 {
-            theme::ALERT
-        } else {
-            ui.visuals().text_color()
-        };
-        ui.label(RichText::new(format!("dropped {}", s.dropped_blocks)).color(dropped_color));
+        ui.label(format!("dropped {}", s.dropped_blocks));
         ui.separator();
         ui.label(format!("buffer {} frames", s.callback_frames));
         ui.separator();
@@ -927,15 +965,6 @@ pub fn status_bar_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
         match s.latency_ms {
             Some([p50, p95]) => ui.label(format!("latency {p50:.0} ms (p95 {p95:.0})")),
             None => ui.label("latency —"),
-        };
-        ui.separator();
-        match &s.recording {
-            RecordingStatus::Off => ui.label("not recording"),
-            RecordingStatus::Recording { path } => ui.label(format!("⏺ {}", path.display())),
-            RecordingStatus::Failed { .. } => {
-                ui.label(RichText::new("⏺ stopped").color(theme::HIGH))
-            }
-            RecordingStatus::Saved { wav, .. } => ui.label(format!("saved {}", wav.display())),
         };
     });
 }

@@ -42,6 +42,9 @@ const GAP_LABEL_RISE_S: f64 = 0.45;
 const MONOLOGUE_Y: f64 = 2.05;
 /// Who-speaks lane: the height of the note marks, above the monologue bars.
 const NOTE_Y: f64 = 2.2;
+/// Who-speaks lane: the height of the agitated or rushed customer bars, just above the
+/// customer's row.
+const CUSTOMER_STATE_Y: f64 = 0.95;
 /// Who-speaks lane: the height of a party's row.
 const TALK_ROW_HEIGHT: f64 = 0.8;
 
@@ -1460,6 +1463,23 @@ fn talk_lane_ui(
                     );
                 }
             }
+            // Agitated or rushed customer turns: a bar over the customer's row.
+            for e in events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::Customer(_)))
+            {
+                if let Some(end) = e.end_s {
+                    pu.line(
+                        Line::new(
+                            e.kind.label(),
+                            vec![[e.t_s, CUSTOMER_STATE_Y], [end, CUSTOMER_STATE_Y]],
+                        )
+                        .color(theme::HIGH)
+                        .style(LineStyle::dashed_dense())
+                        .width(4.0),
+                    );
+                }
+            }
             let note_pts: Vec<[f64; 2]> = notes.iter().map(|n| [n.t_s, NOTE_Y]).collect();
             if !note_pts.is_empty() {
                 pu.points(
@@ -1654,7 +1674,7 @@ fn pace_lane_ui(
     let [p0, p1] = lane.prepared_x;
     let resp = lane
         .plot("lane_pace", 100.0, [0.0, pace_top_per_s(pace)], true)
-        .y_axis_label("pace syl/s")
+        .y_axis_label("pace, syllables per second")
         .label_formatter(|pos| match pos {
             HoverPosition::NearDataPoint {
                 plot_name,
@@ -1699,7 +1719,7 @@ fn pace_lane_ui(
 fn lanes_help_ui(ui: &mut egui::Ui) {
     ui.label(
         RichText::new(
-            "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in window · ▶ late · ♦ pace change · 🔽 note.",
+            "Scroll or pinch to zoom, drag to pan, click to move the playhead. Markers: ✖ overlap · ◀ early · ⚫ in the window · ▶ late · ♦ pace change · 🔽 note; dashed bars over the customer: ⚡ agitated · ⏩ rushed.",
         )
         .small(),
     );
@@ -1744,6 +1764,7 @@ fn event_color(kind: EventKind) -> Color32 {
         EventKind::PaceChange => theme::PACE,
         EventKind::LongSilence => theme::IDLE,
         EventKind::Monologue => theme::HIGH,
+        EventKind::Customer(_) => theme::HIGH,
         EventKind::Note => theme::PACE,
     }
 }

@@ -8,11 +8,17 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::band::{CALL_BASELINE_VOICED_FRAMES, median_f32, relative_band};
-use crate::analysis::call::PACE_CHANGE_WINDOW_S;
+use crate::analysis::band::{BandCounter, CALL_BASELINE_VOICED_FRAMES, median_f32};
+use crate::analysis::rules::{
+    CustomerState, MIN_TALK_FOR_PACE_S, Range, WindowReason, band_range, is_long_silence,
+    is_monologue, pace_changes_per_45s, pace_range, reply_window,
+};
 use crate::analysis::settings::HOP_S;
-use crate::analysis::{Event, FrameOutput, PaceChange, Speaker, TimedEvent, Verdict};
-use crate::config::Profile;
+use crate::analysis::{
+    CallReport, CustomerTurn, Event, FrameOutput, PaceChange, ReplyGap, Rule, Speaker, TimedEvent,
+    Verdict,
+};
+use crate::config::{PitchTargets, Profile};
 
 /// Voiced agent frames the smoothed pitch is the median of (2 s of voiced speech).
 pub const PITCH_SMOOTHING_FRAMES: usize = 200;
@@ -22,25 +28,6 @@ pub const PITCH_HOLD_S: f64 = 0.5;
 /// Voiced agent frames that make the baseline of a relative band (30 s of voiced
 /// speech: about the first two minutes of a call), as in the engine.
 pub const BASELINE_VOICED_FRAMES: usize = CALL_BASELINE_VOICED_FRAMES;
-/// Window over which pace changes are counted, s: the unit of the engine's rate and of
-/// the profile's `pace.changes_per_45s` target.
-pub const PACE_WINDOW_S: f64 = PACE_CHANGE_WINDOW_S;
-/// The customer's own start of call: their first this many seconds of speech.
-pub const CUSTOMER_BASELINE_S: f64 = 30.0;
-/// Their recent speech compared with it: the last this many seconds of it.
-pub const CUSTOMER_RECENT_S: f64 = 8.0;
-/// Louder than their start by this much counts as a sign of upset, dB.
-pub const UPSET_LOUDER_DB: f32 = 4.0;
-/// Higher than their start by this share counts as a sign of upset.
-pub const UPSET_HIGHER: f32 = 0.08;
-/// Talking this much more densely (share of time active, fewer pauses) counts as rushed.
-pub const UPSET_DENSER: f32 = 0.15;
-/// Upset signs need at least this much active speech in the customer's baseline, s ...
-pub const UPSET_MIN_BASELINE_S: f64 = 5.0;
-/// ... and this many active frames of their recent speech (1 s).
-pub const UPSET_MIN_RECENT_FRAMES: usize = 100;
-/// Deliberate pause recommended after an upset customer, s.
-pub const UPSET_PAUSE_S: [f64; 2] = [3.0, 5.0];
 /// An overlap stays the focus cue this long, s.
 pub const OVERLAP_CUE_S: f64 = 3.0;
 /// Strip charts show this much history, s.
@@ -110,36 +97,9 @@ pub enum ReplyState {
         /// Time since then, s.
         elapsed_s: f64,
     },
-    /// The agent answered; the gap and its verdict stay shown.
-    Answered {
-        /// Gap, s (negative: overlap).
-        gap_s: f64,
-        /// Its verdict against the window.
-        verdict: Verdict,
-    },
-}
-
-/// Signs that the customer is upset or rushed, against their own start of call.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct UpsetSigns {
-    /// Louder by this much, dB.
-    pub louder_db: f32,
-    /// Higher by this share.
-    pub higher: f32,
-    /// Denser speech (less pausing) by this share of time.
-    pub denser: f32,
-}
-
-impl UpsetSigns {
-    /// Two of the three signs together mean upset.
-    pub fn upset(&self) -> bool {
-        let signs = [
-            self.louder_db >= UPSET_LOUDER_DB,
-            self.higher >= UPSET_HIGHER,
-            self.denser >= UPSET_DENSER,
-        ];
-        signs.iter().filter(|&&s| s).count() >= 2
-    }
+    /// The engine decided the gap of the agent's answer: it stays shown, with its
+    /// verdict against the window that applied.
+    Answered(ReplyGap),
 }
 
 /// The reply gauge with its window.
@@ -147,26 +107,36 @@ impl UpsetSigns {
 pub struct ReplyGauge {
     /// Timer state.
     pub state: ReplyState,
-    /// The window the agent should aim for now, s: the profile's, or a deliberate
-    /// 3–5 s pause after an upset customer.
+    /// The window that applies to the reply now, s: the profile's, or the deliberate
+    /// pause after an agitated customer turn.
     pub aim_s: [f64; 2],
+    /// Why that window.
+    pub aim_reason: WindowReason,
     /// The profile's window, s.
     pub window_s: [f64; 2],
-    /// The customer's upset signs.
-    pub upset: UpsetSigns,
+    /// The customer's current turn as the engine judged it against their own start
+    /// of call (`None`: not judged, or the agent has the floor).
+    pub customer_turn: Option<CustomerTurn>,
     /// Gaps so far and how many were in the window.
     pub gaps: usize,
     /// Of which in the window.
     pub in_window: usize,
 }
 
-/// The pace gauge.
+/// The pace gauge: pace changes per 45 s of agent talk so far, judged as the score
+/// judges them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PaceGauge {
     /// Rate of the agent's last finished turn, syllables per second of speech.
     pub last_rate: Option<f64>,
-    /// Pace changes in the last 45 s.
-    pub changes_recent: usize,
+    /// Pace changes per 45 s of agent talk so far.
+    pub changes_per_45s: Option<f64>,
+    /// Agent talk so far, s (as the score counts it: their finished segments).
+    pub agent_talk_s: f64,
+    /// The score judges pace from this much agent talk on, s.
+    pub min_talk_s: f64,
+    /// The rate against the target, once it can be judged.
+    pub range: Option<Range>,
     /// Target changes per 45 s.
     pub target: [f64; 2],
     /// The pace changes so far.
@@ -186,7 +156,7 @@ pub struct TalkGauge {
     pub overlaps: u32,
     /// Stream time of the last overlap.
     pub last_overlap_s: Option<f64>,
-    /// Current silence (nobody speaking), s.
+    /// Current silence (nobody speaking since the end of the last speech), s.
     pub silence_s: f64,
     /// Long silences so far.
     pub long_silences: usize,
@@ -222,6 +192,98 @@ pub enum Tone {
     Alert,
 }
 
+/// The short summary shown instead of the cues once the call has ended: the score and
+/// its main measures, from the call's report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallSummary {
+    /// The call's score, 0–100.
+    pub score: u32,
+    /// The headline ("Call ended · score 84 / 100").
+    pub headline: String,
+    /// One line per measure, in the words of the cues.
+    pub lines: Vec<String>,
+}
+
+impl CallSummary {
+    /// The summary of a finished call.
+    pub fn of(report: &CallReport, profile: &Profile) -> Self {
+        let score = report.score.total;
+        let partial = if report.score.partial {
+            " (partial)"
+        } else {
+            ""
+        };
+        let mut lines = Vec::new();
+        if report.reply_gaps_measured {
+            let in_window = report
+                .reply_gaps
+                .iter()
+                .filter(|g| g.verdict == Verdict::InWindow)
+                .count();
+            lines.push(format!(
+                "Replies in the window: {in_window} of {}",
+                report.reply_gaps.len()
+            ));
+        }
+        if let Some(frac) = report.agent.frac_voiced_in_band {
+            let [lo, hi] = report.agent.band_hz;
+            lines.push(format!(
+                "Pitch in the {lo:.0}–{hi:.0} Hz band: {:.0} % of your voiced time",
+                frac * 100.0
+            ));
+        }
+        let [clo, chi] = profile.pace.changes_per_45s;
+        match (
+            report.agent.pace_changes_per_45s,
+            pace_range(
+                report.agent.pace_changes_per_45s,
+                report.agent.talk_s,
+                profile,
+            ),
+        ) {
+            (Some(rate), Some(_)) => lines.push(format!(
+                "Pace changes: {rate:.1} per 45 s of your talk (target {clo:.0}–{chi:.0})"
+            )),
+            _ => lines.push("Pace: too little talk to judge".into()),
+        }
+        lines.push(format!(
+            "Overlaps: {} · long silences: {} · longest turn: {:.0} s",
+            report.overlaps,
+            report.long_silences.len(),
+            report.longest_monologue_s
+        ));
+        if let Some(worst) = report
+            .score
+            .deductions
+            .iter()
+            .max_by(|a, b| a.points.total_cmp(&b.points))
+        {
+            lines.push(format!(
+                "Most points lost: {} ({:.0})",
+                rule_words(worst.rule),
+                worst.points
+            ));
+        }
+        Self {
+            score,
+            headline: format!("Call ended · score {score} / 100{partial}"),
+            lines,
+        }
+    }
+}
+
+/// A score rule in the words of the cues.
+pub fn rule_words(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Pitch => "pitch out of the band",
+        Rule::ReplyGap => "replies outside the window",
+        Rule::Pace => "pace changes",
+        Rule::Overlaps => "overlaps",
+        Rule::LongSilence => "long silences",
+        Rule::Monologue => "long monologue",
+    }
+}
+
 /// Everything the gauges show at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gauges {
@@ -237,8 +299,10 @@ pub struct Gauges {
     pub pace: PaceGauge,
     /// Talk.
     pub talk: TalkGauge,
-    /// The focus cue.
+    /// The focus cue (the summary's headline once the call has ended).
     pub cue: Cue,
+    /// The end-of-call summary, once the call has ended (the cues are cleared).
+    pub summary: Option<CallSummary>,
 }
 
 /// One point of the strip charts.
@@ -255,11 +319,13 @@ pub struct StripPoint {
     pub customer_active: bool,
 }
 
-/// Turns the engine's output into gauges, incrementally.
+/// Turns the engine's output into gauges, incrementally. Every judgement (reply
+/// windows and verdicts, customer states, pace, silences, monologues, the band) is the
+/// engine's: its events, or the shared rules of [`crate::analysis::rules`].
 #[derive(Debug, Clone)]
 pub struct Coach {
     profile: Profile,
-    band: BandSetting,
+    band: BandCounter,
     has_customer: bool,
     now_s: f64,
     /// Last voiced agent F0s (ring).
@@ -269,26 +335,16 @@ pub struct Coach {
     /// Time of the newest voiced frame of the agent's speech, and of the newest frame.
     last_voiced_speech_t: Option<f64>,
     last_frame_t: f64,
-    baseline_frames: Vec<f32>,
-    baseline_hz: Option<f32>,
-    voiced_total: u64,
-    voiced_in_band: u64,
-    agent_frames: u64,
-    customer_frames: u64,
-    /// Customer baseline: active frames seen, level sum, voiced F0s while it is measured
-    /// and their median once it is complete.
-    cust_base_frames: u64,
-    cust_base_level_sum: f64,
-    cust_base_f0: Vec<f32>,
-    cust_base_f0_hz: Option<f32>,
-    cust_base_span_frames: u64,
-    /// Recent active customer frames (level, f0), ring over [`CUSTOMER_RECENT_S`].
-    cust_recent: VecDeque<(f32, f32)>,
-    cust_started: bool,
-    last_active_t: Option<f64>,
+    /// Talk per party from finished segments, s (agent, customer).
+    talk_s: [f64; 2],
+    /// Open segments per party (agent, customer).
+    speaking: [bool; 2],
+    /// End of the latest finished segment, s.
+    last_speech_end: Option<f64>,
     reply: ReplyState,
-    customer_speaking: bool,
-    agent_speaking: bool,
+    /// Start of the customer's current turn, and its judgement.
+    customer_turn_start: Option<f64>,
+    customer_turn: Option<CustomerTurn>,
     gaps: usize,
     in_window: usize,
     last_rate: Option<f64>,
@@ -300,38 +356,29 @@ pub struct Coach {
     last_speaker: Option<Speaker>,
     longest_monologue_s: f64,
     strip: VecDeque<StripPoint>,
+    summary: Option<CallSummary>,
 }
 
 impl Coach {
     /// Gauges for a call scored against `profile`, with the pitch band set by `band`.
     pub fn new(profile: Profile, band: BandSetting, has_customer: bool) -> Self {
+        let band = BandCounter::new(&band_targets(&profile, band), None);
         Self {
             profile,
             band,
             has_customer,
             now_s: 0.0,
             voiced: [0.0; PITCH_SMOOTHING_FRAMES],
-            last_voiced_speech_t: None,
-            last_frame_t: 0.0,
             voiced_len: 0,
             voiced_next: 0,
-            baseline_frames: Vec::with_capacity(BASELINE_VOICED_FRAMES),
-            baseline_hz: None,
-            voiced_total: 0,
-            voiced_in_band: 0,
-            agent_frames: 0,
-            customer_frames: 0,
-            cust_base_frames: 0,
-            cust_base_level_sum: 0.0,
-            cust_base_f0: Vec::new(),
-            cust_base_f0_hz: None,
-            cust_base_span_frames: 0,
-            cust_recent: VecDeque::with_capacity((CUSTOMER_RECENT_S / HOP_S) as usize + 1),
-            cust_started: false,
-            last_active_t: None,
+            last_voiced_speech_t: None,
+            last_frame_t: 0.0,
+            talk_s: [0.0; 2],
+            speaking: [false; 2],
+            last_speech_end: None,
             reply: ReplyState::Idle,
-            customer_speaking: false,
-            agent_speaking: false,
+            customer_turn_start: None,
+            customer_turn: None,
             gaps: 0,
             in_window: 0,
             last_rate: None,
@@ -343,25 +390,24 @@ impl Coach {
             last_speaker: None,
             longest_monologue_s: 0.0,
             strip: VecDeque::with_capacity((STRIP_S / HOP_S) as usize + 1),
+            summary: None,
         }
     }
 
     /// Starts a relative band from the agent's stored baseline, Hz, instead of
     /// measuring it over the call's first voiced speech.
     pub fn with_baseline(mut self, baseline_hz: f64) -> Self {
-        self.baseline_hz = Some(baseline_hz as f32);
-        self.baseline_frames = Vec::new();
+        let targets = PitchTargets {
+            band_semitones: self.band.semitones(),
+            ..self.profile.pitch.clone()
+        };
+        self.band = BandCounter::new(&targets, Some(baseline_hz));
         self
     }
 
     /// The band in force, Hz (`None` while a relative band's baseline is measured).
     pub fn band_hz(&self) -> Option<[f64; 2]> {
-        match self.band {
-            BandSetting::Hz(b) => Some(b),
-            BandSetting::Semitones(semitones) => self
-                .baseline_hz
-                .map(|base| relative_band(f64::from(base), semitones)),
-        }
+        self.band.band_hz()
     }
 
     /// Strip-chart history (last 60 s).
@@ -374,6 +420,16 @@ impl Coach {
         self.now_s = self.now_s.max(now_s);
     }
 
+    /// Takes what the engine decided since the last call: frames, then events, then
+    /// the stream time reached. The live session feeds the coach through this alone.
+    pub fn take(&mut self, frames: &[FrameOutput], events: &[TimedEvent], now_s: f64) {
+        self.on_frames(frames);
+        for e in events {
+            self.on_event(e);
+        }
+        self.set_now(now_s);
+    }
+
     /// Takes decided frames.
     pub fn on_frames(&mut self, frames: &[FrameOutput]) {
         let strip_len = (STRIP_S / HOP_S) as usize;
@@ -384,57 +440,10 @@ impl Coach {
             let speech_f0 = if f.agent_speech { f.agent_f0_hz } else { 0.0 };
             if speech_f0 > 0.0 {
                 self.last_voiced_speech_t = Some(f.t_s);
-                self.voiced[self.voiced_next] = f.agent_f0_hz;
+                self.voiced[self.voiced_next] = speech_f0;
                 self.voiced_next = (self.voiced_next + 1) % PITCH_SMOOTHING_FRAMES;
                 self.voiced_len = (self.voiced_len + 1).min(PITCH_SMOOTHING_FRAMES);
-                if self.baseline_hz.is_none() {
-                    self.baseline_frames.push(f.agent_f0_hz);
-                    if self.baseline_frames.len() >= BASELINE_VOICED_FRAMES {
-                        self.baseline_hz = median_f32(&mut self.baseline_frames);
-                        self.baseline_frames = Vec::new();
-                    }
-                }
-                if let Some([lo, hi]) = self.band_hz() {
-                    self.voiced_total += 1;
-                    let f0 = f64::from(f.agent_f0_hz);
-                    if lo <= f0 && f0 <= hi {
-                        self.voiced_in_band += 1;
-                    }
-                }
-            }
-            if f.agent_active {
-                self.agent_frames += 1;
-            }
-            if f.customer_active {
-                self.customer_frames += 1;
-                self.cust_started = true;
-            }
-            if f.agent_active || f.customer_active {
-                self.last_active_t = Some(f.t_s);
-            }
-            if self.cust_started
-                && self.cust_base_span_frames < (CUSTOMER_BASELINE_S / HOP_S) as u64
-            {
-                // The customer's start of call: every frame of the span counts for the
-                // density, active frames for level and pitch.
-                self.cust_base_span_frames += 1;
-                if f.customer_active {
-                    self.cust_base_frames += 1;
-                    self.cust_base_level_sum += f64::from(f.customer_level_db);
-                    if f.customer_f0_hz > 0.0 {
-                        self.cust_base_f0.push(f.customer_f0_hz);
-                    }
-                }
-                if self.cust_base_span_frames == (CUSTOMER_BASELINE_S / HOP_S) as u64 {
-                    self.cust_base_f0_hz = median_f32(&mut self.cust_base_f0);
-                    self.cust_base_f0 = Vec::new();
-                }
-            } else if self.cust_started && f.customer_active {
-                if self.cust_recent.len() >= (CUSTOMER_RECENT_S / HOP_S) as usize {
-                    self.cust_recent.pop_front();
-                }
-                self.cust_recent
-                    .push_back((f.customer_level_db, f.customer_f0_hz));
+                self.band.add(speech_f0);
             }
             if self.strip.len() >= strip_len {
                 self.strip.pop_front();
@@ -454,59 +463,58 @@ impl Coach {
         self.set_now(event.decided_at_s);
         match &event.event {
             Event::SpeechStarted { speaker, t } => {
-                match speaker {
-                    Speaker::Customer => {
-                        self.customer_speaking = true;
-                        if matches!(self.reply, ReplyState::Timing { .. }) {
-                            self.reply = ReplyState::Idle;
-                        }
-                    }
-                    Speaker::Agent | Speaker::Mixed => {
-                        self.agent_speaking = true;
-                        if let ReplyState::Timing { customer_end, .. } = self.reply {
-                            let gap_s = t - customer_end;
-                            self.reply = ReplyState::Answered {
-                                gap_s,
-                                verdict: Verdict::classify(gap_s, self.profile.reply.window_s),
-                            };
-                        }
-                    }
+                let party = party(*speaker);
+                self.speaking[party] = true;
+                // The timer stops when either party speaks; the agent's answer is shown
+                // once the engine has decided its gap.
+                if matches!(self.reply, ReplyState::Timing { .. }) {
+                    self.reply = ReplyState::Idle;
                 }
                 if self.last_speaker != Some(*speaker) {
-                    if *speaker != Speaker::Customer {
-                        self.agent_turn_start = Some(*t);
-                    } else {
+                    if *speaker == Speaker::Customer {
                         self.agent_turn_start = None;
+                        self.customer_turn_start = Some(*t);
+                        self.customer_turn = None;
+                    } else {
+                        self.agent_turn_start = Some(*t);
                     }
                 }
                 self.last_speaker = Some(*speaker);
             }
-            Event::SpeechEnded(seg) => match seg.speaker {
-                Speaker::Customer => {
-                    self.customer_speaking = false;
-                    if !self.agent_speaking {
-                        self.reply = ReplyState::Timing {
-                            customer_end: seg.end,
-                            elapsed_s: 0.0,
-                        };
+            Event::SpeechEnded(seg) => {
+                let party = party(seg.speaker);
+                self.speaking[party] = false;
+                self.talk_s[party] += seg.end - seg.start;
+                self.last_speech_end =
+                    Some(self.last_speech_end.map_or(seg.end, |e| e.max(seg.end)));
+                match seg.speaker {
+                    Speaker::Customer => {
+                        if !self.speaking[0] {
+                            self.reply = ReplyState::Timing {
+                                customer_end: seg.end,
+                                elapsed_s: 0.0,
+                            };
+                        }
+                    }
+                    Speaker::Agent | Speaker::Mixed => {
+                        if let Some(start) = self.agent_turn_start {
+                            self.longest_monologue_s =
+                                self.longest_monologue_s.max(seg.end - start);
+                        }
                     }
                 }
-                Speaker::Agent | Speaker::Mixed => {
-                    self.agent_speaking = false;
-                    if let Some(start) = self.agent_turn_start {
-                        self.longest_monologue_s = self.longest_monologue_s.max(seg.end - start);
-                    }
+            }
+            Event::CustomerTurn(turn) => {
+                if self.customer_turn_start == Some(turn.start) {
+                    self.customer_turn = Some(*turn);
                 }
-            },
+            }
             Event::ReplyGap(gap) => {
                 self.gaps += 1;
                 if gap.verdict == Verdict::InWindow {
                     self.in_window += 1;
                 }
-                self.reply = ReplyState::Answered {
-                    gap_s: gap.gap_s,
-                    verdict: gap.verdict,
-                };
+                self.reply = ReplyState::Answered(*gap);
             }
             Event::AgentTurnEnded(span) => self.last_rate = Some(span.syllables_per_s),
             Event::PaceChange(change) => self.pace_changes.push(*change),
@@ -518,88 +526,54 @@ impl Coach {
         }
     }
 
-    fn upset_signs(&self) -> UpsetSigns {
-        if self.cust_base_frames < (UPSET_MIN_BASELINE_S / HOP_S) as u64
-            || self.cust_recent.len() < UPSET_MIN_RECENT_FRAMES
-        {
-            return UpsetSigns::default();
-        }
-        let base_level = (self.cust_base_level_sum / self.cust_base_frames as f64) as f32;
-        let recent_level =
-            self.cust_recent.iter().map(|r| r.0).sum::<f32>() / self.cust_recent.len() as f32;
-        let mut recent_f0: Vec<f32> = self
-            .cust_recent
-            .iter()
-            .map(|r| r.1)
-            .filter(|&f| f > 0.0)
-            .collect();
-        let higher = match (self.cust_base_f0_hz, median_f32(&mut recent_f0)) {
-            (Some(b), Some(r)) if b > 0.0 => r / b - 1.0,
-            _ => 0.0,
-        };
-        // Density (a stand-in for speaking rate, which the engine counts for the agent
-        // only): share of the last stretch that the customer spends talking, against
-        // the same share over their first 30 s.
-        let window = (CUSTOMER_RECENT_S / HOP_S) as usize;
-        let recent_active = self
-            .strip
-            .iter()
-            .rev()
-            .take(window)
-            .filter(|p| p.customer_active)
-            .count() as f32
-            / window as f32;
-        let base_active = self.cust_base_frames as f32 / self.cust_base_span_frames.max(1) as f32;
-        UpsetSigns {
-            louder_db: recent_level - base_level,
-            higher,
-            denser: recent_active - base_active,
-        }
+    /// Ends the call: the cues clear and the summary of `report` (the call's final
+    /// report) shows instead.
+    pub fn end_call(&mut self, report: &CallReport) {
+        self.summary = Some(CallSummary::of(report, &self.profile));
+        self.reply = ReplyState::Idle;
+        self.speaking = [false; 2];
+        self.agent_turn_start = None;
+        self.customer_turn_start = None;
+        self.customer_turn = None;
+        self.last_overlap_s = None;
+        self.last_speech_end = None;
     }
 
     /// The gauges now.
     pub fn gauges(&self) -> Gauges {
         let mut recent = self.voiced;
-        let speaking = self
-            .last_voiced_speech_t
-            .is_some_and(|t| self.last_frame_t - t <= PITCH_HOLD_S);
+        let speaking = self.summary.is_none()
+            && self
+                .last_voiced_speech_t
+                .is_some_and(|t| self.last_frame_t - t <= PITCH_HOLD_S);
         let f0_hz = if speaking {
             median_f32(&mut recent[..self.voiced_len])
         } else {
             None
         };
-        let band_hz = self.band_hz();
+        let band_hz = self.band.band_hz();
         let state = match (f0_hz, band_hz) {
             (None, _) => PitchState::NoVoice,
             (Some(_), None) => PitchState::Measuring,
-            (Some(f), Some([lo, hi])) => {
-                let f = f64::from(f);
-                if f < lo {
-                    PitchState::Low
-                } else if f > hi {
-                    PitchState::High
-                } else {
-                    PitchState::InBand
-                }
-            }
+            (Some(f), Some(band)) => match band_range(f64::from(f), band) {
+                Range::Below => PitchState::Low,
+                Range::Within => PitchState::InBand,
+                Range::Above => PitchState::High,
+            },
         };
         let pitch = PitchGauge {
             f0_hz,
             band_hz,
-            baseline_hz: self.baseline_hz,
-            baseline_progress: match self.band {
-                BandSetting::Hz(_) => 1.0,
-                BandSetting::Semitones(_) if self.baseline_hz.is_some() => 1.0,
-                BandSetting::Semitones(_) => {
-                    self.baseline_frames.len() as f32 / BASELINE_VOICED_FRAMES as f32
-                }
-            },
+            baseline_hz: self.band.baseline().map(|(hz, _)| hz as f32),
+            baseline_progress: self.band.baseline_progress(),
             state,
-            frac_in_band: (self.voiced_total > 0)
-                .then(|| self.voiced_in_band as f64 / self.voiced_total as f64),
+            frac_in_band: self.band.frac_in_band(),
         };
-        let upset = self.upset_signs();
         let window_s = self.profile.reply.window_s;
+        let customer_turn = self
+            .customer_turn
+            .filter(|_| self.customer_turn_start.is_some());
+        let (aim_s, aim_reason) = reply_window(customer_turn.map(|t| t.state), &self.profile);
         let reply_state = match self.reply {
             ReplyState::Timing { customer_end, .. } => ReplyState::Timing {
                 customer_end,
@@ -609,29 +583,25 @@ impl Coach {
         };
         let reply = ReplyGauge {
             state: reply_state,
-            aim_s: if upset.upset() {
-                UPSET_PAUSE_S
-            } else {
-                window_s
-            },
+            aim_s,
+            aim_reason,
             window_s,
-            upset,
+            customer_turn,
             gaps: self.gaps,
             in_window: self.in_window,
         };
+        let [agent_s, customer_s] = self.talk_s;
+        let changes_per_45s = pace_changes_per_45s(self.pace_changes.len(), agent_s);
         let pace = PaceGauge {
             last_rate: self.last_rate,
-            changes_recent: self
-                .pace_changes
-                .iter()
-                .filter(|c| c.t >= self.now_s - PACE_WINDOW_S)
-                .count(),
+            changes_per_45s,
+            agent_talk_s: agent_s,
+            min_talk_s: MIN_TALK_FOR_PACE_S,
+            range: pace_range(changes_per_45s, agent_s, &self.profile),
             target: self.profile.pace.changes_per_45s,
             changes: self.pace_changes.clone(),
         };
-        let agent_s = self.agent_frames as f64 * HOP_S;
-        let customer_s = self.customer_frames as f64 * HOP_S;
-        let anyone_speaking = self.agent_speaking || self.customer_speaking;
+        let anyone_speaking = self.speaking.iter().any(|&s| s);
         // The agent's current turn (cleared when the customer takes the floor).
         let monologue_s = self
             .agent_turn_start
@@ -642,7 +612,7 @@ impl Coach {
             agent_share: (agent_s + customer_s > 0.0).then(|| agent_s / (agent_s + customer_s)),
             overlaps: self.overlaps,
             last_overlap_s: self.last_overlap_s,
-            silence_s: match self.last_active_t {
+            silence_s: match self.last_speech_end {
                 Some(t) if !anyone_speaking => (self.now_s - t).max(0.0),
                 _ => 0.0,
             },
@@ -663,16 +633,43 @@ impl Coach {
                 text: String::new(),
                 tone: Tone::Info,
             },
+            summary: self.summary.clone(),
         };
         gauges.cue = focus_cue(&gauges);
         gauges
     }
 }
 
+/// The band targets of `band` with the rest of the profile's pitch targets.
+fn band_targets(profile: &Profile, band: BandSetting) -> PitchTargets {
+    match band {
+        BandSetting::Hz(band_hz) => PitchTargets {
+            band_hz,
+            band_semitones: None,
+            ..profile.pitch.clone()
+        },
+        BandSetting::Semitones(semitones) => PitchTargets {
+            band_semitones: Some(semitones),
+            ..profile.pitch.clone()
+        },
+    }
+}
+
+/// Index of a speaker's open-segment flag and talk time: 0 agent (or a mono mix), 1
+/// customer.
+fn party(speaker: Speaker) -> usize {
+    usize::from(speaker == Speaker::Customer)
+}
+
 /// The one cue that matters most now, in order of urgency: talking over the customer,
-/// the reply timer, a long monologue, a long silence, pitch out of band, pace.
+/// the reply timer, a long monologue, a long silence, pitch out of band, pace, the last
+/// reply. Once the call has ended: the summary's headline. The limits are the gauges'
+/// own (from the profile), judged with the engine's rules.
 pub fn focus_cue(g: &Gauges) -> Cue {
     let cue = |text: String, tone| Cue { text, tone };
+    if let Some(summary) = &g.summary {
+        return cue(summary.headline.clone(), Tone::Info);
+    }
     if let Some(t) = g.talk.last_overlap_s
         && g.now_s - t <= OVERLAP_CUE_S
     {
@@ -680,21 +677,31 @@ pub fn focus_cue(g: &Gauges) -> Cue {
     }
     if let ReplyState::Timing { elapsed_s, .. } = g.reply.state {
         let [lo, hi] = g.reply.aim_s;
-        return if elapsed_s < lo {
-            cue(format!("⏸ Wait… {elapsed_s:.1} s"), Tone::Info)
-        } else if elapsed_s <= hi {
-            cue(format!("✔ Answer now ({elapsed_s:.1} s)"), Tone::Good)
-        } else {
-            cue(format!("▶ Answer: {elapsed_s:.1} s, late"), Tone::Adjust)
+        return match g.reply.aim_reason {
+            _ if elapsed_s > hi => cue(format!("▶ Answer now ({elapsed_s:.1} s)"), Tone::Adjust),
+            WindowReason::AgitatedCustomer if elapsed_s < lo => cue(
+                format!("⏸ Upset customer: calm phrase, then pause… {elapsed_s:.1} s"),
+                Tone::Info,
+            ),
+            WindowReason::AgitatedCustomer => cue(
+                format!("✔ Answer now, calmly ({elapsed_s:.1} s)"),
+                Tone::Good,
+            ),
+            WindowReason::RushedCustomer if elapsed_s < lo => cue(
+                format!("⏩ Rushed customer: answer promptly ({elapsed_s:.1} s)"),
+                Tone::Info,
+            ),
+            _ if elapsed_s < lo => cue(format!("⏸ Wait… {elapsed_s:.1} s"), Tone::Info),
+            _ => cue(format!("✔ Answer now ({elapsed_s:.1} s)"), Tone::Good),
         };
     }
-    if g.talk.monologue_s > g.talk.max_monologue_s {
+    if is_monologue(g.talk.monologue_s, g.talk.max_monologue_s) {
         return cue(
             format!("⏹ {:.0} s monologue: ask a question", g.talk.monologue_s),
             Tone::Adjust,
         );
     }
-    if g.talk.silence_s >= g.talk.long_silence_s {
+    if is_long_silence(g.talk.silence_s, g.talk.long_silence_s) {
         return cue(
             format!("… Silence {:.0} s: say something", g.talk.silence_s),
             Tone::Adjust,
@@ -705,19 +712,30 @@ pub fn focus_cue(g: &Gauges) -> Cue {
         PitchState::Low => return cue("⬆ Lift your pitch a little".into(), Tone::Adjust),
         _ => {}
     }
-    if g.talk.agent_s >= PACE_WINDOW_S && (g.pace.changes_recent as f64) < g.pace.target[0] {
-        return cue("〰 Vary your pace".into(), Tone::Adjust);
+    match g.pace.range {
+        Some(Range::Below) => return cue("〰 Vary your pace".into(), Tone::Adjust),
+        Some(Range::Above) => return cue("〰 Steadier pace: fewer changes".into(), Tone::Adjust),
+        _ => {}
     }
-    if let ReplyState::Answered { verdict, gap_s } = g.reply.state {
-        let tone = if verdict == Verdict::InWindow {
+    if let ReplyState::Answered(gap) = g.reply.state {
+        let tone = if gap.verdict == Verdict::InWindow {
             Tone::Good
         } else {
             Tone::Adjust
         };
         return cue(
-            format!("Last reply {gap_s:.2} s: {}", verdict.as_str()),
+            format!("Last reply {:.1} s: {}", gap.gap_s, gap.verdict.words()),
             tone,
         );
     }
     cue("✔ On track".into(), Tone::Good)
+}
+
+/// What the reply cue says about a customer turn's state, in the words of the cues.
+pub fn customer_words(state: CustomerState) -> &'static str {
+    match state {
+        CustomerState::Calm => "calm",
+        CustomerState::Agitated => "upset: louder and higher than at the start",
+        CustomerState::Rushed => "rushed: talking faster than at the start",
+    }
 }

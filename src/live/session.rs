@@ -678,11 +678,10 @@ impl Worker {
     }
 
     fn take_output(&mut self, now_s: f64) {
-        self.coach.on_frames(&self.frames);
+        self.coach.take(&self.frames, &self.events, now_s);
         self.frames.clear();
         let published = unix_ms(SystemTime::now());
         for e in self.events.drain(..) {
-            self.coach.on_event(&e);
             let p = PublishedEvent::new(&e, published);
             let _ = self.event_tx.send(p.clone());
             if self.recent_events.len() >= RECENT_EVENTS {
@@ -690,7 +689,6 @@ impl Worker {
             }
             self.recent_events.push_back(p);
         }
-        self.coach.set_now(now_s);
     }
 
     fn publish(&mut self) {
@@ -767,6 +765,8 @@ impl Worker {
             (None, other) => other,
         };
         self.recording = recording.clone();
+        // The call has ended: the cues clear and its summary shows.
+        self.coach.end_call(&report);
         {
             let mut status = lock_status(&self.status);
             if matches!(status.state, SourceState::Running | SourceState::Starting) {

@@ -1,9 +1,10 @@
-//! The call's events in one list: reply gaps, pace changes, long silences, monologues
-//! and the coach's notes, each with a time, a value and words. The view's event list,
+//! The call's events in one list: reply gaps, pace changes, long silences, monologues,
+//! agitated or rushed customer turns and the coach's notes, each with a time, a value and words. The view's event list,
 //! the keys that jump between flagged events and the CSV export all read this list.
 
 use std::cmp::Ordering;
 
+use crate::analysis::rules::{CustomerState, WindowReason};
 use crate::analysis::{CallReport, Speaker, Verdict};
 use crate::config::Profile;
 
@@ -20,19 +21,24 @@ pub enum EventKind {
     LongSilence,
     /// An agent turn longer than the profile's limit.
     Monologue,
+    /// A customer turn agitated or rushed against the customer's own start of call.
+    Customer(CustomerState),
     /// A coach note.
     Note,
 }
 
 impl EventKind {
     /// Name in the CSV and in sorting: `reply_gap`, `pace_change`, `long_silence`,
-    /// `monologue`, `note`.
+    /// `monologue`, `customer_agitated`, `customer_rushed`, `note`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ReplyGap(_) => "reply_gap",
             Self::PaceChange => "pace_change",
             Self::LongSilence => "long_silence",
             Self::Monologue => "monologue",
+            Self::Customer(CustomerState::Agitated) => "customer_agitated",
+            Self::Customer(CustomerState::Rushed) => "customer_rushed",
+            Self::Customer(CustomerState::Calm) => "customer_calm",
             Self::Note => "note",
         }
     }
@@ -42,11 +48,14 @@ impl EventKind {
         match self {
             Self::ReplyGap(Verdict::Overlap) => "✖ reply gap: overlap",
             Self::ReplyGap(Verdict::Early) => "◀ reply gap: early",
-            Self::ReplyGap(Verdict::InWindow) => "✔ reply gap: in window",
+            Self::ReplyGap(Verdict::InWindow) => "✔ reply gap: in the window",
             Self::ReplyGap(Verdict::Late) => "▶ reply gap: late",
             Self::PaceChange => "♦ pace change",
             Self::LongSilence => "… long silence",
             Self::Monologue => "⌛ monologue",
+            Self::Customer(CustomerState::Agitated) => "⚡ customer agitated",
+            Self::Customer(CustomerState::Rushed) => "⏩ customer rushed",
+            Self::Customer(CustomerState::Calm) => "customer calm",
             Self::Note => "✏ note",
         }
     }
@@ -95,10 +104,18 @@ pub fn collect(report: &CallReport, profile: &Profile, notes: &[Note]) -> Vec<Re
             value: g.gap_s,
             unit: "s",
             detail: format!(
-                "customer ended {:.2} s, agent started {:.2} s ({})",
+                "customer ended {:.2} s, agent started {:.2} s ({}{})",
                 g.customer_end,
                 g.agent_start,
-                g.verdict.as_str()
+                g.verdict.words(),
+                match g.window_reason {
+                    WindowReason::Normal => String::new(),
+                    WindowReason::AgitatedCustomer => format!(
+                        " of {}–{} s after an agitated customer",
+                        g.window_s[0], g.window_s[1]
+                    ),
+                    WindowReason::RushedCustomer => " after a rushed customer".into(),
+                }
             ),
             flagged: g.verdict != Verdict::InWindow,
         });
@@ -109,8 +126,8 @@ pub fn collect(report: &CallReport, profile: &Profile, notes: &[Note]) -> Vec<Re
             end_s: None,
             kind: EventKind::PaceChange,
             value: c.to,
-            unit: "syl/s",
-            detail: format!("{:.1} → {:.1} syllables/s", c.from, c.to),
+            unit: "syllables/s",
+            detail: format!("{:.1} → {:.1} syllables per second", c.from, c.to),
             flagged: true,
         });
     }
@@ -140,6 +157,38 @@ pub fn collect(report: &CallReport, profile: &Profile, notes: &[Note]) -> Vec<Re
                 "agent turn longer than {:.0} s",
                 profile.talk.max_monologue_s
             ),
+            flagged: true,
+        });
+    }
+    for t in report.customer.iter().flat_map(|c| &c.turns) {
+        let (value, unit, detail) = match t.state {
+            CustomerState::Calm => continue,
+            CustomerState::Agitated => (
+                t.louder_db,
+                "dB",
+                format!(
+                    "{:.1} dB louder and {:.0} % higher than their first 30 s: pause 3–5 s \
+                     after a calming phrase",
+                    t.louder_db,
+                    t.higher.unwrap_or(0.0) * 100.0
+                ),
+            ),
+            CustomerState::Rushed => (
+                t.faster.unwrap_or(0.0) * 100.0,
+                "%",
+                format!(
+                    "{:.0} % faster than their first 30 s: answer promptly",
+                    t.faster.unwrap_or(0.0) * 100.0
+                ),
+            ),
+        };
+        out.push(ReviewEvent {
+            t_s: t.start,
+            end_s: Some(t.end),
+            kind: EventKind::Customer(t.state),
+            value,
+            unit,
+            detail,
             flagged: true,
         });
     }
