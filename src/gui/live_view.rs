@@ -926,7 +926,7 @@ pub fn talk_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
 
 /// Width of the strip charts' y axis, points: the same for both lanes, so their time
 /// axes line up.
-pub const STRIP_AXIS_WIDTH: f32 = 64.0;
+pub const STRIP_AXIS_WIDTH: f32 = 96.0;
 
 /// Strip charts of the last 60 s: the agent's F0 with the band, and who speaks. Time
 /// runs in seconds ago (−60 … 0, now at the right); both lanes share the x range and
