@@ -25,6 +25,7 @@ pub mod gui;
 pub mod live;
 pub mod manifest;
 pub mod palette;
+pub mod paths;
 pub mod record;
 pub mod regular_file;
 pub mod review;

@@ -30,6 +30,7 @@ use callcoach::live::{
     demo::Pace,
     headless::{HeadlessEnd, HeadlessOptions},
     pipeline::{PipelineOptions, SourceChoice},
+    session::CallMode,
     snapshot::RecordingStatus,
 };
 use callcoach::manifest::{self, CallMeta, ChannelChoice, PathPattern};
@@ -83,7 +84,8 @@ enum Command {
     /// show the gauges; `--headless` runs the same pipeline without a window.
     ///
     /// Recording is on for captured calls (a WAV per call in --record, default
-    /// `recordings/`, plus its scored JSON) and off for demos unless --record is given.
+    /// `recordings/` in the data directory, plus its scored JSON) and off for demos
+    /// unless --record is given.
     /// Exit code of a headless demo: 1 when the file stops decoding (as `score`).
     Live(LiveArgs),
     /// Open the review window on a recorded call (or on the file picker).
@@ -115,7 +117,8 @@ struct MergeArgs {
 
 #[derive(Debug, Args)]
 struct CallsArgs {
-    /// The folder (a `score --out` folder, or WAV recordings; default `recordings`).
+    /// The folder (a `score --out` folder, or WAV recordings; default the live app's
+    /// recordings in the data directory).
     folder: Option<PathBuf>,
     /// Coaching profile for files scored on the page (TOML).
     #[arg(long, value_name = "FILE")]
@@ -312,9 +315,16 @@ struct LiveArgs {
     /// Headless: write the call's scored JSON (the `callcoach score` schema) here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Record calls into this folder.
+    /// Record calls into this folder (default: `recordings/` in the data directory,
+    /// `$CALLCOACH_DATA_DIR` or `~/.local/share/callcoach` on Linux).
     #[arg(long, value_name = "DIR")]
     record: Option<PathBuf>,
+    /// Headless: start a call on the first speech after silence and end it after the
+    /// profile's `talk.call_end_silence_s` of silence on both sides; each call is its
+    /// own recording and record (`--report` then has one line per call). The window
+    /// always does this for captures.
+    #[arg(long)]
+    auto_calls: bool,
     /// Do not record.
     #[arg(long, conflicts_with = "record")]
     no_record: bool,
@@ -959,6 +969,7 @@ fn live_window(
     gui::run(StartOptions {
         mode: Mode::Live,
         live: LiveSetup {
+            record_dir: pipeline.record_dir.clone(),
             pipeline: Some(pipeline),
             device_given,
             agents_file: Some(agents_file),
@@ -1031,7 +1042,15 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
     } else if demo {
         args.record
     } else {
-        Some(args.record.unwrap_or_else(|| PathBuf::from("recordings")))
+        Some(
+            args.record
+                .unwrap_or_else(callcoach::review::recordings::default_dir),
+        )
+    };
+    let calls = if args.auto_calls {
+        CallMode::automatic(profile.talk.call_end_silence_s)
+    } else {
+        CallMode::WHOLE_STREAM
     };
     PipelineOptions {
         source,
@@ -1039,6 +1058,7 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
         band,
         record_dir,
         agent: None,
+        calls,
     }
 }
 
@@ -1071,19 +1091,24 @@ fn headless_end(end: &HeadlessEnd) -> ExitCode {
             p.display()
         );
     }
-    match &session.recording {
-        RecordingStatus::Saved { wav, json } => {
-            let _ = write!(
-                s,
-                "\ncallcoach: recorded {} and {}",
-                wav.display(),
-                json.display()
-            );
+    if session.calls.len() != 1 {
+        let _ = write!(s, "\ncallcoach: {} calls", session.calls.len());
+    }
+    for call in &session.calls {
+        match &call.recording {
+            RecordingStatus::Saved { wav, json } => {
+                let _ = write!(
+                    s,
+                    "\ncallcoach: recorded {} and {}",
+                    wav.display(),
+                    json.display()
+                );
+            }
+            RecordingStatus::Failed { path, message } => {
+                let _ = write!(s, "\ncallcoach: recording {}: {message}", path.display());
+            }
+            RecordingStatus::Off | RecordingStatus::Recording { .. } => {}
         }
-        RecordingStatus::Failed { path, message } => {
-            let _ = write!(s, "\ncallcoach: recording {}: {message}", path.display());
-        }
-        RecordingStatus::Off | RecordingStatus::Recording { .. } => {}
     }
     note(s);
     ExitCode::SUCCESS
@@ -1098,6 +1123,7 @@ fn calls_window(args: CallsArgs) -> Result<ExitCode> {
             pipeline: None,
             device_given: false,
             agents_file: AgentStore::default_path().ok(),
+            record_dir: None,
         },
         review_file: None,
         calls_folder: args.folder,
@@ -1116,6 +1142,7 @@ fn review(args: ReviewArgs) -> Result<ExitCode> {
             pipeline: None,
             device_given: false,
             agents_file: AgentStore::default_path().ok(),
+            record_dir: None,
         },
         review_file: args.file,
         calls_folder: None,

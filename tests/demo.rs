@@ -1,5 +1,5 @@
-//! The bundled demo call (`recordings/demo_call.wav`) against its exact placement labels
-//! (`recordings/demo_call.json`): the run command must show the gaps as designed.
+//! The bundled demo call (`assets/demo/demo_call.wav`) against its exact placement labels
+//! (`assets/demo/demo_call.json`): the run command must show the gaps as designed.
 
 mod common;
 use common::root;
@@ -9,7 +9,7 @@ use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 
 #[test]
 fn demo_call_gaps_match_their_labels() {
-    let dir = root().join("recordings");
+    let dir = root().join("assets/demo");
     let label: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo_call.json")).expect("labels"))
             .expect("json");

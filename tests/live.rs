@@ -21,7 +21,7 @@ use callcoach::live::coach::BandSetting;
 use callcoach::live::demo::Pace;
 use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use callcoach::live::recorder::{Recorder, repair};
-use callcoach::live::session::{InputLayout, SessionEnd};
+use callcoach::live::session::{CallMode, InputLayout, SessionEnd};
 use callcoach::live::snapshot::{EventRecord, PublishedEvent, RecordingStatus, SourceState};
 use callcoach::live::{Block, FlowCounters, f32_to_i16, hand_over};
 use callcoach::record::CallRecord;
@@ -42,6 +42,7 @@ fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions
         source,
         record_dir,
         agent: None,
+        calls: CallMode::WHOLE_STREAM,
     }
 }
 
@@ -764,6 +765,8 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
             record_dir: None,
             label: "pair".into(),
             agent: None,
+            calls: CallMode::WHOLE_STREAM,
+            headset_only: false,
         },
         rx,
         Arc::clone(&counters),

@@ -17,7 +17,9 @@ use callcoach::live::coach::{
     CallSummary, Cue, Gauges, PaceGauge, PitchGauge, PitchState, ReplyGauge, ReplyState, TalkGauge,
     Tone, focus_cue,
 };
-use callcoach::live::snapshot::{LiveSnapshot, RecordingStatus, SourceState, SourceStatus};
+use callcoach::live::snapshot::{
+    CallStatus, LiveSnapshot, RecordingStatus, SourceState, SourceStatus,
+};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -102,6 +104,10 @@ fn snapshot() -> LiveSnapshot {
         },
         recent_events: Vec::new(),
         report: None,
+        call: CallStatus {
+            in_call: true,
+            calls_ended: 0,
+        },
     }
 }
 
@@ -356,7 +362,7 @@ fn the_device_picker_lists_inputs_and_remembers_the_choice() {
         .with_size(egui::vec2(1300.0, 900.0))
         .build_ui_state(|ui, v: &mut LiveView| v.ui(ui), view);
     h.run();
-    h.get_by_label("Choose an input and press ▶ Start call.");
+    h.get_by_label("Choose an input and press ▶ Start.");
     h.get_by_label("Input").click();
     h.run();
     h.get_by_label("USB Headset").click();

@@ -42,7 +42,7 @@ use crate::config::{Profile, ProfileError};
 /// File name of the agents file inside callcoach's data directory.
 pub const AGENTS_FILE_NAME: &str = "agents.toml";
 /// Name of callcoach's directory inside the platform's data directory.
-pub const DATA_DIR_NAME: &str = "callcoach";
+pub const DATA_DIR_NAME: &str = crate::paths::DATA_DIR_NAME;
 /// Longest agent id, in characters.
 pub const MAX_ID_CHARS: usize = 64;
 
@@ -51,7 +51,7 @@ pub const MAX_ID_CHARS: usize = 64;
 pub enum StoreError {
     /// The platform has no data directory (no home directory).
     #[error(
-        "no data directory for the agents file (set XDG_DATA_HOME or HOME, or name a file with --agents)"
+        "no data directory for the agents file (set CALLCOACH_DATA_DIR, XDG_DATA_HOME or HOME, or name a file with --agents)"
     )]
     NoDataDir,
     /// The file could not be read.
@@ -322,13 +322,14 @@ pub struct AgentStore {
 }
 
 impl AgentStore {
-    /// The platform's agents file: `$XDG_DATA_HOME/callcoach/agents.toml` (by default
+    /// The agents file in callcoach's data directory ([`crate::paths::data_dir`]):
+    /// `$XDG_DATA_HOME/callcoach/agents.toml` (by default
     /// `~/.local/share/callcoach/agents.toml`) on Linux, the Application Support or
-    /// AppData directory elsewhere.
+    /// AppData directory elsewhere, or inside `$CALLCOACH_DATA_DIR`.
     pub fn default_path() -> Result<PathBuf, StoreError> {
-        dirs::data_dir()
-            .map(|d| d.join(DATA_DIR_NAME).join(AGENTS_FILE_NAME))
-            .ok_or(StoreError::NoDataDir)
+        crate::paths::data_dir()
+            .map(|d| d.join(AGENTS_FILE_NAME))
+            .map_err(|_| StoreError::NoDataDir)
     }
 
     /// Opens the agents file at `path`; a file that does not exist yet is an empty store

@@ -139,6 +139,9 @@ pub struct TalkTargets {
     pub max_monologue_s: f64,
     /// Overlaps tolerated before deductions.
     pub max_overlaps: u32,
+    /// The live app ends a call after this many seconds of silence on both sides (and
+    /// starts the next on the first speech after it). Not used in scoring.
+    pub call_end_silence_s: f64,
 }
 
 /// Points each rule can deduct from 100.
@@ -217,6 +220,7 @@ impl Default for TalkTargets {
             long_silence_s: 5.0,
             max_monologue_s: 60.0,
             max_overlaps: 2,
+            call_end_silence_s: 15.0,
         }
     }
 }
@@ -348,6 +352,7 @@ impl Profile {
         for (key, v) in [
             ("talk.long_silence_s", self.talk.long_silence_s),
             ("talk.max_monologue_s", self.talk.max_monologue_s),
+            ("talk.call_end_silence_s", self.talk.call_end_silence_s),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return bad(

@@ -10,7 +10,7 @@ use egui::RichText;
 use crate::analysis::Rule;
 use crate::config::Profile;
 use crate::review::export::or_dash;
-use crate::review::recordings::RECORDINGS_DIR;
+use crate::review::recordings::default_dir;
 use crate::team::calls::{CallColumn, CallFilter, CallRow, CallScan, visible};
 
 /// Height of one row of the list, px.
@@ -58,7 +58,7 @@ impl CallsView {
         Self {
             ctx: ctx.clone(),
             profile,
-            folder: RECORDINGS_DIR.into(),
+            folder: default_dir().display().to_string(),
             scan: None,
             rows: Vec::new(),
             filter: CallFilter::default(),

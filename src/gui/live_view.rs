@@ -19,7 +19,7 @@ use crate::live::capture::{CaptureSpec, DeviceInfo, list_input_devices};
 use crate::live::coach::{BandSetting, PitchState, ReplyState, STRIP_S, Tone, customer_words};
 use crate::live::demo::Pace;
 use crate::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
-use crate::live::session::{AgentChoice, SessionEnd};
+use crate::live::session::{AgentChoice, CallMode, SessionEnd};
 use crate::live::snapshot::{EventRecord, LiveSnapshot, RecordingStatus, SourceState};
 
 use super::theme;
@@ -36,8 +36,12 @@ pub const DETAILS_KEY: &str = "callcoach.live.details";
 pub const RECORD_KEY: &str = "callcoach.live.record";
 /// Storage key of the agent who picked themselves.
 pub const AGENT_KEY: &str = "callcoach.live.agent";
-/// The bundled demo call, played when no input device exists.
-pub const BUNDLED_DEMO: &str = "recordings/demo_call.wav";
+/// Storage key of the compact-window setting.
+pub const COMPACT_KEY: &str = "callcoach.live.compact";
+/// Storage key of the setting that calls (and their recordings) start on speech.
+pub const START_ON_SPEECH_KEY: &str = "callcoach.live.start_on_speech";
+/// The key that starts a call now or ends the current one (when the window has focus).
+pub const CALL_KEY: egui::Key = egui::Key::F9;
 
 /// How the live view starts.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +54,8 @@ pub struct LiveSetup {
     /// The agents file the agent picker lists and a finished call teaches (`None`: no
     /// picker).
     pub agents_file: Option<PathBuf>,
+    /// Record captured calls here (`None`: `recordings/` in the data directory).
+    pub record_dir: Option<PathBuf>,
 }
 
 /// State of the live view.
@@ -67,7 +73,15 @@ pub struct LiveView {
     pub focus: bool,
     /// Show the technical status (levels, buffer, CPU, latency) in the status bar.
     pub details: bool,
+    /// Show the compact always-on-top window with the one most urgent cue.
+    pub compact: bool,
     record: bool,
+    /// Calls, and their recordings, start on the first speech (else the first call
+    /// starts with the capture).
+    start_on_speech: bool,
+    record_dir: PathBuf,
+    /// How the running session cuts calls.
+    running_calls: CallMode,
     message: Option<String>,
     started_once: bool,
     /// The agents file, its agents as (id, name), and the agent coached.
@@ -139,7 +153,14 @@ impl LiveView {
             customer_device,
             focus: get(FOCUS_KEY).is_some_and(|v| v == "true"),
             details: get(DETAILS_KEY).is_some_and(|v| v == "true"),
+            compact: get(COMPACT_KEY).is_some_and(|v| v == "true"),
             record: get(RECORD_KEY).is_none_or(|v| v != "false"),
+            start_on_speech: get(START_ON_SPEECH_KEY).is_none_or(|v| v != "false"),
+            record_dir: setup
+                .record_dir
+                .clone()
+                .unwrap_or_else(crate::review::recordings::default_dir),
+            running_calls: CallMode::WHOLE_STREAM,
             message: None,
             started_once: false,
             agents_file: setup.agents_file,
@@ -192,7 +213,28 @@ impl LiveView {
         );
         storage.set_string(FOCUS_KEY, self.focus.to_string());
         storage.set_string(DETAILS_KEY, self.details.to_string());
+        storage.set_string(COMPACT_KEY, self.compact.to_string());
         storage.set_string(RECORD_KEY, self.record.to_string());
+        storage.set_string(START_ON_SPEECH_KEY, self.start_on_speech.to_string());
+    }
+
+    /// The latest snapshot shown (`None` before the first call).
+    pub fn snapshot(&self) -> Option<&LiveSnapshot> {
+        self.last.as_ref()
+    }
+
+    /// Whether a session (capture or demo) is running.
+    pub fn is_running(&self) -> bool {
+        self.pipeline.is_some()
+    }
+
+    /// How captured calls are cut: on speech (or with the capture), ending after the
+    /// profile's silence.
+    fn capture_calls(&self) -> CallMode {
+        CallMode {
+            end_silence_s: Some(self.profile.talk.call_end_silence_s),
+            start_with_stream: !self.start_on_speech,
+        }
     }
 
     /// Stops capture and analysis, finishing the recording.
@@ -205,8 +247,12 @@ impl LiveView {
         Arc::new(move || ctx.request_repaint())
     }
 
-    fn start(&mut self, options: PipelineOptions) {
+    fn start(&mut self, mut options: PipelineOptions) {
         self.stop_call();
+        if matches!(options.source, SourceChoice::Capture(_)) {
+            options.calls = self.capture_calls();
+        }
+        self.running_calls = options.calls;
         self.running_source = Some(options.source.clone());
         match LivePipeline::start(options.clone(), self.repaint_handle()) {
             Ok(p) => {
@@ -214,9 +260,9 @@ impl LiveView {
                 self.message = None;
             }
             Err(e) => {
-                let demo = PathBuf::from(BUNDLED_DEMO);
+                let demo = crate::paths::bundled_demo();
                 let is_capture = matches!(options.source, SourceChoice::Capture(_));
-                if is_capture && demo.exists() {
+                if let (true, Some(demo)) = (is_capture, demo) {
                     self.message = Some(format!(
                         "No input device ({e}). Playing the bundled demo call through the live pipeline."
                     ));
@@ -227,8 +273,10 @@ impl LiveView {
                             agent_channel: 0,
                         },
                         record_dir: None,
+                        calls: CallMode::WHOLE_STREAM,
                         ..options
                     };
+                    self.running_calls = CallMode::WHOLE_STREAM;
                     if let Ok(p) = LivePipeline::start(demo_options, self.repaint_handle()) {
                         self.pipeline = Some(p);
                     }
@@ -309,8 +357,9 @@ impl LiveView {
             source: SourceChoice::Capture(spec),
             band: BandSetting::from_profile(&profile),
             profile,
-            record_dir: self.record.then(|| PathBuf::from("recordings")),
+            record_dir: self.record.then(|| self.record_dir.clone()),
             agent,
+            calls: self.capture_calls(),
         }
     }
 
@@ -370,7 +419,7 @@ impl LiveView {
             match &self.last {
                 Some(s) => live_ui(ui, s, self.focus),
                 None => {
-                    ui.label("Choose an input and press ▶ Start call.");
+                    ui.label("Choose an input and press ▶ Start.");
                 }
             }
         });
@@ -437,20 +486,70 @@ impl LiveView {
                     self.refresh_devices();
                 }
                 ui.checkbox(&mut self.record, "Record");
+                ui.checkbox(&mut self.start_on_speech, "Start calls on speech")
+                    .on_hover_text(
+                        "A call, and its recording, starts on the first speech after silence; \
+                         off: the first call starts when you press Start",
+                    );
             });
             ui.separator();
-            if running {
-                if ui.button("⏹ End call").clicked() {
-                    self.stop_call();
-                }
-            } else if ui.button("▶ Start call").clicked() {
-                let options = self.capture_options();
-                self.start(options);
-            }
+            self.call_buttons_ui(ui);
             ui.separator();
             ui.toggle_value(&mut self.focus, "🎯 Focus mode")
                 .on_hover_text("Show one cue at a time: the most important now");
+            ui.toggle_value(&mut self.compact, "🗗 Compact")
+                .on_hover_text("A small always-on-top window with the one most urgent cue");
+            if let Some(s) = &self.last {
+                rec_badge_ui(ui, s, 16.0);
+            }
         });
+    }
+
+    /// Start listening, start or end a call (also with [`CALL_KEY`]), stop listening.
+    fn call_buttons_ui(&mut self, ui: &mut egui::Ui) {
+        let key = ui.input(|i| i.key_pressed(CALL_KEY));
+        let Some(p) = &self.pipeline else {
+            if ui
+                .button("▶ Start")
+                .on_hover_text("Listen on the input: a call starts on the first speech")
+                .clicked()
+            {
+                let options = self.capture_options();
+                self.start(options);
+            }
+            return;
+        };
+        let in_call = self.last.as_ref().is_some_and(|s| s.call.in_call);
+        if self.running_calls == CallMode::WHOLE_STREAM {
+            if ui.button("⏹ End call").clicked() || key {
+                self.stop_call();
+            }
+            return;
+        }
+        if in_call {
+            if ui
+                .button("⏹ End call")
+                .on_hover_text("End this call now (F9); listening goes on")
+                .clicked()
+                || key
+            {
+                p.end_call();
+            }
+        } else if ui
+            .button("▶ Start call now")
+            .on_hover_text("Start a call without waiting for speech (F9)")
+            .clicked()
+            || key
+        {
+            p.start_call();
+        }
+        if ui
+            .button("⏏ Stop")
+            .on_hover_text("Stop listening")
+            .clicked()
+        {
+            self.stop_call();
+        }
     }
 }
 
@@ -484,7 +583,37 @@ fn banner_ui(ui: &mut egui::Ui, color: Color32, text: &str) {
         });
 }
 
-fn tone_color(tone: Tone) -> Color32 {
+/// A clear red "● REC" while a call is being recorded (nothing otherwise), text
+/// `size` points high; the dot is drawn (the bundled fonts have no "●").
+pub fn rec_badge_ui(ui: &mut egui::Ui, s: &LiveSnapshot, size: f32) {
+    if !matches!(s.recording, RecordingStatus::Recording { .. }) {
+        return;
+    }
+    egui::Frame::new()
+        .fill(theme::REC)
+        .inner_margin(egui::Margin::symmetric(6, 2))
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = size * 0.3;
+                let (dot, _) =
+                    ui.allocate_exact_size(egui::vec2(size * 0.7, size), egui::Sense::hover());
+                ui.painter()
+                    .circle_filled(dot.center(), size * 0.33, Color32::WHITE);
+                ui.label(
+                    RichText::new("REC")
+                        .size(size)
+                        .strong()
+                        .color(Color32::WHITE),
+                );
+            });
+        })
+        .response
+        .on_hover_text("This call is being recorded");
+}
+
+/// The color of a cue's tone.
+pub fn tone_color(tone: Tone) -> Color32 {
     match tone {
         Tone::Good => theme::GOOD,
         Tone::Info => theme::IDLE,
@@ -811,28 +940,41 @@ pub fn talk_gauge_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     });
 }
 
-/// Strip charts of the last 60 s: the agent's F0 with the band, and who speaks.
+/// Width of the strip charts' y axis, points: the same for both lanes, so their time
+/// axes line up.
+pub const STRIP_AXIS_WIDTH: f32 = 96.0;
+
+/// Strip charts of the last 60 s: the agent's F0 with the band, and who speaks. Time
+/// runs in seconds ago (−60 … 0, now at the right); both lanes share the x range and
+/// the y-axis width, so a moment is at the same x in both.
 pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     let now = s.gauges.now_s;
-    let from = now - STRIP_S;
-    let group = egui::Id::unique("callcoach.live_strip");
+    let ago = |t: f64| t - now;
+    let shown = |p: &&crate::live::coach::StripPoint| ago(p.t_s) >= -STRIP_S;
     let f0: Vec<[f64; 2]> = s
         .strip
         .iter()
+        .filter(shown)
         .filter(|p| p.agent_f0_hz > 0.0)
-        .map(|p| [p.t_s, f64::from(p.agent_f0_hz)])
+        .map(|p| [ago(p.t_s), f64::from(p.agent_f0_hz)])
         .collect();
+    // The same time axis for both lanes: fixed, no margin, no dragging or zooming.
+    let lane_plot = |id: &str, height: f32| {
+        Plot::new(id)
+            .height(height)
+            .default_x_bounds(-STRIP_S, 0.0)
+            .set_margin_fraction(egui::vec2(0.0, 0.05))
+            .y_axis_min_width(STRIP_AXIS_WIDTH)
+            .x_axis_label("seconds ago")
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_double_click_reset(false)
+    };
     ui.label(RichText::new("Agent pitch, last 60 s").strong());
-    Plot::new("live_f0")
-        .height(150.0)
-        .link_axis(group, [true, false])
-        .include_x(from)
-        .include_x(now)
+    lane_plot("live_f0", 150.0)
         .include_y(60.0)
         .include_y(250.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
         .y_axis_label("Hz")
         .show(ui, |plot| {
             if let Some([lo, hi]) = s.gauges.pitch.band_hz {
@@ -851,25 +993,32 @@ pub fn strip_charts_ui(ui: &mut egui::Ui, s: &LiveSnapshot) {
     let lane = |who: Speaker, y: f64| -> Vec<[f64; 2]> {
         s.strip
             .iter()
+            .filter(shown)
             .filter(|p| match who {
                 Speaker::Customer => p.customer_active,
                 _ => p.agent_active,
             })
-            .map(|p| [p.t_s, y])
+            .map(|p| [ago(p.t_s), y])
             .collect()
     };
     ui.label(RichText::new("Who speaks (agent ■ top row, customer bottom row)").strong());
-    Plot::new("live_activity")
-        .height(70.0)
-        .link_axis(group, [true, false])
-        .include_x(from)
-        .include_x(now)
-        .include_y(-0.5)
-        .include_y(1.5)
-        .show_axes([true, false])
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
+    lane_plot("live_activity", 90.0)
+        .default_y_bounds(-0.5, 1.5)
+        .y_axis_label("who")
+        .y_grid_spacer(|_| {
+            [0.0, 1.0]
+                .into_iter()
+                .map(|value| egui_plot::GridMark {
+                    value,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        .y_axis_formatter(|mark, _| match mark.value.round() as i64 {
+            1 => "agent".into(),
+            0 => "customer".into(),
+            _ => String::new(),
+        })
         .show(ui, |plot| {
             plot.points(
                 Points::new("agent", PlotPoints::from(lane(Speaker::Agent, 1.0)))

@@ -5,6 +5,7 @@
 //! [`crate::review`], and the UI thread only draws what they publish.
 
 pub mod calls_view;
+pub mod compact;
 pub mod file_browser;
 pub mod live_view;
 pub mod review_view;
@@ -98,6 +99,26 @@ impl CallcoachApp {
                 }
             }
         }
+        if self.live.compact {
+            self.compact_window(ui.ctx());
+        }
+    }
+
+    /// The compact always-on-top window with the most urgent cue; closing it turns
+    /// compact mode off.
+    fn compact_window(&mut self, ctx: &egui::Context) {
+        let snapshot = self.live.snapshot();
+        let closed = ctx.show_viewport_immediate(
+            compact::viewport_id(),
+            compact::viewport(),
+            |ui, _class| {
+                egui::CentralPanel::default().show(ui, |ui| compact::compact_ui(ui, snapshot));
+                ui.ctx().input(|i| i.viewport().close_requested())
+            },
+        );
+        if closed {
+            self.live.compact = false;
+        }
     }
 }
 
@@ -133,6 +154,8 @@ pub fn run(options: StartOptions) -> Result<(), WindowError> {
             .with_inner_size([1100.0, 760.0])
             .with_min_inner_size([640.0, 480.0])
             .with_drag_and_drop(true),
+        // Settings in callcoach's data directory (eframe's own default otherwise).
+        persistence_path: crate::paths::settings_file().ok(),
         ..Default::default()
     };
     eframe::run_native(

@@ -25,7 +25,7 @@ use crate::review::export::{self, clock};
 use crate::review::lanes::{self, PitchTrack};
 use crate::review::load::{LoadJob, LoadRequest, LoadedCall};
 use crate::review::notes::{self, Note};
-use crate::review::recordings::{RECORDINGS_DIR, Scan};
+use crate::review::recordings::{Scan, default_dir};
 use crate::review::waveform::{Envelope, Pyramid};
 
 /// Storage key of the recent files.
@@ -650,12 +650,11 @@ impl ReviewView {
     fn recordings_ui(&mut self, ui: &mut egui::Ui) {
         if self.scan.is_none() {
             let ctx = self.ctx.clone();
-            match Scan::start(Path::new(RECORDINGS_DIR), self.profile.clone(), move || {
-                ctx.request_repaint()
-            }) {
+            let dir = default_dir();
+            match Scan::start(&dir, self.profile.clone(), move || ctx.request_repaint()) {
                 Ok(s) => self.scan = Some(s),
                 Err(e) => {
-                    ui.label(format!("cannot scan {RECORDINGS_DIR}/: {e}"));
+                    ui.label(format!("cannot scan {}: {e}", dir.display()));
                     return;
                 }
             }
@@ -686,7 +685,7 @@ impl ReviewView {
             self.open_file(p);
         }
         ui.add_space(8.0);
-        ui.collapsing(format!("Recordings in {RECORDINGS_DIR}/"), |ui| {
+        ui.collapsing(format!("Recordings in {}", default_dir().display()), |ui| {
             self.recordings_ui(ui)
         });
     }
@@ -900,7 +899,7 @@ fn recent_links_ui(ui: &mut egui::Ui, recent: &[PathBuf]) -> Option<PathBuf> {
 /// The recordings with their scores, as they are scored; returns what was clicked.
 fn recordings_list_ui(ui: &mut egui::Ui, scan: &Scan) -> Option<RecordingsClick> {
     if scan.total == 0 {
-        ui.label(format!("No WAV files in {RECORDINGS_DIR}/."));
+        ui.label(format!("No WAV files in {}.", default_dir().display()));
     }
     let mut click = None;
     for r in &scan.done {

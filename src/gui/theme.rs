@@ -31,6 +31,8 @@ pub const CUSTOMER: Color32 = rgb(palette::CUSTOMER);
 pub const AGENT: Color32 = rgb(palette::AGENT);
 /// Muted grey for silences and idle states.
 pub const IDLE: Color32 = rgb(palette::IDLE);
+/// Recording: a clear red behind white "● REC" (the word carries it, not the color).
+pub const REC: Color32 = Color32::from_rgb(200, 30, 30);
 /// Band shading: the calming band behind a pitch contour.
 pub const BAND_FILL: Color32 = rgba_premultiplied(palette::BAND_FILL);
 

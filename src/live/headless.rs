@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::LiveError;
 use super::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
-use super::session::{SessionEnd, StateChange};
+use super::session::{CallEnd, CallMode, SessionEnd, StateChange};
 use super::snapshot::{RecordingStatus, SourceState};
 use crate::audio::wav::WavStream;
 use crate::record::{CallRecord, FileFormat, SourceFile};
@@ -29,7 +29,8 @@ pub struct HeadlessOptions {
     pub events: Option<PathBuf>,
     /// Write the call's scored JSON here at the end: the record `callcoach score` gives
     /// for the demo file, or for the recording of a captured call (a capture that was
-    /// not recorded has no file: empty path, size and time 0).
+    /// not recorded has no file: empty path, size and time 0). With automatic calls,
+    /// one record per call, one per line (JSON Lines), each for its recording.
     pub report: Option<PathBuf>,
 }
 
@@ -168,12 +169,20 @@ pub fn run(options: HeadlessOptions) -> Result<HeadlessEnd, HeadlessError> {
     // The events decided at the end of the stream.
     write_events(&mut out, &pipeline)?;
     if let Some(path) = &options.report {
-        let record = report_record(&options.pipeline.source, &end, source_error.as_deref());
-        std::fs::write(path, serde_json::to_string_pretty(&record)? + "\n").map_err(|source| {
-            HeadlessError::WriteReport {
-                path: path.clone(),
-                source,
+        let text = if options.pipeline.calls == CallMode::WHOLE_STREAM {
+            let record = report_record(&options.pipeline.source, &end, source_error.as_deref());
+            serde_json::to_string_pretty(&record)? + "\n"
+        } else {
+            let mut lines = String::new();
+            for call in &end.calls {
+                lines += &serde_json::to_string(&call_record(call, &end))?;
+                lines.push('\n');
             }
+            lines
+        };
+        std::fs::write(path, text).map_err(|source| HeadlessError::WriteReport {
+            path: path.clone(),
+            source,
         })?;
     }
     Ok(HeadlessEnd {
@@ -213,6 +222,22 @@ fn report_record(
     if record.report.is_some() {
         record.agent_channel = end.layout.agent_channel();
     }
+    record.agent_id = end.agent.clone();
+    record
+}
+
+/// The record of one call of a session with automatic calls: its recording with the
+/// live report (no file when it was not recorded).
+fn call_record(call: &CallEnd, end: &SessionEnd) -> CallRecord {
+    let file = match &call.recording {
+        RecordingStatus::Saved { wav, .. } => SourceFile::stat(wav),
+        _ => SourceFile::unread(Path::new("")),
+    };
+    let mut record = CallRecord::new(
+        file,
+        Ok((end.layout.recorded_format(), call.report.clone())),
+    );
+    record.agent_channel = end.layout.agent_channel();
     record.agent_id = end.agent.clone();
     record
 }

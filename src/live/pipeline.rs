@@ -9,7 +9,7 @@ use crate::config::Profile;
 use super::capture::{Capture, CaptureSpec, CpalBackend, InputBackend};
 use super::coach::BandSetting;
 use super::demo::{DemoSource, Pace};
-use super::session::AgentChoice;
+use super::session::{AgentChoice, CallMode};
 use super::session::{Repaint, Session, SessionConfig, SessionEnd, shared_status};
 use super::snapshot::{SourceState, SourceStatus};
 use super::{FlowCounters, LiveError, QUEUE_BLOCKS};
@@ -44,6 +44,8 @@ pub struct PipelineOptions {
     pub agent: Option<AgentChoice>,
     /// Record into this folder (`None`: no recording).
     pub record_dir: Option<PathBuf>,
+    /// How the stream is cut into calls.
+    pub calls: CallMode,
 }
 
 enum SourceHandle {
@@ -107,6 +109,8 @@ impl LivePipeline {
             }
         };
         let label = super::session::lock_status(&status).label.clone();
+        let headset_only =
+            matches!(options.source, SourceChoice::Capture(_)) && layout.channels() == 1;
         let session = Session::start(
             SessionConfig {
                 profile: options.profile,
@@ -115,6 +119,8 @@ impl LivePipeline {
                 record_dir: options.record_dir,
                 label,
                 agent: options.agent,
+                calls: options.calls,
+                headset_only,
             },
             rx,
             Arc::clone(&counters),
@@ -138,7 +144,17 @@ impl LivePipeline {
         &self.counters
     }
 
-    /// Whether the call has ended by itself (demo file played out).
+    /// Ends the current call (the capture goes on; the next call starts on speech).
+    pub fn end_call(&self) {
+        self.session.end_call();
+    }
+
+    /// Starts a call now, without waiting for speech.
+    pub fn start_call(&self) {
+        self.session.start_call();
+    }
+
+    /// Whether the session has ended by itself (demo file played out).
     pub fn is_finished(&self) -> bool {
         self.session.is_finished()
     }

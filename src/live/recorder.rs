@@ -1,8 +1,9 @@
 //! Recording of the call as captured: a 16-bit PCM WAV whose header is rewritten every
 //! [`HEADER_EVERY_S`] so the file is readable at any moment (`kill -9` loses at most that
 //! much audio), plus [`repair`] for a file whose last stretch was written after its last
-//! header update. A write failure (disk full) stops the recording and is reported; the
-//! caller keeps coaching.
+//! header update and [`score_recording`] for one whose scored JSON was never written (the
+//! app was killed mid-call). A write failure (disk full) stops the recording and is
+//! reported; the caller keeps coaching.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::audio::wav::{AudioError, find_data_chunk, has_wav_extension};
+use crate::config::Profile;
+use crate::file_analysis::{AnalyzeOptions, score_one};
 
 /// The header is brought up to date this often, s of audio.
 pub const HEADER_EVERY_S: f64 = 0.5;
@@ -206,4 +209,44 @@ pub fn repair_dir(dir: &Path) -> Vec<PathBuf> {
     }
     repaired.sort();
     repaired
+}
+
+/// Prefix of the live app's recordings (see [`call_file_name`]).
+pub const CALL_FILE_PREFIX: &str = "call-";
+
+/// The live app's recordings in `dir` (`call-*.wav`) that have no scored JSON beside
+/// them: calls an earlier run did not finish. Sorted by name.
+pub fn unscored(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            has_wav_extension(p)
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(CALL_FILE_PREFIX))
+                && !p.with_extension("json").exists()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Scores the recording `wav` as `callcoach score` does and writes the record beside it
+/// (`.json`); an unreadable recording gets an error record. The agent is on the
+/// profile's channel. Returns the JSON written.
+pub fn score_recording(wav: &Path, profile: &Profile) -> Result<PathBuf, RecordError> {
+    let record = score_one(wav, profile, &AnalyzeOptions::default(), None);
+    let json = wav.with_extension("json");
+    let fail = |message: String| RecordError {
+        path: json.clone(),
+        message,
+    };
+    let text = serde_json::to_string_pretty(&record)
+        .map_err(|e| fail(format!("cannot encode the score: {e}")))?;
+    std::fs::write(&json, text + "\n").map_err(|e| fail(format!("cannot write the score: {e}")))?;
+    Ok(json)
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::analysis::call::ChannelMapError;
+use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput, TimedEvent};
 use crate::audio::wav::Encoding;
 use crate::config::Profile;
@@ -22,7 +23,9 @@ use crate::record::{CallRecord, FileFormat, SourceFile};
 
 use super::coach::{BandSetting, Coach};
 use super::recorder::{Recorder, call_file_name};
-use super::snapshot::{LiveSnapshot, PublishedEvent, RecordingStatus, SourceState, SourceStatus};
+use super::snapshot::{
+    CallStatus, LiveSnapshot, PublishedEvent, RecordingStatus, SourceState, SourceStatus,
+};
 use super::{Block, FlowCounters, LiveError, RecordingError};
 
 /// Snapshots published per second, at most.
@@ -119,7 +122,45 @@ impl InputLayout {
     }
 }
 
-/// Settings of one live call.
+/// How the stream is cut into calls: each call has its own engine, gauges, recording
+/// and scored JSON.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallMode {
+    /// A call ends after this much silence on both sides, s (`None`: only on request
+    /// or at the end of the stream); the next starts on the first speech after it.
+    pub end_silence_s: Option<f64>,
+    /// The first call starts with the stream instead of waiting for speech.
+    pub start_with_stream: bool,
+}
+
+impl CallMode {
+    /// The whole stream is one call, from its first sample (a demo file, and
+    /// `live --headless` unless asked for automatic calls).
+    pub const WHOLE_STREAM: CallMode = CallMode {
+        end_silence_s: None,
+        start_with_stream: true,
+    };
+
+    /// Calls start on the first speech after silence and end after `end_silence_s`
+    /// of silence on both sides.
+    pub fn automatic(end_silence_s: f64) -> Self {
+        Self {
+            end_silence_s: Some(end_silence_s),
+            start_with_stream: false,
+        }
+    }
+}
+
+/// Audio kept while waiting for a call, s: a call that starts on speech begins this
+/// long before the speech was confirmed, so its first word is whole.
+pub const PREROLL_S: f64 = 1.5;
+/// Activity that starts a call: this much of it, s, with no gap of
+/// [`START_GAP_S`] or more.
+pub const START_SPEECH_S: f64 = 0.3;
+/// A pause this long, s, restarts the count of [`START_SPEECH_S`].
+pub const START_GAP_S: f64 = 0.25;
+
+/// Settings of one live session (one or more calls).
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// Coaching profile.
@@ -134,6 +175,11 @@ pub struct SessionConfig {
     pub label: String,
     /// The agent on the call, when one was chosen.
     pub agent: Option<AgentChoice>,
+    /// How the stream is cut into calls.
+    pub calls: CallMode,
+    /// A one-channel input is the agent's headset alone (a capture), not a mono mix of
+    /// both voices (a mono file): the recording's notes say so.
+    pub headset_only: bool,
 }
 
 /// The agent a live call is coached for.
@@ -146,17 +192,31 @@ pub struct AgentChoice {
     pub baseline_hz: Option<f64>,
 }
 
+/// One finished call of a session.
+#[derive(Debug, Clone)]
+pub struct CallEnd {
+    /// Where the call started in the session's stream, s.
+    pub start_s: f64,
+    /// The call's report (the same as `callcoach score` on its recording).
+    pub report: CallReport,
+    /// Its recording.
+    pub recording: RecordingStatus,
+}
+
 /// What a finished session leaves.
 #[derive(Debug, Clone)]
 pub struct SessionEnd {
-    /// The call's report (the same as `callcoach score` on the recording).
+    /// The last call's report (the same as `callcoach score` on the recording); with no
+    /// call at all, the report of what was heard while waiting for one.
     pub report: CallReport,
     /// The agent coached, when one was chosen.
     pub agent: Option<String>,
     /// The channels analyzed.
     pub layout: InputLayout,
-    /// Recording outcome.
+    /// The last call's recording outcome.
     pub recording: RecordingStatus,
+    /// Every call of the session, in order.
+    pub calls: Vec<CallEnd>,
     /// Latency from callback to published gauges over the whole call, ms: p50, p95.
     pub latency_ms: Option<[f64; 2]>,
     /// Analysis time per second of audio over the whole call.
@@ -165,7 +225,8 @@ pub struct SessionEnd {
     pub dropped_blocks: u64,
     /// Audio analyzed, s.
     pub audio_s: f64,
-    /// Unfinished recordings of earlier runs that were repaired at the start.
+    /// Unfinished recordings of earlier runs that were repaired (header) or scored (no
+    /// JSON beside them) at the start, sorted.
     pub repaired: Vec<PathBuf>,
 }
 
@@ -175,6 +236,7 @@ pub struct Session {
     events: Receiver<PublishedEvent>,
     status: SharedStatus,
     stop: Arc<AtomicBool>,
+    requests: Arc<CallRequests>,
     thread: Option<JoinHandle<Result<SessionEnd, LiveError>>>,
 }
 
@@ -303,6 +365,7 @@ impl Session {
             Worker::new(config, map, blocks, counters, Arc::clone(&status), repaint);
         let snapshot = Arc::clone(&worker.snapshot);
         let stop = Arc::clone(&worker.stop);
+        let requests = Arc::clone(&worker.requests);
         let thread = std::thread::Builder::new()
             .name("callcoach-analysis".into())
             .spawn(move || worker.run())
@@ -315,8 +378,20 @@ impl Session {
             events,
             status,
             stop,
+            requests,
             thread: Some(thread),
         })
+    }
+
+    /// Ends the current call now (its recording and JSON are written); the session
+    /// goes on and the next call starts on the next speech.
+    pub fn end_call(&self) {
+        self.requests.end.store(true, Ordering::Relaxed);
+    }
+
+    /// Starts a call now, without waiting for speech (nothing happens during a call).
+    pub fn start_call(&self) {
+        self.requests.start.store(true, Ordering::Relaxed);
     }
 
     /// The latest snapshot (a copy; the lock is held only for the copy).
@@ -413,23 +488,58 @@ impl LatencyHistogram {
     }
 }
 
+/// Where the stream is: between calls (a listening engine watches for speech, the last
+/// [`PREROLL_S`] of audio kept), or in a call.
+enum Phase {
+    Waiting(Box<Waiting>),
+    InCall(Box<Call>),
+}
+
+struct Waiting {
+    listener: CallAnalyzer,
+    frames: Vec<FrameOutput>,
+    /// Activity heard so far without a gap of [`START_GAP_S`], s.
+    speech_run_s: f64,
+    last_active_t: Option<f64>,
+}
+
+struct Call {
+    analyzer: CallAnalyzer,
+    recorder: Option<Recorder>,
+    /// Where the call started in the session's stream, s.
+    start_s: f64,
+    /// Stream time (of the call) of the newest frame with anyone active.
+    last_active_t: f64,
+}
+
+/// Requests from the UI to end the current call or start one now.
+#[derive(Debug, Default)]
+struct CallRequests {
+    end: AtomicBool,
+    start: AtomicBool,
+}
+
 struct Worker {
     config: SessionConfig,
+    map: ChannelMap,
     blocks: Receiver<Block>,
     counters: Arc<FlowCounters>,
     status: SharedStatus,
     snapshot: Arc<Mutex<LiveSnapshot>>,
     event_tx: Sender<PublishedEvent>,
     stop: Arc<AtomicBool>,
+    requests: Arc<CallRequests>,
     repaint: Repaint,
-    analyzer: Option<CallAnalyzer>,
+    phase: Option<Phase>,
     coach: Coach,
-    recorder: Option<Recorder>,
     recording: RecordingStatus,
     /// Interleaved 16-bit samples ready for the engine and the recorder.
     pcm: Vec<i16>,
     /// The same as floats for the engine.
     floats: Vec<f32>,
+    /// The last [`PREROLL_S`] of interleaved samples while waiting for a call.
+    preroll: VecDeque<i16>,
+    preroll_capacity: usize,
     /// Pair layout: mono fifos of the headset and the customer side.
     fifos: [VecDeque<i16>; 2],
     frames: Vec<FrameOutput>,
@@ -442,7 +552,11 @@ struct Worker {
     latency_recent_since: Instant,
     busy: Duration,
     audio_frames: u64,
+    calls: Vec<CallEnd>,
+    /// The report of the last call ended, shown until the next starts.
+    last_report: Option<Box<CallReport>>,
     repaired: Vec<PathBuf>,
+    scoring: Option<JoinHandle<Vec<PathBuf>>>,
 }
 
 impl Worker {
@@ -456,15 +570,7 @@ impl Worker {
         repaint: Repaint,
     ) -> (Self, Receiver<PublishedEvent>) {
         let rate = config.layout.sample_rate();
-        let baseline_hz = config.agent.as_ref().and_then(|a| a.baseline_hz);
-        let mut analyzer = CallAnalyzer::new(rate, map, config.profile.clone())
-            .with_events()
-            .with_frame_output();
-        let mut coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
-        if let Some(hz) = baseline_hz {
-            analyzer = analyzer.with_agent_baseline(hz);
-            coach = coach.with_baseline(hz);
-        }
+        let coach = new_coach(&config, map);
         let snapshot = Arc::new(Mutex::new(LiveSnapshot {
             gauges: coach.gauges(),
             strip: Vec::new(),
@@ -477,23 +583,29 @@ impl Worker {
             recording: RecordingStatus::Off,
             recent_events: Vec::new(),
             report: None,
+            call: CallStatus::default(),
         }));
         let (event_tx, events) = crossbeam_channel::unbounded();
         let pair_capacity = (PAIR_MAX_SKEW_S * 2.0 * f64::from(rate)) as usize;
+        let preroll_capacity =
+            (PREROLL_S * f64::from(rate)) as usize * usize::from(config.layout.channels());
         let worker = Self {
+            map,
             blocks,
             counters,
             status,
             snapshot,
             event_tx,
             stop: Arc::new(AtomicBool::new(false)),
+            requests: Arc::new(CallRequests::default()),
             repaint,
-            analyzer: Some(analyzer),
+            phase: None,
             coach,
-            recorder: None,
             recording: RecordingStatus::Off,
             pcm: Vec::with_capacity(super::BLOCK_SAMPLES * 2),
             floats: Vec::with_capacity(super::BLOCK_SAMPLES * 2),
+            preroll: VecDeque::with_capacity(preroll_capacity + super::BLOCK_SAMPLES * 2),
+            preroll_capacity,
             fifos: [
                 VecDeque::with_capacity(pair_capacity),
                 VecDeque::with_capacity(pair_capacity),
@@ -508,19 +620,57 @@ impl Worker {
             latency_recent_since: Instant::now(),
             busy: Duration::ZERO,
             audio_frames: 0,
+            calls: Vec::new(),
+            last_report: None,
             repaired: Vec::new(),
+            scoring: None,
             config,
         };
         (worker, events)
     }
 
-    fn start_recording(&mut self) {
+    /// A call's engine, with the agent's baseline when there is one.
+    fn new_analyzer(&self, events: bool) -> CallAnalyzer {
+        let mut analyzer = CallAnalyzer::new(
+            self.config.layout.sample_rate(),
+            self.map,
+            self.config.profile.clone(),
+        )
+        .with_frame_output();
+        if events {
+            analyzer = analyzer.with_events();
+        }
+        match self.config.agent.as_ref().and_then(|a| a.baseline_hz) {
+            Some(hz) => analyzer.with_agent_baseline(hz),
+            None => analyzer,
+        }
+    }
+
+    /// Recordings an earlier run left unfinished (killed mid-call) are made whole before
+    /// a new one starts: headers at once, the missing scores on a thread of their own.
+    fn repair_earlier_recordings(&mut self) {
         let Some(dir) = self.config.record_dir.clone() else {
             return;
         };
-        // Recordings an earlier run left unfinished (killed mid-call) are made whole
-        // before a new one starts.
         self.repaired = super::recorder::repair_dir(&dir);
+        let unscored = super::recorder::unscored(&dir);
+        if unscored.is_empty() {
+            return;
+        }
+        let profile = self.config.profile.clone();
+        self.scoring = std::thread::Builder::new()
+            .name("callcoach-repair".into())
+            .spawn(move || {
+                unscored
+                    .into_iter()
+                    .filter(|wav| super::recorder::score_recording(wav, &profile).is_ok())
+                    .collect()
+            })
+            .ok();
+    }
+
+    fn start_recording(&mut self) -> Option<Recorder> {
+        let dir = self.config.record_dir.clone()?;
         let path = unique_path(&dir, &call_file_name(SystemTime::now()));
         let created = std::fs::create_dir_all(&dir)
             .map_err(|error| RecordingError::CreateFolder {
@@ -539,19 +689,65 @@ impl Worker {
                 self.recording = RecordingStatus::Recording {
                     path: r.path().to_path_buf(),
                 };
-                self.recorder = Some(r);
+                Some(r)
             }
             Err(e) => {
                 self.recording = RecordingStatus::Failed {
                     path,
                     message: e.to_string(),
-                }
+                };
+                None
             }
         }
     }
 
+    fn waiting(&self) -> Phase {
+        Phase::Waiting(Box::new(Waiting {
+            listener: self.new_analyzer(false),
+            frames: Vec::new(),
+            speech_run_s: 0.0,
+            last_active_t: None,
+        }))
+    }
+
+    /// Starts a call at `start_s` of the session's stream: a fresh engine, gauges and
+    /// recording; `lead` (the audio kept while waiting) is its first audio.
+    fn begin_call(&mut self, start_s: f64, lead: &[i16]) {
+        self.coach = new_coach(&self.config, self.map);
+        self.last_report = None;
+        self.recent_events.clear();
+        let recorder = self.start_recording();
+        let mut call = Call {
+            analyzer: self.new_analyzer(true),
+            recorder,
+            start_s,
+            last_active_t: 0.0,
+        };
+        if !lead.is_empty() {
+            self.floats.clear();
+            self.floats
+                .extend(lead.iter().map(|&s| f32::from(s) / 32768.0));
+            call.analyzer.push_interleaved(&self.floats);
+            write_recording(&mut call, &mut self.recording, lead);
+        }
+        self.phase = Some(Phase::InCall(Box::new(call)));
+    }
+
+    /// Starts a call whose first audio is what was kept while waiting.
+    fn begin_call_with_preroll(&mut self) {
+        let lead: Vec<i16> = self.preroll.drain(..).collect();
+        let frames = lead.len() / usize::from(self.config.layout.channels());
+        let start_s = self.stream_s() - frames as f64 / f64::from(self.config.layout.sample_rate());
+        self.begin_call(start_s, &lead);
+    }
+
     fn run(mut self) -> Result<SessionEnd, LiveError> {
-        self.start_recording();
+        self.repair_earlier_recordings();
+        if self.config.calls.start_with_stream {
+            self.begin_call(0.0, &[]);
+        } else {
+            self.phase = Some(self.waiting());
+        }
         let publish_every = Duration::from_secs_f64(1.0 / PUBLISH_HZ);
         let mut last_publish = Instant::now() - publish_every;
         let mut dirty = true;
@@ -559,6 +755,9 @@ impl Worker {
             let mut ended = false;
             let mut got = false;
             let started = Instant::now();
+            if self.take_requests() {
+                dirty = true;
+            }
             loop {
                 match self.blocks.try_recv() {
                     Ok(block) => {
@@ -576,7 +775,7 @@ impl Worker {
                 }
             }
             if got {
-                self.drain_engine();
+                self.take_output();
                 dirty = true;
             }
             self.busy += started.elapsed();
@@ -598,7 +797,30 @@ impl Worker {
         self.finish()
     }
 
-    /// Takes one block: converts it to the engine's layout and feeds engine and recorder.
+    /// Acts on the UI's requests; returns whether the call changed.
+    fn take_requests(&mut self) -> bool {
+        let end = self.requests.end.swap(false, Ordering::Relaxed);
+        let start = self.requests.start.swap(false, Ordering::Relaxed);
+        match self.phase {
+            Some(Phase::InCall(_)) if end => {
+                self.end_call();
+                true
+            }
+            Some(Phase::Waiting(_)) if start => {
+                self.begin_call_with_preroll();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The session's stream time, s.
+    fn stream_s(&self) -> f64 {
+        self.audio_frames as f64 / f64::from(self.config.layout.sample_rate())
+    }
+
+    /// Takes one block: converts it to the engine's layout and feeds the call (engine
+    /// and recorder) or, between calls, the listener.
     fn take_block(&mut self, block: &Block) {
         self.pending_captures.push(block.captured_at);
         self.pcm.clear();
@@ -652,32 +874,130 @@ impl Worker {
         self.floats.clear();
         self.floats
             .extend(self.pcm.iter().map(|&s| f32::from(s) / 32768.0));
-        if let Some(analyzer) = self.analyzer.as_mut() {
-            analyzer.push_interleaved(&self.floats);
-        }
         self.audio_frames += (self.pcm.len() / usize::from(self.config.layout.channels())) as u64;
-        if let Some(rec) = self.recorder.as_mut()
-            && let Err(e) = rec.write(&self.pcm)
-        {
-            self.recording = RecordingStatus::Failed {
-                path: rec.path().to_path_buf(),
-                message: e.message,
-            };
-            self.recorder = None;
+        match self.phase.as_mut() {
+            Some(Phase::InCall(call)) => {
+                call.analyzer.push_interleaved(&self.floats);
+                write_recording(call, &mut self.recording, &self.pcm);
+                let before = self.frames.len();
+                call.analyzer.drain_frames(&mut self.frames);
+                call.analyzer.drain_events(&mut self.events);
+                for f in &self.frames[before..] {
+                    if f.agent_active || f.customer_active {
+                        call.last_active_t = f.t_s;
+                    }
+                }
+                let newest = self.frames.last().map_or(0.0, |f| f.t_s);
+                let silent_s = newest - call.last_active_t;
+                if self
+                    .config
+                    .calls
+                    .end_silence_s
+                    .is_some_and(|limit| silent_s >= limit)
+                {
+                    self.end_call();
+                }
+            }
+            Some(Phase::Waiting(wait)) => {
+                wait.listener.push_interleaved(&self.floats);
+                self.preroll.extend(self.pcm.iter().copied());
+                let excess = self.preroll.len().saturating_sub(self.preroll_capacity);
+                self.preroll.drain(..excess);
+                wait.frames.clear();
+                wait.listener.drain_frames(&mut wait.frames);
+                let mut heard = false;
+                for f in &wait.frames {
+                    if f.agent_active || f.customer_active {
+                        let gap = wait.last_active_t.map_or(f64::INFINITY, |t| f.t_s - t);
+                        if gap >= START_GAP_S {
+                            wait.speech_run_s = 0.0;
+                        }
+                        wait.speech_run_s += HOP_S;
+                        wait.last_active_t = Some(f.t_s);
+                        heard |= wait.speech_run_s >= START_SPEECH_S;
+                    }
+                }
+                if heard {
+                    self.begin_call_with_preroll();
+                }
+            }
+            None => {}
         }
     }
 
-    fn drain_engine(&mut self) {
-        let Some(analyzer) = self.analyzer.as_mut() else {
+    /// Ends the current call: its engine's last frames and events reach the gauges, the
+    /// recording and its scored JSON are written, and the stream waits for the next.
+    fn end_call(&mut self) {
+        let Some(Phase::InCall(call)) = self.phase.take() else {
             return;
         };
-        analyzer.drain_frames(&mut self.frames);
-        analyzer.drain_events(&mut self.events);
-        let now = analyzer.stream_time_s();
-        self.take_output(now);
+        self.take_output();
+        let Call {
+            analyzer,
+            recorder,
+            start_s,
+            ..
+        } = *call;
+        let (report, frames, events) = analyzer.finish_with_output();
+        self.frames = frames;
+        self.events = events;
+        let now = report.duration_s;
+        self.take_output_at(now);
+        let report = self.label_headset(report);
+        let recording = match (recorder, self.recording.clone()) {
+            (Some(rec), _) => match rec.finish() {
+                Ok(wav) => match write_call_json(
+                    &wav,
+                    &report,
+                    &self.config.layout,
+                    self.config.agent.as_ref(),
+                ) {
+                    Ok(json) => RecordingStatus::Saved { wav, json },
+                    Err(e) => RecordingStatus::Failed {
+                        path: wav,
+                        message: e.to_string(),
+                    },
+                },
+                Err(e) => RecordingStatus::Failed {
+                    path: e.path.clone(),
+                    message: e.message,
+                },
+            },
+            (None, other) => other,
+        };
+        self.recording = recording.clone();
+        // The call has ended: the cues clear and its summary shows.
+        self.coach.end_call(&report);
+        self.last_report = Some(Box::new(report.clone()));
+        self.calls.push(CallEnd {
+            start_s,
+            report,
+            recording,
+        });
+        self.preroll.clear();
+        self.phase = Some(self.waiting());
+        self.publish();
     }
 
-    fn take_output(&mut self, now_s: f64) {
+    /// A headset alone is the agent's voice, not both voices on one channel.
+    fn label_headset(&self, mut report: CallReport) -> CallReport {
+        if self.config.headset_only && self.map.is_mono() {
+            report.notes.retain(|n| !n.starts_with("mono recording"));
+            report.notes.insert(0, HEADSET_ONLY_NOTE.to_string());
+        }
+        report
+    }
+
+    /// Passes the frames and events taken so far to the gauges.
+    fn take_output(&mut self) {
+        let now = match &self.phase {
+            Some(Phase::InCall(call)) => call.analyzer.stream_time_s(),
+            _ => return,
+        };
+        self.take_output_at(now);
+    }
+
+    fn take_output_at(&mut self, now_s: f64) {
         self.coach.take(&self.frames, &self.events, now_s);
         self.frames.clear();
         let published = unix_ms(SystemTime::now());
@@ -703,7 +1023,7 @@ impl Worker {
             self.latency_recent.clear();
             self.latency_recent_since = now;
         }
-        let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
+        let audio_s = self.stream_s();
         let level = |p: i16| {
             if p == 0 {
                 SILENCE_DB
@@ -711,6 +1031,7 @@ impl Worker {
                 20.0 * (f32::from(p) / 32768.0).log10()
             }
         };
+        let in_call = matches!(self.phase, Some(Phase::InCall(_)));
         let snapshot = LiveSnapshot {
             gauges: self.coach.gauges(),
             strip: self.coach.strip().iter().copied().collect(),
@@ -726,7 +1047,11 @@ impl Worker {
             latency_ms,
             recording: self.recording.clone(),
             recent_events: self.recent_events.iter().cloned().collect(),
-            report: None,
+            report: self.last_report.clone(),
+            call: CallStatus {
+                in_call,
+                calls_ended: self.calls.len(),
+            },
         };
         self.peaks = [0; 2];
         *lock(&self.snapshot) = snapshot;
@@ -734,54 +1059,42 @@ impl Worker {
     }
 
     fn finish(mut self) -> Result<SessionEnd, LiveError> {
-        let Some(analyzer) = self.analyzer.take() else {
-            return Err(LiveError::AlreadyFinished);
+        let waited = match self.phase.take() {
+            Some(phase @ Phase::InCall(_)) => {
+                self.phase = Some(phase);
+                self.end_call();
+                None
+            }
+            Some(Phase::Waiting(wait)) => Some(wait.listener.finish()),
+            None => return Err(LiveError::AlreadyFinished),
         };
-        let (report, frames, events) = analyzer.finish_with_output();
-        self.frames = frames;
-        self.events = events;
-        // Final frames and events (the engine's tail) reach the gauges too.
-        let now = report.duration_s;
-        self.take_output(now);
-        let recording = match (self.recorder.take(), self.recording.clone()) {
-            (Some(rec), _) => match rec.finish() {
-                Ok(wav) => match write_call_json(
-                    &wav,
-                    &report,
-                    &self.config.layout,
-                    self.config.agent.as_ref(),
-                ) {
-                    Ok(json) => RecordingStatus::Saved { wav, json },
-                    Err(e) => RecordingStatus::Failed {
-                        path: wav,
-                        message: e.to_string(),
-                    },
-                },
-                Err(e) => RecordingStatus::Failed {
-                    path: e.path.clone(),
-                    message: e.message,
-                },
-            },
-            (None, other) => other,
-        };
-        self.recording = recording.clone();
-        // The call has ended: the cues clear and its summary shows.
-        self.coach.end_call(&report);
         {
             let mut status = lock_status(&self.status);
             if matches!(status.state, SourceState::Running | SourceState::Starting) {
                 status.state = SourceState::Ended;
             }
         }
+        self.phase = None;
         self.publish();
-        lock(&self.snapshot).report = Some(Box::new(report.clone()));
         (self.repaint)();
-        let audio_s = self.audio_frames as f64 / f64::from(self.config.layout.sample_rate());
+        let mut repaired = std::mem::take(&mut self.repaired);
+        if let Some(scoring) = self.scoring.take() {
+            repaired.extend(scoring.join().unwrap_or_default());
+        }
+        repaired.sort();
+        repaired.dedup();
+        let (report, recording) = match (self.calls.last(), waited) {
+            (Some(last), _) => (last.report.clone(), last.recording.clone()),
+            (None, Some(report)) => (report, RecordingStatus::Off),
+            (None, None) => return Err(LiveError::AlreadyFinished),
+        };
+        let audio_s = self.stream_s();
         Ok(SessionEnd {
             report,
             agent: self.config.agent.as_ref().map(|a| a.id.clone()),
             layout: self.config.layout,
             recording,
+            calls: std::mem::take(&mut self.calls),
             latency_ms: self.latency_all.p50_p95(),
             analysis_load: if audio_s > 0.0 {
                 (self.busy.as_secs_f64() / audio_s) as f32
@@ -790,8 +1103,34 @@ impl Worker {
             },
             dropped_blocks: self.counters.dropped(),
             audio_s,
-            repaired: std::mem::take(&mut self.repaired),
+            repaired,
         })
+    }
+}
+
+/// The note a headset-only recording carries instead of the mono-mix note.
+pub const HEADSET_ONLY_NOTE: &str = "headset only: the agent's voice alone, without the \
+     customer side; reply gaps need the customer side and are not reported";
+
+/// Gauges for a new call.
+fn new_coach(config: &SessionConfig, map: ChannelMap) -> Coach {
+    let coach = Coach::new(config.profile.clone(), config.band, !map.is_mono());
+    match config.agent.as_ref().and_then(|a| a.baseline_hz) {
+        Some(hz) => coach.with_baseline(hz),
+        None => coach,
+    }
+}
+
+/// Appends `pcm` to the call's recording; a write error stops the recording.
+fn write_recording(call: &mut Call, recording: &mut RecordingStatus, pcm: &[i16]) {
+    if let Some(rec) = call.recorder.as_mut()
+        && let Err(e) = rec.write(pcm)
+    {
+        *recording = RecordingStatus::Failed {
+            path: rec.path().to_path_buf(),
+            message: e.message,
+        };
+        call.recorder = None;
     }
 }
 

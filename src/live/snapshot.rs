@@ -99,6 +99,15 @@ impl PublishedEvent {
     }
 }
 
+/// Where the session is in its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallStatus {
+    /// A call is on (else the session waits for the first speech of the next).
+    pub in_call: bool,
+    /// Calls ended so far in this session.
+    pub calls_ended: usize,
+}
+
 /// Everything the live view draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveSnapshot {
@@ -122,6 +131,8 @@ pub struct LiveSnapshot {
     pub recording: RecordingStatus,
     /// Most recent events, newest last.
     pub recent_events: Vec<PublishedEvent>,
-    /// The call's report, once it has ended.
+    /// The last call's report, once it has ended (until the next call starts).
     pub report: Option<Box<CallReport>>,
+    /// In a call, or waiting for one.
+    pub call: CallStatus,
 }

@@ -1,4 +1,4 @@
-//! The recordings the live app made (`recordings/`), each scored on a named worker
+//! The recordings the live app made (`recordings/` in the data directory), each scored on a named worker
 //! thread (`review-scan`) through the same engine, so the list can show their scores.
 
 use std::path::{Path, PathBuf};
@@ -10,8 +10,12 @@ use crate::config::Profile;
 use crate::file_analysis::{AnalyzeOptions, score_one};
 use crate::record::CallRecord;
 
-/// Folder the live app records into, relative to the working directory.
-pub const RECORDINGS_DIR: &str = "recordings";
+/// Folder the live app records into: `recordings/` in callcoach's data directory
+/// ([`crate::paths::recordings_dir`]), or `recordings` in the working directory when
+/// there is no data directory.
+pub fn default_dir() -> PathBuf {
+    crate::paths::recordings_dir().unwrap_or_else(|_| PathBuf::from("recordings"))
+}
 
 /// One scored recording.
 #[derive(Debug, Clone)]

@@ -19,9 +19,9 @@ pub fn shared() -> PathBuf {
     std::env::var_os("CALLCOACH_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from)
 }
 
-/// The bundled demo call, `recordings/demo_call.wav`.
+/// The bundled demo call, `assets/demo/demo_call.wav`.
 pub fn demo_call() -> PathBuf {
-    root().join("recordings/demo_call.wav")
+    root().join("assets/demo/demo_call.wav")
 }
 
 /// A path inside the labelled corpus, e.g. `corpus("dev/calls/c011.wav")` or

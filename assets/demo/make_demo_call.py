@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build recordings/demo_call.wav and its exact ground truth recordings/demo_call.json.
+"""Build assets/demo/demo_call.wav and its exact ground truth assets/demo/demo_call.json.
 
 A 8 kHz stereo G.711 mu-law call (WAV format tag 7), agent on channel 0, customer on channel 1,
 assembled from real recorded utterances placed at known times:
