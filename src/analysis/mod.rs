@@ -4,6 +4,7 @@
 pub mod band;
 pub mod call;
 pub mod channel;
+pub mod diarize;
 pub mod metrics;
 pub mod report;
 pub mod score;

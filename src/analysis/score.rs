@@ -264,6 +264,11 @@ mod tests {
             metrics: Default::default(),
             score: Score::default(),
             notes: Vec::new(),
+            speakers_from: None,
+            voices_found: None,
+            diarization_confidence: None,
+            agent_identified_by: None,
+            agent_identification_confidence: None,
         }
     }
 
