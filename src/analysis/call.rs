@@ -1086,8 +1086,9 @@ fn diarization_note(d: &Diarization) -> String {
             };
             format!(
                 "mono recording: two voices told apart by diarization (confidence {:.2}); \
-                 {agent}; where both talk at once one channel holds the louder voice only, \
-                 so overlaps count a change of voice with no pause between",
+                 {agent}; one channel gives each moment to one voice, so where both talk \
+                 at once the later voice starts when the earlier one is no longer heard, \
+                 and overlaps are not counted",
                 d.confidence
             )
         }

@@ -3,7 +3,7 @@
 
 use crate::config::Profile;
 
-use super::report::{CallReport, Deduction, Rule, Score, Verdict};
+use super::report::{CallReport, Deduction, Rule, Score, SpeakersFrom, Verdict};
 
 /// The score of a call that misses no target.
 const FULL_SCORE: f64 = 100.0;
@@ -137,6 +137,12 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
         not_scored.push(skip(
             Rule::Overlaps,
             "mono recording: overlaps need two channels",
+        ));
+    } else if report.speakers_from == Some(SpeakersFrom::Diarization) {
+        not_scored.push(skip(
+            Rule::Overlaps,
+            "mono recording: one channel holds one voice at a time after diarization, so \
+             overlaps are not counted",
         ));
     } else if excess > 0 {
         deduct(

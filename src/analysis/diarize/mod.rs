@@ -30,6 +30,10 @@ use model::{Gmm, LogF0Model};
 
 /// Scale of the cepstra stored in a [`MonoFrame`] (units per cepstral unit).
 pub const CEPSTRA_SCALE: f32 = 256.0;
+/// Power iterations for the principal axis of the blocks.
+const PRINCIPAL_AXIS_ITERATIONS: usize = 50;
+/// k-means iterations at most.
+const KMEANS_ITERATIONS: usize = 20;
 /// Frames of a block for the first split, about 1 s.
 pub const BLOCK_FRAMES: usize = 100;
 /// A stretch's last block is merged with the one before when shorter than this.
@@ -43,7 +47,10 @@ pub const SWITCH_IN_SPEECH_COST: f32 = 12.0;
 pub const SWITCH_AT_PAUSE_COST: f32 = 1.0;
 /// Weight of each frame's log-likelihood ratio in the Viterbi pass: neighbouring frames
 /// overlap (25 ms windows every 10 ms), so their evidence is not independent.
-pub const FRAME_EVIDENCE_WEIGHT: f32 = 0.5;
+pub const FRAME_EVIDENCE_WEIGHT: f32 = 0.2;
+/// Weight of a frame's log-likelihood ratio in its posterior for the separation measure
+/// (see [`Diarization::confidence`]).
+pub const SEPARATION_EVIDENCE_WEIGHT: f32 = 0.5;
 /// Estimation rounds: models from labels, labels from models.
 pub const ROUNDS: usize = 3;
 /// Gaussians per voice model.
@@ -55,9 +62,10 @@ pub const MAX_TRAIN_FRAMES: usize = 6000;
 /// A change of voice inside a stretch moves to a pause (inactive frames) at most this
 /// many frames away.
 pub const PAUSE_SNAP_FRAMES: usize = 25;
-/// The call holds one voice when the two groups' cepstral prints lie closer than this
-/// (Bhattacharyya distance, as [`VoicePrint::distance`]) ...
-pub const ONE_VOICE_MAX_DISTANCE: f64 = 0.35;
+/// The call holds one voice when the frames' evidence separates the two groups less than
+/// this (see [`Diarization::confidence`]): one voice split in two gives 0.36–0.49 on
+/// single channels of the corpus calls, two voices 0.57–0.70 on its mono calls ...
+pub const ONE_VOICE_MAX_SEPARATION: f64 = 0.53;
 /// ... or when the smaller group holds less than this share of the speech.
 pub const ONE_VOICE_MAX_MINOR_SHARE: f64 = 0.05;
 /// Speech needed before two voices are looked for, s.
@@ -65,14 +73,6 @@ pub const MIN_SPEECH_S: f64 = 3.0;
 /// Confidence given to the agent rule (the voice that opens the call is the agent's):
 /// a convention of inbound calls, not a measurement.
 pub const OPENER_RULE_CONFIDENCE: f64 = 0.5;
-
-/// TUNING (temporary).
-pub(crate) fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What the engine's pass measured on one frame of a mono call.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -157,8 +157,9 @@ pub struct Diarization {
     pub labels: Vec<Voice>,
     /// How many voices were found.
     pub voices: VoicesFound,
-    /// How sure the split is, 0–1: the share of speech in blocks of about a second whose
-    /// own evidence agrees with their label.
+    /// How clearly the two voices are told apart, 0–1: twice the mean, over speech frames,
+    /// of the posterior of the likelier voice given the frame's own evidence, less one
+    /// (0: the frames cannot tell the voices apart; 1: every frame clearly can).
     pub confidence: f64,
     /// How the agent was identified (with two voices).
     pub agent_identified_by: Option<AgentIdentifiedBy>,
@@ -225,7 +226,7 @@ pub fn diarize(
         side[s..=e].fill(g);
     }
     let mut llr = vec![0.0f32; frames.len()];
-    for _ in 0..knob("DIAR_ROUNDS", ROUNDS as f32) as usize {
+    for _ in 0..ROUNDS {
         let models = [0u8, 1].map(|g| VoiceModel::fit(frames, &stretches, &side, g, &norm));
         for &(s, e) in &stretches {
             for k in s..=e {
@@ -244,11 +245,7 @@ pub fn diarize(
     let prints = [0u8, 1].map(|g| group_print(frames, &stretches, &side, g));
     let distance = prints[0].distance(&prints[1]);
     let confidence = separation(&llr, &stretches);
-    if std::env::var("DIAR_DEBUG").is_ok() {
-        eprintln!("distance {distance:.3} share0 {share0:.3} separation {confidence:.3}");
-    }
-    if confidence < f64::from(knob("DIAR_ONE", 0.0))
-        || share0.min(1.0 - share0) < ONE_VOICE_MAX_MINOR_SHARE
+    if confidence < ONE_VOICE_MAX_SEPARATION || share0.min(1.0 - share0) < ONE_VOICE_MAX_MINOR_SHARE
     {
         let mut d = one_voice(&mut labels, VoicesFound::One);
         d.voice_distance = Some(distance);
@@ -436,49 +433,76 @@ fn blocks(stretches: &[(usize, usize)]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Splits `points` into two groups by k-means, started from the point farthest from the
-/// mean and the point farthest from that one. Returns 0 or 1 per point.
+/// Splits `points` into two groups by k-means, started from the split of the points
+/// along their principal axis (each side of the mean). Returns 0 or 1 per point.
 fn two_means(points: &[Vec<f32>]) -> Vec<u8> {
     let dims = points.first().map_or(0, Vec::len);
+    let n = points.len().max(1) as f32;
     let dist =
         |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum() };
     let mut mean = vec![0.0f32; dims];
     for p in points {
         for (m, v) in mean.iter_mut().zip(p) {
-            *m += v / points.len() as f32;
+            *m += v / n;
         }
     }
-    let farthest = |from: &[f32]| {
-        points
-            .iter()
-            .enumerate()
-            .max_by(|a, b| dist(a.1, from).total_cmp(&dist(b.1, from)))
-            .map_or(0, |(i, _)| i)
-    };
-    let a = farthest(&mean);
-    let b = farthest(&points[a]);
-    let mut centres = [points[a].clone(), points[b].clone()];
-    let mut groups = vec![0u8; points.len()];
-    for _ in 0..20 {
+    // Principal axis by power iteration on the covariance.
+    let mut cov = vec![0.0f32; dims * dims];
+    for p in points {
+        for i in 0..dims {
+            for j in 0..dims {
+                cov[i * dims + j] += (p[i] - mean[i]) * (p[j] - mean[j]) / n;
+            }
+        }
+    }
+    let mut axis = vec![1.0f32; dims];
+    for _ in 0..PRINCIPAL_AXIS_ITERATIONS {
+        let mut next = vec![0.0f32; dims];
+        for (i, v) in next.iter_mut().enumerate() {
+            *v = (0..dims).map(|j| cov[i * dims + j] * axis[j]).sum();
+        }
+        let norm = next.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm <= f32::EPSILON {
+            break;
+        }
+        axis = next.iter().map(|v| v / norm).collect();
+    }
+    let mut groups: Vec<u8> = points
+        .iter()
+        .map(|p| {
+            let proj: f32 = p
+                .iter()
+                .zip(&mean)
+                .zip(&axis)
+                .map(|((x, m), a)| (x - m) * a)
+                .sum();
+            u8::from(proj > 0.0)
+        })
+        .collect();
+    let mut centres = [mean.clone(), mean];
+    for _ in 0..KMEANS_ITERATIONS {
+        for (c, centre) in centres.iter_mut().enumerate() {
+            let mut sum = vec![0.0f32; dims];
+            let mut count = 0.0f32;
+            for (p, _) in points
+                .iter()
+                .zip(&groups)
+                .filter(|(_, g)| usize::from(**g) == c)
+            {
+                for (s, v) in sum.iter_mut().zip(p) {
+                    *s += v;
+                }
+                count += 1.0;
+            }
+            if count > 0.0 {
+                *centre = sum.iter().map(|s| s / count).collect();
+            }
+        }
         let mut changed = false;
         for (g, p) in groups.iter_mut().zip(points) {
             let new = u8::from(dist(p, &centres[1]) < dist(p, &centres[0]));
             changed |= new != *g;
             *g = new;
-        }
-        for (c, centre) in centres.iter_mut().enumerate() {
-            let members: Vec<&Vec<f32>> = points
-                .iter()
-                .zip(&groups)
-                .filter(|(_, g)| usize::from(**g) == c)
-                .map(|(p, _)| p)
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            for (d, v) in centre.iter_mut().enumerate() {
-                *v = members.iter().map(|p| p[d]).sum::<f32>() / members.len() as f32;
-            }
         }
         if !changed {
             break;
@@ -518,11 +542,7 @@ impl VoiceModel {
             .filter_map(|&k| norm.log_f0(&frames[k]))
             .collect();
         Self {
-            gmm: Gmm::fit(
-                &data,
-                knob("DIAR_M", MIXTURE_COMPONENTS as f32) as usize,
-                EM_ITERATIONS,
-            ),
+            gmm: Gmm::fit(&data, MIXTURE_COMPONENTS, EM_ITERATIONS),
             f0: LogF0Model::fit(&f0s),
         }
     }
@@ -641,9 +661,8 @@ fn snap_to_pauses(
     out
 }
 
-/// How clearly the frames' own evidence tells the two voices apart, 0–1: twice the mean
-/// over speech frames with evidence of the posterior of the likelier voice (weighted as
-/// in the Viterbi pass), less one. Two halves of one voice give little; two voices, much.
+/// How clearly the frames' own evidence tells the two voices apart (see
+/// [`Diarization::confidence`]). Two halves of one voice give little; two voices, much.
 fn separation(llr: &[f32], stretches: &[(usize, usize)]) -> f64 {
     let mut sum = 0.0f64;
     let mut n = 0usize;
@@ -652,7 +671,7 @@ fn separation(llr: &[f32], stretches: &[(usize, usize)]) -> f64 {
             if x == 0.0 {
                 continue;
             }
-            let w = f64::from(FRAME_EVIDENCE_WEIGHT * x.abs());
+            let w = f64::from(SEPARATION_EVIDENCE_WEIGHT * x.abs());
             sum += 1.0 / (1.0 + (-w).exp());
             n += 1;
         }

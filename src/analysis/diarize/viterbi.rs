@@ -24,10 +24,9 @@ const fn crossed(s: usize) -> u8 {
 /// Labels every frame of `stretches` with voice 0 or 1 in `side`, given `llr`, the
 /// log-likelihood ratio of voice 0 over voice 1 per frame.
 pub(super) fn label(llr: &[f32], stretches: &[(usize, usize)], side: &mut [u8]) {
-    let d_max = (super::knob("DIAR_RUN", MIN_RUN_FRAMES as f32) as usize).max(1);
-    let w = super::knob("DIAR_W", FRAME_EVIDENCE_WEIGHT);
-    let switch_in = super::knob("DIAR_SWIN", SWITCH_IN_SPEECH_COST);
-    let switch_pause = super::knob("DIAR_SWP", SWITCH_AT_PAUSE_COST);
+    let d_max = MIN_RUN_FRAMES.max(1);
+    let w = FRAME_EVIDENCE_WEIGHT;
+    let (switch_in, switch_pause) = (SWITCH_IN_SPEECH_COST, SWITCH_AT_PAUSE_COST);
     let cap = d_max - 1;
     let mut back = vec![0u8; llr.len()];
     // Per stretch and voice: the count the stretch ended with on the best path.
