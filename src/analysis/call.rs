@@ -13,7 +13,10 @@ use super::band::BandCounter;
 use super::channel::{
     FrameDecision, FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput,
 };
-use super::diarize::{AgentIdentifiedBy, Diarization, MonoFrame, Voice, VoicesFound, diarize};
+use super::diarize::{
+    AgentIdentifiedBy, Diarization, MonoFrame, ONE_VOICE_MAX_SEPARATION, Voice, VoicesFound,
+    diarize,
+};
 use super::metrics::{CallMetrics, call_metrics};
 use super::report::*;
 use super::score::score_call;
@@ -1071,7 +1074,11 @@ fn diarization_note(d: &Diarization) -> String {
             "mono recording: one voice found{}, so it is analysed as one voice; reply gaps, \
              overlaps and the monologue need two voices and are not reported",
             d.voice_distance
-                .map(|x| format!(" (the two closest groups of its speech lie {x:.2} apart)"))
+                .map(|x| format!(
+                    " (split in two, its speech separates by {:.2}, under {ONE_VOICE_MAX_SEPARATION}; \
+                     the groups' prints lie {x:.2} apart)",
+                    d.confidence
+                ))
                 .unwrap_or_default()
         ),
         VoicesFound::Two => {
