@@ -1079,7 +1079,7 @@ fn diarization_note(d: &Diarization) -> String {
                      the groups' prints lie {x:.2} apart)",
                     d.confidence
                 ))
-                .unwrap_or_default()
+                .unwrap_or_else(|| " (too little speech to look for two)".to_string())
         ),
         VoicesFound::Two => {
             let agent = match (d.agent_identified_by, d.print_distances) {

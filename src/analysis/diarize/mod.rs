@@ -69,8 +69,10 @@ pub const PAUSE_SNAP_FRAMES: usize = 25;
 pub const ONE_VOICE_MAX_SEPARATION: f64 = 0.43;
 /// ... or when the smaller group holds less than this share of the speech.
 pub const ONE_VOICE_MAX_MINOR_SHARE: f64 = 0.05;
-/// Speech needed before two voices are looked for, s.
-pub const MIN_SPEECH_S: f64 = 3.0;
+/// Speech needed before two voices are looked for, s: with less, neither voice has
+/// enough frames for a model of its own, and a short recording of one voice (a prompt, a
+/// test file) would be split into two.
+pub const MIN_SPEECH_S: f64 = 8.0;
 /// Confidence given to the agent rule (the voice that opens the call is the agent's):
 /// a convention of inbound calls, not a measurement.
 pub const OPENER_RULE_CONFIDENCE: f64 = 0.5;
