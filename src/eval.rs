@@ -3,9 +3,11 @@
 //! segments, turns, reply gaps and pace).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::agents::{VoicePrint, channel_prints};
 use crate::analysis::settings::HOP_S;
 use crate::analysis::{CallReport, FrameOutput, Verdict};
 use crate::audio::wav::has_wav_extension;
@@ -85,6 +87,14 @@ pub enum EvalError {
     /// A corpus file cannot be analyzed.
     #[error(transparent)]
     Analyze(#[from] AnalyzeError),
+    /// The voice prints of a corpus call cannot be made.
+    #[error("{}: cannot make its voice prints: {problem}", path.display())]
+    Prints {
+        /// The call.
+        path: PathBuf,
+        /// What went wrong.
+        problem: String,
+    },
 }
 
 type Result<T, E = EvalError> = std::result::Result<T, E>;
@@ -148,14 +158,30 @@ struct Channels {
 }
 
 #[derive(Debug, Deserialize)]
+struct SegmentLabel {
+    speaker: String,
+    start: f64,
+    end: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct VoicesLabel {
+    agent: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct CallLabel {
     kind: String,
     layout: String,
     #[serde(default)]
     channels: Option<Channels>,
     #[serde(default)]
+    segments: Vec<SegmentLabel>,
+    #[serde(default)]
     reply_gaps: Vec<GapLabel>,
     agent: AgentLabel,
+    #[serde(default)]
+    voices: Option<VoicesLabel>,
 }
 
 /// Condition group of a pitch file, as in `corpus/PEERS.md`: what the channel did to
@@ -264,6 +290,30 @@ pub struct CallResult {
     pub median_f0_error: Option<f64>,
     /// |in-band fraction error| in percentage points.
     pub in_band_error_pp: Option<f64>,
+    /// Mono calls: how the diarization did.
+    pub mono_result: Option<MonoCallResult>,
+}
+
+/// How the diarization of one mono call compares with its labels.
+#[derive(Debug, Clone, Default)]
+pub struct MonoCallResult {
+    /// Labelled frames with exactly one speaker (10 ms each).
+    pub speech_frames: usize,
+    /// Of those, frames given to the labelled speaker.
+    pub attributed_right: usize,
+    /// Of those, frames given to nobody (not found as speech).
+    pub unattributed: usize,
+    /// Agent median F0 reported less the label's, Hz.
+    pub median_f0_error_hz: Option<f64>,
+    /// The agent's voice (with the agent enrolled from the corpus's other calls) got
+    /// most of the agent's labelled frames.
+    pub agent_right_by_print: bool,
+    /// The same, when the agent is found by rule (no print).
+    pub agent_right_by_rule: bool,
+    /// The diarization's confidence (None when it found fewer than two voices).
+    pub confidence: Option<f64>,
+    /// Voices found.
+    pub voices_found: String,
 }
 
 /// Everything `eval` measured.
@@ -383,6 +433,8 @@ fn analyze(
     path: &Path,
     agent_channel: usize,
     lead_silence_s: f64,
+    agent_print: Option<Arc<VoicePrint>>,
+    one_voice: bool,
 ) -> Result<(CallReport, Vec<FrameOutput>)> {
     let mut frames = Vec::new();
     let mut profile = Profile::default();
@@ -390,6 +442,8 @@ fn analyze(
     let options = AnalyzeOptions {
         agent_channel: Some(agent_channel),
         lead_silence_s,
+        agent_print,
+        one_voice,
         ..AnalyzeOptions::default()
     };
     let analyzed = analyze_file(
@@ -459,7 +513,7 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
             continue;
         }
         let truth = read_f0_csv(&wav.with_extension("f0.csv"))?;
-        let (report, frames) = analyze(&wav, 0, lead_silence_s)?;
+        let (report, frames) = analyze(&wav, 0, lead_silence_s, None, true)?;
         let mut r = PitchFileResult {
             name: file_name(&wav),
             hum: label.noise.as_deref().is_some_and(|n| n.starts_with("hum")),
@@ -474,15 +528,34 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
         );
         result.pitch.push(r);
     }
+    let mut calls = Vec::new();
     for wav in wavs_in(&corpus.join("calls"))? {
         let label: CallLabel = read_json(&wav.with_extension("json"))?;
-        if label.kind != "call" {
+        if label.kind == "call" {
+            calls.push((wav, label));
+        }
+    }
+    let prints = enrolled_prints(&calls)?;
+    for (wav, label) in &calls {
+        let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
+        if label.layout != "mono" {
+            let (mut report, _) = analyze(wav, agent_channel, lead_silence_s, None, false)?;
+            shift_compared_times(&mut report, -lead_silence_s);
+            result.calls.push(compare_call(wav, label, &report));
             continue;
         }
-        let agent_channel = label.channels.as_ref().map_or(0, |c| c.agent);
-        let (mut report, _) = analyze(&wav, agent_channel, lead_silence_s)?;
+        let print = label
+            .voices
+            .as_ref()
+            .and_then(|v| prints.iter().find(|(name, _)| *name == v.agent))
+            .map(|(_, p)| Arc::new(p.clone()));
+        let (mut report, frames) = analyze(wav, 0, lead_silence_s, print, false)?;
+        let (_, rule_frames) = analyze(wav, 0, lead_silence_s, None, false)?;
         shift_compared_times(&mut report, -lead_silence_s);
-        result.calls.push(compare_call(&wav, &label, &report));
+        let mut r = compare_call(wav, label, &report);
+        let mono = compare_speakers(label, &report, &frames, &rule_frames, lead_silence_s);
+        r.mono_result = Some(mono);
+        result.calls.push(r);
     }
     if result.pitch.is_empty() && result.calls.is_empty() {
         return Err(EvalError::Empty {
@@ -490,6 +563,111 @@ pub fn evaluate_after_silence(corpus: &Path, lead_silence_s: f64) -> Result<Eval
         });
     }
     Ok(result)
+}
+
+/// Frames from `frames` and labelled segments: (labelled single-speaker frames, given to
+/// the labelled speaker, given to nobody, the agent's voice got most agent frames).
+fn attribution(
+    label: &CallLabel,
+    frames: &[FrameOutput],
+    shift_s: f64,
+) -> (usize, usize, usize, bool) {
+    let (mut total, mut right, mut nobody) = (0, 0, 0);
+    let (mut agent_to_agent, mut agent_to_customer) = (0usize, 0usize);
+    for f in frames {
+        let t = f.t_s - shift_s;
+        let speaking = |who: &str| {
+            label
+                .segments
+                .iter()
+                .any(|s| s.speaker == who && s.start <= t && t < s.end)
+        };
+        let (agent, customer) = (speaking("agent"), speaking("customer"));
+        if agent == customer {
+            continue;
+        }
+        total += 1;
+        if !f.agent_speech && !f.customer_speech {
+            nobody += 1;
+        } else if (agent && f.agent_speech) || (customer && f.customer_speech) {
+            right += 1;
+        }
+        if agent {
+            if f.agent_speech {
+                agent_to_agent += 1;
+            } else if f.customer_speech {
+                agent_to_customer += 1;
+            }
+        }
+    }
+    (total, right, nobody, agent_to_agent > agent_to_customer)
+}
+
+/// How a mono call's diarization compares with its labels: `frames` with the agent
+/// enrolled, `rule_frames` without.
+fn compare_speakers(
+    label: &CallLabel,
+    report: &CallReport,
+    frames: &[FrameOutput],
+    rule_frames: &[FrameOutput],
+    shift_s: f64,
+) -> MonoCallResult {
+    let (total, right, nobody, by_print) = attribution(label, frames, shift_s);
+    let (_, _, _, by_rule) = attribution(label, rule_frames, shift_s);
+    MonoCallResult {
+        speech_frames: total,
+        attributed_right: right,
+        unattributed: nobody,
+        median_f0_error_hz: report
+            .agent
+            .median_f0_hz
+            .zip(label.agent.median_f0_hz)
+            .map(|(e, t)| e - t),
+        agent_right_by_print: by_print,
+        agent_right_by_rule: by_rule,
+        confidence: report.diarization_confidence,
+        voices_found: report
+            .voices_found
+            .map(|v| {
+                serde_json::to_string(&v)
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The voice print of every agent voice of the mono calls, enrolled from the agent
+/// channels of the stereo calls where that voice is the agent: the agent's print from
+/// other calls, as `callcoach agents enroll` would make it.
+fn enrolled_prints(calls: &[(PathBuf, CallLabel)]) -> Result<Vec<(String, VoicePrint)>> {
+    let mut out: Vec<(String, VoicePrint)> = Vec::new();
+    let wanted: Vec<&str> = calls
+        .iter()
+        .filter(|(_, l)| l.layout == "mono")
+        .filter_map(|(_, l)| l.voices.as_ref().map(|v| v.agent.as_str()))
+        .collect();
+    for (wav, label) in calls {
+        let (Some(voices), Some(channels)) = (&label.voices, &label.channels) else {
+            continue;
+        };
+        if label.layout == "mono" || !wanted.contains(&voices.agent.as_str()) {
+            continue;
+        }
+        let prints = channel_prints(wav).map_err(|e| EvalError::Prints {
+            path: wav.clone(),
+            problem: e.to_string(),
+        })?;
+        let Some(print) = prints.get(channels.agent) else {
+            continue;
+        };
+        match out.iter_mut().find(|(name, _)| *name == voices.agent) {
+            Some((_, p)) => *p = p.merge(print),
+            None => out.push((voices.agent.clone(), print.clone())),
+        }
+    }
+    Ok(out)
 }
 
 /// Moves the times [`compare_call`] compares (reply gaps, pace spans, pace changes) by
@@ -910,8 +1088,162 @@ impl Summary {
         if self.mono_gaps > 0 {
             out.push_str(&format!(
                 "note: reply-gap, verdict and pace rows cover stereo calls; the {} reply gaps \
-                 of mono calls are not measured (one channel cannot tell who speaks)\n",
+                 of mono calls are measured after diarization, in the mono section\n",
                 self.mono_gaps
+            ));
+        }
+        out
+    }
+}
+
+/// Metrics over the mono calls: how well diarization tells the voices apart.
+#[derive(Debug, Clone, Default)]
+pub struct MonoSummary {
+    /// Mono calls.
+    pub calls: usize,
+    /// Labelled single-speaker frames given to the labelled speaker, %.
+    pub attribution_pct: f64,
+    /// Labelled single-speaker frames given to nobody, %.
+    pub unattributed_pct: f64,
+    /// Reply-gap recall, %.
+    pub gap_recall_pct: f64,
+    /// Reply-gap precision, %.
+    pub gap_precision_pct: f64,
+    /// Gap error p50 and p95, ms.
+    pub gap_error_ms: (f64, f64),
+    /// Verdicts right of all true gaps, %.
+    pub verdict_pct: f64,
+    /// Calls whose agent median F0 is within 5 Hz of the label's.
+    pub median_f0_within_5_hz: usize,
+    /// Calls whose in-band share is within 5 pp of the label's.
+    pub in_band_within_5_pp: usize,
+    /// Calls whose agent voice is right with the agent's print enrolled from other calls.
+    pub agent_right_by_print: usize,
+    /// Calls whose agent voice is right by rule (no print).
+    pub agent_right_by_rule: usize,
+}
+
+/// Median-F0 and in-band tolerances of the mono rows, Hz and pp.
+const MONO_F0_TOLERANCE_HZ: f64 = 5.0;
+const MONO_IN_BAND_TOLERANCE_PP: f64 = 5.0;
+
+impl EvalResult {
+    /// Metrics of the mono calls (None when there is none).
+    pub fn mono(&self) -> Option<MonoSummary> {
+        let calls: Vec<(&CallResult, &MonoCallResult)> = self
+            .calls
+            .iter()
+            .filter_map(|c| c.mono_result.as_ref().map(|m| (c, m)))
+            .collect();
+        if calls.is_empty() {
+            return None;
+        }
+        let frames: usize = calls.iter().map(|(_, m)| m.speech_frames).sum();
+        let right: usize = calls.iter().map(|(_, m)| m.attributed_right).sum();
+        let nobody: usize = calls.iter().map(|(_, m)| m.unattributed).sum();
+        let true_gaps: usize = calls.iter().map(|(c, _)| c.true_gaps).sum();
+        let detected: usize = calls.iter().map(|(c, _)| c.detected_gaps).sum();
+        let matched: usize = calls.iter().map(|(c, _)| c.gap_errors_s.len()).sum();
+        let errors_ms: Vec<f64> = calls
+            .iter()
+            .flat_map(|(c, _)| c.gap_errors_s.iter().map(|e| e * 1000.0))
+            .collect();
+        let verdicts: usize = calls.iter().map(|(c, _)| c.verdicts_right).sum();
+        Some(MonoSummary {
+            calls: calls.len(),
+            attribution_pct: 100.0 * right as f64 / frames.max(1) as f64,
+            unattributed_pct: 100.0 * nobody as f64 / frames.max(1) as f64,
+            gap_recall_pct: 100.0 * matched as f64 / true_gaps.max(1) as f64,
+            gap_precision_pct: 100.0 * matched as f64 / detected.max(1) as f64,
+            gap_error_ms: (percentile(&errors_ms, 50.0), percentile(&errors_ms, 95.0)),
+            verdict_pct: 100.0 * verdicts as f64 / true_gaps.max(1) as f64,
+            median_f0_within_5_hz: calls
+                .iter()
+                .filter(|(_, m)| {
+                    m.median_f0_error_hz
+                        .is_some_and(|e| e.abs() <= MONO_F0_TOLERANCE_HZ)
+                })
+                .count(),
+            in_band_within_5_pp: calls
+                .iter()
+                .filter(|(c, _)| {
+                    c.in_band_error_pp
+                        .is_some_and(|e| e <= MONO_IN_BAND_TOLERANCE_PP)
+                })
+                .count(),
+            agent_right_by_print: calls.iter().filter(|(_, m)| m.agent_right_by_print).count(),
+            agent_right_by_rule: calls.iter().filter(|(_, m)| m.agent_right_by_rule).count(),
+        })
+    }
+
+    /// The mono section `callcoach eval` prints last: the diarized mono calls' metrics
+    /// and one line per call (empty without mono calls).
+    pub fn mono_section(&self) -> String {
+        let Some(m) = self.mono() else {
+            return String::new();
+        };
+        let rows = [
+            (
+                "speaker attribution, % of labelled speech frames",
+                format!(
+                    "{:.1} (unattributed {:.1})",
+                    m.attribution_pct, m.unattributed_pct
+                ),
+            ),
+            (
+                "reply-gap recall / precision %",
+                format!("{:.1} / {:.1}", m.gap_recall_pct, m.gap_precision_pct),
+            ),
+            (
+                "reply-gap error ms, p50 / p95",
+                format!("{:.0} / {:.0}", m.gap_error_ms.0, m.gap_error_ms.1),
+            ),
+            (
+                "verdict right, of all true gaps %",
+                format!("{:.1}", m.verdict_pct),
+            ),
+            (
+                "agent median F0 within 5 Hz, calls",
+                format!("{} of {}", m.median_f0_within_5_hz, m.calls),
+            ),
+            (
+                "agent in-band share within 5 pp, calls",
+                format!("{} of {}", m.in_band_within_5_pp, m.calls),
+            ),
+            (
+                "agent voice right: by print / by rule",
+                format!(
+                    "{} of {} / {} of {}",
+                    m.agent_right_by_print, m.calls, m.agent_right_by_rule, m.calls
+                ),
+            ),
+        ];
+        let mut out = format!(
+            "mono calls: {} (diarized; agent enrolled from the stereo calls)\n",
+            m.calls
+        );
+        for (name, value) in rows {
+            out.push_str(&format!("{name:<50} {value}\n"));
+        }
+        for c in &self.calls {
+            let Some(r) = &c.mono_result else {
+                continue;
+            };
+            out.push_str(&format!(
+                "{}: voices {} confidence {} attribution {:.1}% gaps true {} detected {} matched {} \
+                 verdicts {} median-F0 err {:+.1} Hz in-band err {:.1} pp agent right print {} rule {}\n",
+                c.name,
+                r.voices_found,
+                r.confidence.map_or("-".to_string(), |x| format!("{x:.2}")),
+                100.0 * r.attributed_right as f64 / r.speech_frames.max(1) as f64,
+                c.true_gaps,
+                c.detected_gaps,
+                c.gap_errors_s.len(),
+                c.verdicts_right,
+                r.median_f0_error_hz.unwrap_or(f64::NAN),
+                c.in_band_error_pp.unwrap_or(f64::NAN),
+                if r.agent_right_by_print { "yes" } else { "no" },
+                if r.agent_right_by_rule { "yes" } else { "no" },
             ));
         }
         out

@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::agents::VoicePrint;
 use crate::analysis::call::ChannelMapError;
 use crate::analysis::{CallAnalyzer, CallReport, ChannelMap, FrameOutput};
 use crate::audio::wav::{AudioError, WavInfo, WavStream};
@@ -90,6 +91,12 @@ pub struct AnalyzeOptions {
     /// The agent's stored baseline F0 for a relative band, Hz; `None` rests a relative
     /// band on the call's own first voiced speech.
     pub agent_baseline_hz: Option<f64>,
+    /// The agent's enrolled voice print: in a mono call it tells the agent's voice from
+    /// the customer's (without it, a rule does; see [`crate::analysis::diarize`]).
+    pub agent_print: Option<Arc<VoicePrint>>,
+    /// Analyse a mono file as one voice, without looking for two (a recording of one
+    /// speaker, such as a pitch test file).
+    pub one_voice: bool,
 }
 
 impl fmt::Debug for AnalyzeOptions {
@@ -99,6 +106,8 @@ impl fmt::Debug for AnalyzeOptions {
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
             .field("lead_silence_s", &self.lead_silence_s)
             .field("agent_baseline_hz", &self.agent_baseline_hz)
+            .field("agent_print", &self.agent_print.as_ref().map(|_| "print"))
+            .field("one_voice", &self.one_voice)
             .finish()
     }
 }
@@ -121,6 +130,9 @@ pub fn analyze_file(
         }
     })?;
     let mut analyzer = CallAnalyzer::new(info.sample_rate, map, profile.clone());
+    if !options.one_voice {
+        analyzer = analyzer.with_diarization(options.agent_print.clone());
+    }
     if let Some(baseline_hz) = options.agent_baseline_hz {
         analyzer = analyzer.with_agent_baseline(baseline_hz);
     }

@@ -862,6 +862,7 @@ fn eval(args: &EvalArgs) -> Result<ExitCode> {
     }
     text += &result.summary().table(&result);
     text += &result.breakdown();
+    text += &result.mono_section();
     print_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }

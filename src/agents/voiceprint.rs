@@ -264,7 +264,7 @@ impl Accumulator {
 /// tracker has decided them: a frame's cepstra are computed only if it is speech, and
 /// with its F0.
 #[derive(Debug)]
-struct CepstrumFramer {
+pub(crate) struct CepstrumFramer {
     buffer: Vec<f32>,
     received: u64,
     frames: u64,
@@ -277,7 +277,7 @@ struct CepstrumFramer {
 }
 
 impl CepstrumFramer {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut buffer = Vec::with_capacity(WINDOW_LENGTH + HOP_LENGTH + 1);
         // Frame 0 is centred on sample 0: silence before it.
         buffer.resize(WINDOW_LENGTH / 2, 0.0);
@@ -292,7 +292,7 @@ impl CepstrumFramer {
     }
 
     /// Feeds one analysis-rate sample.
-    fn push(&mut self, x: f32) {
+    pub(crate) fn push(&mut self, x: f32) {
         self.buffer.push(x);
         self.received += 1;
         if self.buffer.len() == WINDOW_LENGTH {
@@ -322,7 +322,7 @@ impl CepstrumFramer {
 
     /// Keeps the frames whose centre lies inside the received audio, padding with silence
     /// (as the engine's front end does).
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         let total = self.received.div_ceil(HOP_LENGTH as u64);
         while self.frames < total {
             self.buffer.resize(WINDOW_LENGTH, 0.0);
@@ -337,7 +337,7 @@ impl CepstrumFramer {
 
     /// The cepstra of frame `frame` with F0 `f0_hz` (0 when unvoiced), if it is still
     /// held.
-    fn cepstra(&mut self, frame: u64, f0_hz: f32, out: &mut [f32; CEPSTRA]) -> bool {
+    pub(crate) fn cepstra(&mut self, frame: u64, f0_hz: f32, out: &mut [f32; CEPSTRA]) -> bool {
         let slot = (frame % PENDING_FRAMES as u64) as usize;
         if self.held[slot] != frame {
             return false;

@@ -1,11 +1,23 @@
 //! The streaming call analyzer: one [`FrontEnd`] and [`Tracker`] per party, and the
 //! call-level logic on top: turns, reply gaps, overlaps, silences, pace and F0 statistics.
 
+use std::sync::Arc;
+
+use crate::agents::VoicePrint;
+use crate::agents::cepstrum::CEPSTRA;
+use crate::agents::voiceprint::CepstrumFramer;
 use crate::config::Profile;
+use crate::dsp::resample::Resampler;
 
 use super::band::BandCounter;
-use super::channel::{FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput};
+use super::channel::{
+    FrameDecision, FrameMeasure, FrontEnd, SegmentFrames, Tracker, TrackerOutput,
+};
 use super::customer::CustomerJudge;
+use super::diarize::{
+    AgentIdentifiedBy, Diarization, MonoFrame, ONE_VOICE_MAX_SEPARATION, Voice, VoicesFound,
+    diarize,
+};
 use super::metrics::{CallMetrics, call_metrics};
 use super::report::*;
 pub use super::rules::PACE_CHANGE_WINDOW_S;
@@ -250,6 +262,76 @@ pub struct CallAnalyzer {
     events: Vec<TimedEvent>,
     emit_events: bool,
     frames_out: Option<Vec<FrameOutput>>,
+    /// The agent's stored baseline, Hz (see [`CallAnalyzer::with_agent_baseline`]).
+    agent_baseline_hz: Option<f64>,
+    /// A mono call's first pass, kept for the diarization at the end.
+    mono_pass: Option<Box<MonoPass>>,
+    /// The two parties come from a diarization of one channel (the replay of a mono
+    /// call's first pass).
+    diarized: Option<Box<Diarized>>,
+}
+
+/// The first pass over a mono call: every frame's measures and cepstra, and the
+/// stretches of speech, for [`diarize`].
+#[derive(Debug)]
+struct MonoPass {
+    resampler: Resampler,
+    framer: CepstrumFramer,
+    frames: Vec<MonoFrame>,
+    stretches: Vec<(u64, u64)>,
+    agent_print: Option<Arc<VoicePrint>>,
+    /// Frame output was asked for: it comes from the replay.
+    want_frames: bool,
+}
+
+/// State of a replayed, diarized mono call.
+#[derive(Debug)]
+struct Diarized {
+    /// Whether each party's segment is open.
+    speaking: [bool; 2],
+    /// The frame being replayed is each party's speech.
+    speech: [bool; 2],
+    /// One voice (or none) was found: the call is reported as one voice.
+    one_voice: bool,
+    outcome: Diarization,
+}
+
+impl MonoPass {
+    /// Keeps what the tracker decided about a frame; `speaking` is whether a segment is
+    /// open.
+    fn record(&mut self, out: &TrackerOutput, speaking: bool) {
+        if let Some(d) = out.decision {
+            let mut frame = MonoFrame {
+                f0_hz: d.f0_hz,
+                level_db: d.level_db,
+                ..MonoFrame::default()
+            };
+            if d.active {
+                frame.flags |= MonoFrame::ACTIVE;
+            }
+            if d.active || speaking {
+                let mut c = [0.0; CEPSTRA];
+                if self.framer.cepstra(d.frame, d.f0_hz, &mut c) {
+                    frame.set_cepstra(&c);
+                }
+            }
+            let index = usize::try_from(d.frame).unwrap_or(usize::MAX);
+            if index >= self.frames.len() && index < usize::MAX {
+                self.frames.resize(index, MonoFrame::default());
+                self.frames.push(frame);
+            }
+        }
+        if let Some(peak) = out.syllable
+            && let Some(f) = usize::try_from(peak)
+                .ok()
+                .and_then(|i| self.frames.get_mut(i))
+        {
+            f.flags |= MonoFrame::SYLLABLE;
+        }
+        if let Some(seg) = out.segment_closed {
+            self.stretches.push((seg.start, seg.end));
+        }
+    }
 }
 
 fn frame_start_s(frame: u64) -> f64 {
@@ -304,19 +386,45 @@ impl CallAnalyzer {
             events: Vec::new(),
             emit_events: false,
             frames_out: None,
+            agent_baseline_hz: None,
+            mono_pass: None,
+            diarized: None,
         }
+    }
+
+    /// For a mono call: finds the two voices (see [`super::diarize`]) at the end of the
+    /// stream and reports agent and customer as for two channels. `agent_print` is the
+    /// agent's enrolled voice print, which tells their voice from the other; without
+    /// it, a rule does. Frame output and events then come at the end of the stream. No
+    /// effect on a call of two channels.
+    pub fn with_diarization(mut self, agent_print: Option<Arc<VoicePrint>>) -> Self {
+        if self.map.is_mono() {
+            self.mono_pass = Some(Box::new(MonoPass {
+                resampler: Resampler::new(self.input_rate_hz, ANALYSIS_RATE_HZ),
+                framer: CepstrumFramer::new(),
+                frames: Vec::new(),
+                stretches: Vec::new(),
+                agent_print,
+                want_frames: self.frames_out.take().is_some(),
+            }));
+        }
+        self
     }
 
     /// Sets the agent's stored baseline F0, Hz, for a relative band (see
     /// [`BandCounter`]); without it a relative band rests on the call's own speech.
     pub fn with_agent_baseline(mut self, baseline_hz: f64) -> Self {
         self.band = BandCounter::new(&self.profile.pitch, Some(baseline_hz));
+        self.agent_baseline_hz = Some(baseline_hz);
         self
     }
 
     /// Keeps every frame's F0 and activity for [`CallAnalyzer::drain_frames`].
     pub fn with_frame_output(mut self) -> Self {
-        self.frames_out = Some(Vec::new());
+        match &mut self.mono_pass {
+            Some(pass) => pass.want_frames = true,
+            None => self.frames_out = Some(Vec::new()),
+        }
         self
     }
 
@@ -352,6 +460,11 @@ impl CallAnalyzer {
             let mut slots = [self.map.agent, self.map.customer.unwrap_or(0)];
             if self.map.is_mono() {
                 slots[1] = usize::MAX;
+            }
+            if let Some(pass) = &mut self.mono_pass {
+                let framer = &mut pass.framer;
+                let sample = frame.first().copied().unwrap_or(0.0);
+                pass.resampler.push(sample, |x| framer.push(x));
             }
             for party in 0..self.fronts.len() {
                 let sample = frame.get(slots[party]).copied().unwrap_or(0.0);
@@ -423,7 +536,10 @@ impl CallAnalyzer {
                 // A party's pitch statistics count its speech only: frames that are
                 // active or inside a confirmed segment (its soft ends included), not the
                 // babble voiced now and then in its pauses.
-                let speech = d.active || self.trackers[p].speaking();
+                let speech = match &self.diarized {
+                    Some(v) => v.speech[p],
+                    None => d.active || self.is_speaking(p),
+                };
                 if d.f0_hz > 0.0 && speech {
                     self.f0[p].add(d.f0_hz);
                     if p == AGENT {
@@ -444,6 +560,10 @@ impl CallAnalyzer {
                     frame_out.customer_speech = speech;
                 }
             }
+        }
+        if let (Some(pass), Some(out)) = (&mut self.mono_pass, outputs.first()) {
+            let speaking = self.trackers.first().is_some_and(Tracker::speaking);
+            pass.record(out, speaking);
         }
         if let (Some(frame), Some(frames)) = (decided, &mut self.frames_out) {
             frame_out.t_s = frame as f64 * HOP_S;
@@ -492,8 +612,22 @@ impl CallAnalyzer {
         }
     }
 
+    /// Whether the call's two parties are told apart (two channels, or a diarized mono
+    /// call).
+    fn two_voices(&self) -> bool {
+        !self.map.is_mono() || self.diarized.as_ref().is_some_and(|d| !d.one_voice)
+    }
+
+    /// Whether `party` has a segment open.
+    fn is_speaking(&self, party: usize) -> bool {
+        match &self.diarized {
+            Some(v) => v.speaking.get(party).copied().unwrap_or(false),
+            None => self.trackers.get(party).is_some_and(Tracker::speaking),
+        }
+    }
+
     fn speaker(&self, party: usize) -> Speaker {
-        if self.map.is_mono() {
+        if !self.two_voices() {
             Speaker::Mixed
         } else if party == AGENT {
             Speaker::Agent
@@ -513,16 +647,17 @@ impl CallAnalyzer {
     }
 
     fn segment_opened(&mut self, party: usize, start: u64) {
+        if let Some(d) = &mut self.diarized
+            && let Some(s) = d.speaking.get_mut(party)
+        {
+            *s = true;
+        }
         let speaker = self.speaker(party);
         self.push_event(Event::SpeechStarted {
             speaker,
             t: round3(frame_start_s(start)),
         });
-        let others_speaking = self
-            .trackers
-            .iter()
-            .enumerate()
-            .any(|(q, t)| q != party && t.speaking());
+        let others_speaking = (0..2).any(|q| q != party && self.is_speaking(q));
         if others_speaking {
             self.overlaps += 1;
             self.push_event(Event::Overlap {
@@ -542,7 +677,7 @@ impl CallAnalyzer {
         }
         // Turns.
         let same_turn = match self.turns.last() {
-            Some(last) if self.map.is_mono() => {
+            Some(last) if !self.two_voices() => {
                 frame_start_s(start) - frame_end_s(last.end_frame) < MONO_STRETCH_PAUSE_S
             }
             Some(last) => last.party == party,
@@ -561,7 +696,7 @@ impl CallAnalyzer {
         });
         self.finalise_ready_turns();
         let index = self.turns.len() - 1;
-        if !self.map.is_mono()
+        if self.two_voices()
             && party == AGENT
             && let Some(prev) = index.checked_sub(1)
             && self.turns[prev].party == CUSTOMER
@@ -573,6 +708,11 @@ impl CallAnalyzer {
     }
 
     fn segment_closed(&mut self, party: usize, seg: SegmentFrames) {
+        if let Some(d) = &mut self.diarized
+            && let Some(s) = d.speaking.get_mut(party)
+        {
+            *s = false;
+        }
         let speaker = self.speaker(party);
         let segment = Segment {
             speaker,
@@ -619,8 +759,7 @@ impl CallAnalyzer {
             }
             // An open segment of the party adds to the party's latest turn only.
             let party = turn.party.min(1);
-            let still_speaking = self.last_turn_of[party] == Some(index)
-                && self.trackers.get(party).is_some_and(Tracker::speaking);
+            let still_speaking = self.last_turn_of[party] == Some(index) && self.is_speaking(party);
             if !still_speaking {
                 self.turn_finished(index);
             }
@@ -638,7 +777,7 @@ impl CallAnalyzer {
         let Some((cust, agent)) = self.pending_gap else {
             return;
         };
-        if self.trackers.get(CUSTOMER).is_some_and(Tracker::speaking) {
+        if self.is_speaking(CUSTOMER) {
             return;
         }
         self.pending_gap = None;
@@ -701,14 +840,15 @@ impl CallAnalyzer {
     /// Ends the stream and returns the call's report.
     pub fn finish(mut self) -> CallReport {
         self.flush();
-        self.report()
+        self.replay().report()
     }
 
     /// Ends the stream and returns the report and the frames not yet drained.
     pub fn finish_with_frames(mut self) -> (CallReport, Vec<FrameOutput>) {
         self.flush();
-        let frames = self.frames_out.take().unwrap_or_default();
-        (self.report(), frames)
+        let mut analyzer = self.replay();
+        let frames = analyzer.frames_out.take().unwrap_or_default();
+        (analyzer.report(), frames)
     }
 
     /// Ends the stream and returns the report with the frames and events not yet
@@ -716,12 +856,16 @@ impl CallAnalyzer {
     /// reply gap; what the live pipeline needs to show the end of a call).
     pub fn finish_with_output(mut self) -> (CallReport, Vec<FrameOutput>, Vec<TimedEvent>) {
         self.flush();
-        let frames = self.frames_out.take().unwrap_or_default();
-        let events = std::mem::take(&mut self.events);
-        (self.report(), frames, events)
+        let mut analyzer = self.replay();
+        let frames = analyzer.frames_out.take().unwrap_or_default();
+        let events = std::mem::take(&mut analyzer.events);
+        (analyzer.report(), frames, events)
     }
 
     fn flush(&mut self) {
+        if let Some(pass) = &mut self.mono_pass {
+            pass.framer.finish();
+        }
         let parties = self.fronts.len();
         let mut tails: Vec<Vec<FrameMeasure>> = vec![Vec::new(); parties];
         for (p, front) in self.fronts.iter_mut().enumerate() {
@@ -748,18 +892,102 @@ impl CallAnalyzer {
                 .collect();
             self.handle_outputs(&outs);
         }
+        self.close_turns();
+    }
+
+    /// Every segment is closed: the last reply gap and the remaining turns are final.
+    fn close_turns(&mut self) {
         self.try_finish_gap();
-        // Every segment is closed now: the remaining turns are final.
         for index in self.first_open_turn..self.turns.len() {
             self.turn_finished(index);
         }
         self.first_open_turn = self.turns.len();
     }
 
+    /// After the first pass over a mono call: diarizes it and replays the frames with
+    /// each given to its voice, as a call of two channels would report them. Returns the
+    /// replayed analyzer (`self` unchanged without a first pass).
+    fn replay(mut self) -> Self {
+        let Some(pass) = self.mono_pass.take() else {
+            return self;
+        };
+        let pass = *pass;
+        let outcome = diarize(&pass.frames, &pass.stretches, pass.agent_print.as_deref());
+        let mut r = CallAnalyzer::new(self.input_rate_hz, self.map, self.profile.clone());
+        if let Some(baseline_hz) = self.agent_baseline_hz {
+            r = r.with_agent_baseline(baseline_hz);
+        }
+        r.input_frames = self.input_frames;
+        r.emit_events = self.emit_events;
+        r.frames_out = pass.want_frames.then(Vec::new);
+        r.f0 = vec![F0Stats::new(), F0Stats::new()];
+        r.talk_frames = vec![0; 2];
+        let one_voice = outcome.voices != VoicesFound::Two;
+        let labels = outcome.labels.clone();
+        r.diarized = Some(Box::new(Diarized {
+            speaking: [false; 2],
+            speech: [false; 2],
+            one_voice,
+            outcome,
+        }));
+        let party_of = |v: Voice| match v {
+            Voice::Agent => Some(AGENT),
+            Voice::Customer => Some(CUSTOMER),
+            Voice::None => None,
+        };
+        let mut run_start = 0u64;
+        for (k, frame) in pass.frames.iter().enumerate() {
+            let voice = labels.get(k).copied().unwrap_or_default();
+            let party = party_of(voice);
+            let index = k as u64;
+            let blank = FrameDecision {
+                frame: index,
+                level_db: SILENCE_FLOOR_DBFS,
+                ..FrameDecision::default()
+            };
+            let mut outs = [TrackerOutput {
+                decision: Some(blank),
+                ..TrackerOutput::default()
+            }; 2];
+            let owner = party.unwrap_or(AGENT);
+            outs[owner].decision = Some(FrameDecision {
+                level_db: frame.level_db,
+                active: party.is_some() && frame.has(MonoFrame::ACTIVE),
+                f0_hz: frame.f0_hz,
+                ..blank
+            });
+            if let Some(p) = party {
+                let before = k.checked_sub(1).and_then(|i| labels.get(i)).copied();
+                let after = labels.get(k + 1).copied();
+                if before != Some(voice) {
+                    outs[p].segment_opened = Some(index);
+                    run_start = index;
+                }
+                if after != Some(voice) {
+                    outs[p].segment_closed = Some(SegmentFrames {
+                        start: run_start,
+                        end: index,
+                    });
+                }
+                if p == AGENT && frame.has(MonoFrame::SYLLABLE) {
+                    outs[p].syllable = Some(index);
+                }
+            }
+            if let Some(d) = &mut r.diarized {
+                d.speech = [party == Some(AGENT), party == Some(CUSTOMER)];
+            }
+            r.frame = index + 1;
+            r.handle_outputs(&outs);
+        }
+        r.close_turns();
+        r
+    }
+
     fn report(mut self) -> CallReport {
         self.band.finish();
         let duration_s = self.input_frames as f64 / f64::from(self.input_rate_hz);
-        let mono = self.map.is_mono();
+        let mono = !self.two_voices();
+        let diarized = self.diarized.take().map(|d| d.outcome);
         let mut segments = self.segments;
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let speaker = |party: usize| {
@@ -819,19 +1047,25 @@ impl CallAnalyzer {
             turns: customer_turns,
         });
         let mut notes = Vec::new();
-        if mono {
-            notes.push(
+        match (&diarized, mono) {
+            (None, true) => notes.push(
                 "mono recording: both voices share one channel, so they are analysed as one \
                  voice; reply gaps need agent and customer on separate channels and are not \
                  reported"
                     .to_string(),
-            );
+            ),
+            (Some(d), _) => notes.push(diarization_note(d)),
+            (None, false) => {}
         }
         let mut reply_gaps = self.reply_gaps;
         reply_gaps.sort_by(|a, b| a.agent_start.total_cmp(&b.agent_start));
         let mut report = CallReport {
             duration_s: round3(duration_s),
-            layout: if mono { Layout::Mono } else { Layout::Stereo },
+            layout: if self.map.is_mono() {
+                Layout::Mono
+            } else {
+                Layout::Stereo
+            },
             agent,
             customer,
             segments,
@@ -844,10 +1078,58 @@ impl CallAnalyzer {
             metrics: CallMetrics::default(),
             score: Score::default(),
             notes,
+            speakers_from: diarized.as_ref().map(|_| SpeakersFrom::Diarization),
+            voices_found: diarized.as_ref().map(|d| d.voices),
+            diarization_confidence: diarized
+                .as_ref()
+                .filter(|d| d.voices == VoicesFound::Two)
+                .map(|d| round3(d.confidence)),
+            agent_identified_by: diarized.as_ref().and_then(|d| d.agent_identified_by),
+            agent_identification_confidence: diarized
+                .as_ref()
+                .and_then(|d| d.agent_confidence)
+                .map(round3),
         };
         report.metrics = call_metrics(&report);
         report.score = score_call(&report, &self.profile);
         report
+    }
+}
+
+/// The note a diarized mono call's report carries: what was found, how sure, and what
+/// one channel cannot tell.
+fn diarization_note(d: &Diarization) -> String {
+    match d.voices {
+        VoicesFound::None => "mono recording: no speech found".to_string(),
+        VoicesFound::One => format!(
+            "mono recording: one voice found{}, so it is analysed as one voice; reply gaps, \
+             overlaps and the monologue need two voices and are not reported",
+            d.voice_distance
+                .map(|x| format!(
+                    " (split in two, its speech separates by {:.2}, under {ONE_VOICE_MAX_SEPARATION}; \
+                     the groups' prints lie {x:.2} apart)",
+                    d.confidence
+                ))
+                .unwrap_or_else(|| " (too little speech to look for two)".to_string())
+        ),
+        VoicesFound::Two => {
+            let agent = match (d.agent_identified_by, d.print_distances) {
+                (Some(AgentIdentifiedBy::VoicePrint), Some((near, far))) => format!(
+                    "the agent's voice by their voice print (distance {near:.2} against \
+                     {far:.2} for the other voice)"
+                ),
+                _ => "the agent's voice by rule: the voice that opens the call (a \
+                      convention of inbound calls; enrol the agent for a voice-print match)"
+                    .to_string(),
+            };
+            format!(
+                "mono recording: two voices told apart by diarization (confidence {:.2}); \
+                 {agent}; one channel gives each moment to one voice, so where both talk \
+                 at once the later voice starts when the earlier one is no longer heard, \
+                 and overlaps are not counted",
+                d.confidence
+            )
+        }
     }
 }
 

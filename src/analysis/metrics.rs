@@ -171,6 +171,11 @@ mod tests {
             metrics: CallMetrics::default(),
             score: Score::default(),
             notes: Vec::new(),
+            speakers_from: None,
+            voices_found: None,
+            diarization_confidence: None,
+            agent_identified_by: None,
+            agent_identification_confidence: None,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod band;
 pub mod call;
 pub mod channel;
 pub mod customer;
+pub mod diarize;
 pub mod metrics;
 pub mod report;
 pub mod rules;

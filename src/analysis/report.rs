@@ -4,8 +4,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::band::BaselineSource;
+pub use super::diarize::{AgentIdentifiedBy, VoicesFound};
 use super::metrics::CallMetrics;
 use super::rules::{CustomerState, WindowReason};
+
+/// How a call's two parties were told apart. Absent from a record of two channels (the
+/// channels hold them), so records of stereo calls keep their fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakersFrom {
+    /// One channel per party.
+    Channels,
+    /// One mixed channel, split into voices by diarization.
+    Diarization,
+}
 
 /// How the parties reach the file: on separate channels, or mixed into one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,4 +397,21 @@ pub struct CallReport {
     pub score: Score,
     /// Remarks on what could not be measured and why.
     pub notes: Vec<String>,
+    /// `diarization` for a mono call (absent for two channels: the channels hold the
+    /// parties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speakers_from: Option<SpeakersFrom>,
+    /// Voices the diarization found in a mono call: `two`, `one` or `none` (no speech).
+    /// With `one` or `none` the call is reported as one voice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voices_found: Option<VoicesFound>,
+    /// How sure the split into two voices is, 0–1 (mono calls with two voices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diarization_confidence: Option<f64>,
+    /// How the agent's voice was told from the customer's: `voice_print` or `rule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_identified_by: Option<AgentIdentifiedBy>,
+    /// How sure that is, 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_identification_confidence: Option<f64>,
 }

@@ -3,7 +3,7 @@
 
 use crate::config::Profile;
 
-use super::report::{CallReport, Deduction, Rule, Score, Verdict};
+use super::report::{CallReport, Deduction, Rule, Score, SpeakersFrom, Verdict};
 use super::rules::{MIN_TALK_FOR_PACE_S, Range, WindowReason, is_monologue, pace_range};
 
 /// The score of a call that misses no target.
@@ -147,6 +147,12 @@ pub fn score_call(report: &CallReport, profile: &Profile) -> Score {
             Rule::Overlaps,
             "mono recording: overlaps need two channels",
         ));
+    } else if report.speakers_from == Some(SpeakersFrom::Diarization) {
+        not_scored.push(skip(
+            Rule::Overlaps,
+            "mono recording: one channel holds one voice at a time after diarization, so \
+             overlaps are not counted",
+        ));
     } else if excess > 0 {
         deduct(
             Rule::Overlaps,
@@ -275,6 +281,11 @@ mod tests {
             metrics: Default::default(),
             score: Score::default(),
             notes: Vec::new(),
+            speakers_from: None,
+            voices_found: None,
+            diarization_confidence: None,
+            agent_identified_by: None,
+            agent_identification_confidence: None,
         }
     }
 

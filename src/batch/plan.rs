@@ -211,6 +211,7 @@ pub fn score_planned(
     let options = AnalyzeOptions {
         agent_channel: Some(channel),
         agent_baseline_hz: plan.baseline_hz,
+        agent_print: plan.print.clone(),
         ..options.clone()
     };
     let mut record = score_one(path, &plan.profile, &options, pitch_track).with_meta(&plan.meta);

@@ -15,7 +15,9 @@ use egui_plot::{
     PlotResponse, PlotUi, Points, Span, Text, VLine,
 };
 
-use crate::analysis::{CallReport, Layout, PaceChange, PaceSpan, ReplyGap, Speaker, Verdict};
+use crate::analysis::{
+    CallReport, Layout, PaceChange, PaceSpan, ReplyGap, Speaker, SpeakersFrom, Verdict,
+};
 use crate::audio_out::playback::{Listen, PlaybackStatus, Player};
 use crate::config::Profile;
 use crate::gui::file_browser::{self, Choice, FileBrowser};
@@ -1377,9 +1379,17 @@ fn talk_lane_ui(
     notes: &[Note],
 ) {
     let [p0, p1] = lane.prepared_x;
+    // A mono call's voices were inferred by diarization: the lane says so, and how sure.
+    let who = match (r.speakers_from, r.diarization_confidence) {
+        (Some(SpeakersFrom::Diarization), Some(c)) => {
+            format!("who speaks (inferred, confidence {c:.2})")
+        }
+        (Some(SpeakersFrom::Diarization), None) => "who speaks (one voice found)".to_string(),
+        _ => "who speaks".to_string(),
+    };
     let resp = lane
         .plot("lane_talk", 74.0, [-0.1, 2.4], false)
-        .y_axis_label("who speaks")
+        .y_axis_label(who)
         .y_grid_spacer(|_| {
             vec![
                 GridMark {
