@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use callcoach::analysis::{CallAnalyzer, ChannelMap, Verdict};
+use callcoach::analysis::rules::{Range, WindowReason};
+use callcoach::analysis::{CallAnalyzer, ChannelMap, ReplyGap, Verdict};
 use callcoach::config::Profile;
 use callcoach::gui::compact::{COMPACT_SIZE, MIN_TEXT_PT, compact_cue, compact_ui};
 use callcoach::live::coach::{BandSetting, Coach, Gauges, PitchState, ReplyState, focus_cue};
@@ -16,14 +17,16 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 /// Gauges of a call 90 s in with nothing wrong: the agent has talked 50 s, changed
-/// pace 3 times in the last 45 s, and speaks in the band.
+/// pace 3.6 times per 45 s (on target), and speaks in the band.
 fn calm_gauges() -> Gauges {
     let profile = Profile::default();
     let mut g = Coach::new(profile.clone(), BandSetting::from_profile(&profile), true).gauges();
     g.now_s = 90.0;
     g.talk.agent_s = 50.0;
     g.talk.customer_s = 30.0;
-    g.pace.changes_recent = 3;
+    g.pace.agent_talk_s = 50.0;
+    g.pace.changes_per_45s = Some(3.6);
+    g.pace.range = Some(Range::Within);
     g.pitch.f0_hz = Some(110.0);
     g.pitch.band_hz = Some([100.0, 120.0]);
     g.pitch.state = PitchState::InBand;
@@ -83,9 +86,11 @@ fn every_cue_kind() -> Vec<(&'static str, Gauges)> {
         g.pitch.state = state;
         out.push(("pitch", g));
     }
-    let mut g = calm_gauges();
-    g.pace.changes_recent = 0;
-    out.push(("pace", g));
+    for range in [Range::Below, Range::Above] {
+        let mut g = calm_gauges();
+        g.pace.range = Some(range);
+        out.push(("pace", g));
+    }
     for verdict in [
         Verdict::InWindow,
         Verdict::Early,
@@ -93,10 +98,14 @@ fn every_cue_kind() -> Vec<(&'static str, Gauges)> {
         Verdict::Overlap,
     ] {
         let mut g = calm_gauges();
-        g.reply.state = ReplyState::Answered {
+        g.reply.state = ReplyState::Answered(ReplyGap {
+            customer_end: 70.0,
+            agent_start: 82.34,
             gap_s: 12.34,
             verdict,
-        };
+            window_s: [0.8, 1.2],
+            window_reason: WindowReason::Normal,
+        });
         out.push(("last reply", g));
     }
     out.push(("on track", calm_gauges()));

@@ -24,6 +24,7 @@ use callcoach::live::coach::{
 };
 use callcoach::live::demo::Pace;
 use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
+use callcoach::live::session::CallMode;
 use callcoach::live::snapshot::EventRecord;
 
 /// The agent's channel of a corpus call, from its label.
@@ -342,6 +343,7 @@ fn live(path: &Path, agent: usize) -> (CallReport, Vec<ReplyGap>, Gauges) {
             },
             record_dir: None,
             agent: None,
+            calls: CallMode::WHOLE_STREAM,
         },
         Arc::new(|| {}),
     )
