@@ -136,6 +136,19 @@ fn two_calls_with_20_s_of_silence_between_them_give_two_recordings_and_two_recor
     );
     wavs.dedup();
     assert_eq!(wavs.len(), 2);
+    // Every gap of both calls was published as an event, the last call's too.
+    let gap_events = std::fs::read_to_string(dir.path().join("events.jsonl"))
+        .expect("events")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("an event per line"))
+        .filter(|e| e["kind"] == "reply_gap")
+        .count();
+    let gaps: usize = records
+        .iter()
+        .map(|r| r.report.as_ref().map_or(0, |r| r.reply_gaps.len()))
+        .sum();
+    assert_eq!(gap_events, gaps);
+    assert_eq!(gaps, 9, "4 gaps in the first call, 5 in the second");
     let default_silence_s = Profile::default().talk.call_end_silence_s;
     for (i, ((record, wav), call)) in records.iter().zip(&wavs).zip(&calls).enumerate() {
         // The JSON beside the recording is the same record, and the call scores the

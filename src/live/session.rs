@@ -928,19 +928,21 @@ impl Worker {
     /// Ends the current call: its engine's last frames and events reach the gauges, the
     /// recording and its scored JSON are written, and the stream waits for the next.
     fn end_call(&mut self) {
+        // What the call decided since the last hand-over reaches the gauges and the
+        // event stream first.
+        self.take_output();
         let Some(Phase::InCall(call)) = self.phase.take() else {
             return;
         };
-        self.take_output();
         let Call {
             analyzer,
             recorder,
             start_s,
             ..
         } = *call;
-        let (report, frames, events) = analyzer.finish_with_output();
-        self.frames = frames;
-        self.events = events;
+        let (report, mut frames, mut events) = analyzer.finish_with_output();
+        self.frames.append(&mut frames);
+        self.events.append(&mut events);
         let now = report.duration_s;
         self.take_output_at(now);
         let report = self.label_headset(report);
