@@ -345,7 +345,9 @@ fn pitch_track_has_one_row_per_10_ms_frame() {
     let v: serde_json::Value =
         serde_json::from_slice(&result.stdout).expect("one JSON object on stdout");
     assert_eq!(v["layout"], "mono");
-    assert_eq!(v["reply_gaps_measured"], false);
+    // The mono call is diarized: its two voices give reply gaps.
+    assert_eq!(v["speakers_from"], "diarization");
+    assert_eq!(v["reply_gaps_measured"], true);
     let text = std::fs::read_to_string(tracks.join("c003.agent.f0.csv")).expect("track");
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("time_s,f0_hz,speech"));

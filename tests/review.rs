@@ -347,7 +347,14 @@ fn every_format_the_engine_reads_opens_with_the_engines_numbers() {
         assert!(call.audio.rate <= 16_000);
         let stereo = call.info.channels == 2;
         assert_eq!(call.waveform[1].is_some(), stereo, "{}", f.display());
-        assert_eq!(call.report.reply_gaps_measured, stereo);
+        // Stereo calls by their channels, the mono call (two voices) by diarization.
+        assert!(call.report.reply_gaps_measured, "{}", f.display());
+        assert_eq!(
+            call.report.speakers_from.is_some(),
+            !stereo,
+            "{}",
+            f.display()
+        );
     }
     // The agent channel chosen in the view reaches the engine.
     let swapped = load_direct(&corpus("dev/calls/c011.wav"), Some(1)).expect("loads");
