@@ -151,9 +151,9 @@ fn every_cue_kind_is_whole_at_320_by_120() {
     }
     texts.sort();
     texts.dedup();
-    // Overlap, three timer states, monologue, silence, two pitch cues, pace, four
-    // verdicts of the last reply, and on track: all different words.
-    assert_eq!(texts.len(), 14, "{texts:?}");
+    // Overlap, three timer states, monologue, silence, two pitch cues, two pace cues,
+    // four verdicts of the last reply, and on track: all different words.
+    assert_eq!(texts.len(), 15, "{texts:?}");
 }
 
 #[test]

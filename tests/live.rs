@@ -76,12 +76,15 @@ fn run_demo(
     run_to_end(p)
 }
 
+/// Batch analysis of `path` as the live pipeline analyzes it: a mono call as one voice
+/// (live does not diarize a mixed input).
 fn batch(path: &Path, agent_channel: usize) -> CallReport {
     analyze_file(
         path,
         &Profile::default(),
         &AnalyzeOptions {
             agent_channel: Some(agent_channel),
+            one_voice: true,
             ..AnalyzeOptions::default()
         },
         None,
