@@ -403,8 +403,9 @@ mod tests {
         assert!(!tracker.speaking());
     }
 
-    /// Deterministic white noise at about `amplitude` RMS.
-    fn noise(len: usize, seed: u32, amplitude: f64) -> Vec<f32> {
+    /// Deterministic white noise at about `amplitude` RMS (also for the tests of the
+    /// channel's parts).
+    pub(super) fn noise(len: usize, seed: u32, amplitude: f64) -> Vec<f32> {
         let mut state = seed;
         (0..len)
             .map(|_| {

@@ -147,20 +147,9 @@ mod tests {
         assert_eq!(nuclei(&contour), vec![2, 7]);
     }
 
-    /// Deterministic white noise at about `amplitude` RMS.
-    fn noise(len: usize, seed: u32, amplitude: f64) -> Vec<f32> {
-        let mut state = seed;
-        (0..len)
-            .map(|_| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let u = f64::from(state >> 8) / f64::from(1u32 << 24) - 0.5;
-                (u * amplitude * 12f64.sqrt()) as f32
-            })
-            .collect()
-    }
-
     #[test]
     fn a_voice_swelling_once_per_syllable_has_one_nucleus_per_swell() {
+        use super::super::tests::noise;
         use super::super::{FrontEnd, Tracker};
         use std::f64::consts::PI;
         // A 125 Hz voice (harmonics 2 to 20, 250-2500 Hz) that never stops but swells six
