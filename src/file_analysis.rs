@@ -94,7 +94,7 @@ pub struct AnalyzeOptions {
     /// The agent's enrolled voice print: in a mono call it tells the agent's voice from
     /// the customer's (without it, a rule does; see [`crate::analysis::diarize`]).
     pub agent_print: Option<Arc<VoicePrint>>,
-    /// Analyse a mono file as one voice, without looking for two (a recording of one
+    /// Analyze a mono file as one voice, without looking for two (a recording of one
     /// speaker, such as a pitch test file).
     pub one_voice: bool,
 }

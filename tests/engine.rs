@@ -1,4 +1,4 @@
-//! Engine behaviour on synthetic calls with exactly known timing, and chunk invariance
+//! Engine behavior on synthetic calls with exactly known timing, and chunk invariance
 //! on a real labelled call.
 
 mod common;

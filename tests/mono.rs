@@ -37,8 +37,8 @@ fn enrolled(agent: &str) -> Arc<VoicePrint> {
     Arc::new(print.expect("the agent has stereo calls in dev"))
 }
 
-/// Analyses interleaved `samples` with diarization; returns the report and the frames.
-fn analyse(
+/// Analyzes interleaved `samples` with diarization; returns the report and the frames.
+fn analyze(
     rate: u32,
     channels: usize,
     samples: &[f32],
@@ -92,7 +92,7 @@ fn a_mono_call_is_told_apart_into_agent_and_customer_as_its_labels_say() {
     let label = read_label(&wav);
     let (rate, channels, samples) = read_wav(&wav);
     assert_eq!(channels, 1);
-    let (report, frames) = analyse(rate, channels, &samples, Some(enrolled("carlo_it")));
+    let (report, frames) = analyze(rate, channels, &samples, Some(enrolled("carlo_it")));
     assert_eq!(report.layout, Layout::Mono);
     assert_eq!(report.speakers_from, Some(SpeakersFrom::Diarization));
     assert_eq!(report.voices_found, Some(VoicesFound::Two));
@@ -130,7 +130,7 @@ fn without_a_print_the_rule_names_the_agent_and_says_how_sure_it_is() {
     let wav = corpus("dev/calls").join("c003.wav");
     let label = read_label(&wav);
     let (rate, channels, samples) = read_wav(&wav);
-    let (report, frames) = analyse(rate, channels, &samples, None);
+    let (report, frames) = analyze(rate, channels, &samples, None);
     assert_eq!(report.voices_found, Some(VoicesFound::Two));
     assert_eq!(report.agent_identified_by, Some(AgentIdentifiedBy::Rule));
     assert_eq!(report.agent_identification_confidence, Some(0.5));
@@ -151,7 +151,7 @@ fn one_voice_alone_is_reported_as_one_voice_without_turns_between_parties() {
     let wav = corpus("dev/calls").join("c005.wav");
     let (rate, channels, samples) = read_wav(&wav);
     let agent: Vec<f32> = samples.iter().step_by(channels).copied().collect();
-    let (report, _) = analyse(rate, 1, &agent, None);
+    let (report, _) = analyze(rate, 1, &agent, None);
     assert_eq!(report.voices_found, Some(VoicesFound::One));
     assert!(!report.reply_gaps_measured);
     assert!(report.reply_gaps.is_empty());
@@ -165,7 +165,7 @@ fn one_voice_alone_is_reported_as_one_voice_without_turns_between_parties() {
 fn a_stereo_record_carries_no_diarization_fields() {
     let wav = corpus("dev/calls").join("c011.wav");
     let (rate, channels, samples) = read_wav(&wav);
-    let (report, _) = analyse(rate, channels, &samples, None);
+    let (report, _) = analyze(rate, channels, &samples, None);
     let json = serde_json::to_value(&report).expect("serializes");
     for field in [
         "speakers_from",

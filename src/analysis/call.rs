@@ -1049,7 +1049,7 @@ impl CallAnalyzer {
         let mut notes = Vec::new();
         match (&diarized, mono) {
             (None, true) => notes.push(
-                "mono recording: both voices share one channel, so they are analysed as one \
+                "mono recording: both voices share one channel, so they are analyzed as one \
                  voice; reply gaps need agent and customer on separate channels and are not \
                  reported"
                     .to_string(),
@@ -1102,7 +1102,7 @@ fn diarization_note(d: &Diarization) -> String {
     match d.voices {
         VoicesFound::None => "mono recording: no speech found".to_string(),
         VoicesFound::One => format!(
-            "mono recording: one voice found{}, so it is analysed as one voice; reply gaps, \
+            "mono recording: one voice found{}, so it is analyzed as one voice; reply gaps, \
              overlaps and the monologue need two voices and are not reported",
             d.voice_distance
                 .map(|x| format!(
