@@ -944,14 +944,13 @@ fn live_command(args: LiveArgs) -> Result<ExitCode> {
         if let Some(id) = &end.session.agent
             && end.source_error.is_none()
         {
-            match live::agent::learning_source(&source, &end.session) {
-                Some((wav, channel)) => {
-                    let learned = live::agent::learn(&agents_file, id, &wav, channel)?;
-                    note(learned);
-                }
-                None => note(format_args!(
-                    "{id}: nothing learned (the call was not recorded, or is a mono mix)"
-                )),
+            let sources = live::agent::learning_sources(&source, &end.session);
+            if sources.is_empty() {
+                note(format_args!(
+                    "{id}: nothing learned (no call was recorded, or the input is a mono mix)"
+                ));
+            } else {
+                note(live::agent::learn(&agents_file, id, &sources)?);
             }
         }
         return Ok(code);

@@ -264,3 +264,41 @@ fn check_file_reads_the_channels_itself() {
         )
     );
 }
+
+/// The live app teaches the chosen agent every recorded call of a session: the agents
+/// file it leaves is the one `agents enroll` writes from the same recordings.
+#[cfg(feature = "audio")]
+#[test]
+fn live_learns_every_call_of_a_session_as_enrol_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let calls = [
+        corpus().join("dev/calls/c000.wav"),
+        corpus().join("dev/calls/c001.wav"),
+    ];
+    let learned = dir.path().join("learned.toml");
+    let sources: Vec<(PathBuf, usize)> = calls.iter().map(|c| (c.clone(), 0)).collect();
+    let said = callcoach::live::agent::learn(&learned, "anna", &sources).expect("learned");
+    let enrolled = dir.path().join("enrolled.toml");
+    let out = common::callcoach(&[
+        "agents",
+        "enroll",
+        "--agents",
+        common::utf8(&enrolled),
+        "anna",
+        common::utf8(&calls[0]),
+        common::utf8(&calls[1]),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr_text(&out));
+    let text = |p: &PathBuf| std::fs::read_to_string(p).expect("an agents file");
+    assert_eq!(text(&learned), text(&enrolled));
+    let stored: toml::Value = toml::from_str(&text(&learned)).expect("TOML");
+    let baseline = &stored["agents"]["anna"]["baseline"];
+    assert_eq!(
+        said,
+        format!(
+            "anna: learned from 2 calls; baseline {:.1} Hz over {:.1} s of speech",
+            baseline["median_f0_hz"].as_float().expect("median"),
+            baseline["speech_s"].as_float().expect("speech")
+        )
+    );
+}

@@ -302,23 +302,24 @@ impl LiveView {
         }
     }
 
-    /// Adds a finished call of the chosen agent to their print and baseline, on a
-    /// thread of its own (it reads the whole recording).
+    /// Adds the finished calls of the chosen agent to their print and baseline, on a
+    /// thread of its own (it reads the whole recordings).
     fn learn_from(&mut self, end: &SessionEnd) {
         let (Some(id), Some(file), Some(source)) =
             (&end.agent, &self.agents_file, &self.running_source)
         else {
             return;
         };
-        let Some((wav, channel)) = live::agent::learning_source(source, end) else {
+        let sources = live::agent::learning_sources(source, end);
+        if sources.is_empty() {
             return;
-        };
+        }
         let (tx, rx) = crossbeam_channel::bounded(1);
         let (id, file, ctx) = (id.clone(), file.clone(), self.ctx.clone());
         let spawned = std::thread::Builder::new()
             .name("callcoach-learn".into())
             .spawn(move || {
-                let said = live::agent::learn(&file, &id, &wav, channel)
+                let said = live::agent::learn(&file, &id, &sources)
                     .unwrap_or_else(|e| format!("could not learn from the call: {e}"));
                 let _ = tx.send(said);
                 ctx.request_repaint();
