@@ -3,8 +3,9 @@
 //! audio per CPU-second, goal 1500; the pitch estimator per 10 ms hop is compared with
 //! the `pitch-detection` crate's YIN on the same frames.
 //!
-//! Run: `cargo bench --bench engine`. Throughput is printed as elements/s where one
-//! element is one second of audio (stereo for `call/`), or one frame (for `pitch/`).
+//! Run: `cargo bench --bench engine`. Times are the process's CPU time (`measure`), so
+//! throughputs are per CPU-second: elements/s where one element is one second of audio
+//! (stereo for `call/`), or one frame (for `pitch/`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -18,6 +19,8 @@ use callcoach::analysis::{CallAnalyzer, ChannelMap};
 use callcoach::config::Profile;
 use callcoach::dsp::yin::Yin;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+mod measure;
+use measure::{CpuTime, cpu_criterion};
 use pitch_detection::detector::PitchDetector;
 use pitch_detection::detector::yin::YINDetector;
 
@@ -26,7 +29,7 @@ fn load(name: &str) -> (u32, usize, Vec<f32>) {
     read_wav(&corpus("dev/calls").join(name))
 }
 
-fn call(c: &mut Criterion) {
+fn call(c: &mut Criterion<CpuTime>) {
     let mut group = c.benchmark_group("call");
     group.sample_size(10);
     // c011: 8 kHz mu-law stereo, 66.7 s. c004: 16 kHz PCM stereo (resampled inside).
@@ -46,7 +49,7 @@ fn call(c: &mut Criterion) {
     group.finish();
 }
 
-fn pitch(c: &mut Criterion) {
+fn pitch(c: &mut Criterion<CpuTime>) {
     let (_, channels, samples) = load("c011.wav");
     let agent: Vec<f32> = samples.iter().step_by(channels).copied().collect();
     // 200 voiced-speech frames from the middle of the call.
@@ -81,5 +84,9 @@ fn pitch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, call, pitch);
+criterion_group! {
+    name = benches;
+    config = cpu_criterion();
+    targets = call, pitch
+}
 criterion_main!(benches);

@@ -2,8 +2,9 @@
 //! channel with the cepstra of its speech, then the two-voice split and the replay.
 //! Budget: a mono 8 kHz call at >= 800 s of audio per CPU-second on one core.
 //!
-//! Run: `cargo bench --bench mono`. Throughput is printed as elements/s where one
-//! element is one second of audio.
+//! Run: `cargo bench --bench mono`. Times are the process's CPU time (`measure`), so
+//! the throughput, printed as elements/s where one element is one second of audio, is
+//! seconds of audio per CPU-second.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -13,8 +14,10 @@ use std::hint::black_box;
 use callcoach::analysis::{CallAnalyzer, ChannelMap};
 use callcoach::config::Profile;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+mod measure;
+use measure::{CpuTime, cpu_criterion};
 
-fn mono(c: &mut Criterion) {
+fn mono(c: &mut Criterion<CpuTime>) {
     let mut group = c.benchmark_group("mono");
     group.sample_size(10);
     // dev c003: 8 kHz PCM mono, 65.6 s; dev c008: 8 kHz mu-law mono, 79.6 s.
@@ -35,5 +38,9 @@ fn mono(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mono);
+criterion_group! {
+    name = benches;
+    config = cpu_criterion();
+    targets = mono
+}
 criterion_main!(benches);
