@@ -1060,6 +1060,7 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
         record_dir,
         agent: None,
         calls,
+        cue_log: false,
     }
 }
 
