@@ -74,8 +74,10 @@ fn batch(path: &Path, agent_channel: usize) -> CallReport {
     .report
 }
 
-/// The events of a live run carry exactly the report's gaps, overlaps and silences.
+/// The events of a live run carry exactly the report's gaps, overlaps and silences, all
+/// of call 1.
 fn assert_events_match(events: &[PublishedEvent], report: &CallReport, what: &str) {
+    assert!(events.iter().all(|e| e.call == 1), "{what}: one call");
     let mut gaps: Vec<_> = events
         .iter()
         .filter_map(|e| match e.event {

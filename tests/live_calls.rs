@@ -133,13 +133,28 @@ fn two_calls_with_20_s_of_silence_between_them_give_two_recordings_and_two_recor
     );
     wavs.dedup();
     assert_eq!(wavs.len(), 2);
-    // Every gap of both calls was published as an event, the last call's too.
-    let gap_events = std::fs::read_to_string(dir.path().join("events.jsonl"))
+    // Every gap of both calls was published as an event, the last call's too, each
+    // with the number of its call.
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("events.jsonl"))
         .expect("events")
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("an event per line"))
+        .map(|l| serde_json::from_str(l).expect("an event per line"))
+        .collect();
+    let call_of = |e: &serde_json::Value| e["call"].as_u64().expect("a call number");
+    let gap_calls: Vec<u64> = events
+        .iter()
         .filter(|e| e["kind"] == "reply_gap")
-        .count();
+        .map(call_of)
+        .collect();
+    assert_eq!(gap_calls, [1, 1, 1, 1, 2, 2, 2, 2, 2]);
+    let mut calls_in_order: Vec<u64> = events.iter().map(call_of).collect();
+    calls_in_order.dedup();
+    assert_eq!(
+        calls_in_order,
+        [1, 2],
+        "the first call's events, then the second's"
+    );
+    let gap_events = gap_calls.len();
     let gaps: usize = records
         .iter()
         .map(|r| r.report.as_ref().map_or(0, |r| r.reply_gaps.len()))

@@ -1025,8 +1025,10 @@ impl Worker {
         self.frames_decided += self.frames.len() as u64;
         self.frames.clear();
         let published = unix_ms(SystemTime::now());
+        // The current call is the one after those ended.
+        let call = self.calls.len() + 1;
         for e in self.events.drain(..) {
-            let p = PublishedEvent::new(&e, published);
+            let p = PublishedEvent::new(&e, call, published);
             let _ = self.event_tx.send(p.clone());
             if self.recent_events.len() >= RECENT_EVENTS {
                 self.recent_events.pop_front();
