@@ -1059,6 +1059,7 @@ fn live_pipeline(args: LiveArgs, profile: &Profile) -> PipelineOptions {
         record_dir,
         agent: None,
         calls,
+        cue_log: false,
     }
 }
 

@@ -1,15 +1,13 @@
 //! The live cues agree with the score: every stereo call of dev and train played
-//! through the engine and the coach as the live session feeds them (10 ms blocks), with
-//! the gauges looked at after every block; an agitated and a rushed customer turn made
+//! through the live pipeline, with what the coach showed after every block taken from
+//! the session's cue log; an agitated and a rushed customer turn made
 //! from corpus calls with sox, judged the same live and in batch; and the end of a live
 //! call, where the cues clear and the summary shows.
 
 mod common;
-use common::{corpus, corpus_calls, read_label, read_wav};
+use common::{LiveRun, corpus, corpus_calls, demo_options, read_label, read_wav, run_live};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use callcoach::analysis::rules::{
     CustomerState, MIN_TALK_FOR_PACE_S, Range, WindowReason, band_range,
@@ -20,68 +18,80 @@ use callcoach::analysis::{
 use callcoach::config::Profile;
 use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use callcoach::live::coach::{
-    BandSetting, Coach, Gauges, PITCH_HOLD_S, PITCH_SMOOTHING_FRAMES, PitchState, ReplyState,
+    CueChange, PITCH_HOLD_S, PITCH_SMOOTHING_FRAMES, PitchState, ReplyState,
 };
-use callcoach::live::demo::Pace;
-use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
-use callcoach::live::session::CallMode;
+use callcoach::live::demo::DEMO_BLOCK_MS;
+use callcoach::live::pipeline::PipelineOptions;
+use callcoach::live::session::CallEnd;
 use callcoach::live::snapshot::EventRecord;
+use callcoach::live::{BLOCK_SAMPLES, f32_to_i16};
 
 /// The agent's channel of a corpus call, from its label.
 fn agent_channel(label: &serde_json::Value) -> usize {
     label["channels"]["agent"].as_u64().unwrap_or(0) as usize
 }
 
-/// A call played through the engine and the coach.
+/// A call played through the live pipeline (a demo source as fast as the analysis
+/// takes it) with the session's cue log kept.
 struct Played {
-    /// The engine's report at the end.
+    /// The call's report.
     report: CallReport,
-    /// Every decided frame, in order.
-    frames: Vec<FrameOutput>,
-    /// The gauges after every 10 ms block, with the frames decided by then.
-    looks: Vec<(Gauges, usize)>,
+    /// What the coach showed, change by change.
+    cues: Vec<CueChange>,
 }
 
-/// Plays `samples` through the engine and the coach as the live session feeds them:
-/// 10 ms blocks, then the decided frames, the events and the stream time, then the
-/// gauges; at the end the engine's tail and the end of the call.
-fn play(path: &Path, agent: usize, keep: impl Fn(&Gauges) -> bool) -> Played {
-    let (rate, channels, samples) = read_wav(path);
-    let profile = Profile::default();
-    let map = ChannelMap::new(channels, agent).expect("a channel map");
-    let mut analyzer = CallAnalyzer::new(rate, map, profile.clone())
-        .with_frame_output()
-        .with_events();
-    let mut coach = Coach::new(profile.clone(), BandSetting::from_profile(&profile), true);
-    let (mut frames, mut new_frames, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    let mut looks = Vec::new();
-    for block in samples.chunks(rate as usize / 100 * channels) {
-        analyzer.push_interleaved(block);
-        analyzer.drain_frames(&mut new_frames);
-        analyzer.drain_events(&mut events);
-        coach.take(&new_frames, &events, analyzer.stream_time_s());
-        frames.append(&mut new_frames);
-        events.clear();
-        let g = coach.gauges();
-        if keep(&g) {
-            looks.push((g, frames.len()));
-        }
-    }
-    let (report, tail, last_events) = analyzer.finish_with_output();
-    coach.take(&tail, &last_events, report.duration_s);
-    frames.extend(tail);
-    coach.end_call(&report);
-    let g = coach.gauges();
-    assert_eq!(
-        g.cue.text,
-        g.summary.as_ref().expect("a summary").headline,
-        "{}: the ended call shows its summary",
-        path.display()
-    );
+fn play(path: &Path, agent: usize) -> Played {
+    let run = live(path, agent);
+    let [call] = <[CallEnd; 1]>::try_from(run.end.calls).expect("one call");
+    let log = call.cues.expect("the cue log");
+    assert_eq!(log.dropped(), 0, "{}: every change kept", path.display());
     Played {
-        report,
+        report: call.report,
+        cues: log.changes().to_vec(),
+    }
+}
+
+/// The engine's decided frames of `path` fed as the demo source hands the file over
+/// (blocks of [`DEMO_BLOCK_MS`], as 16-bit samples), and after each block the stream
+/// time reached, as frames of audio, and the frames decided by then.
+struct Reference {
+    frames: Vec<FrameOutput>,
+    blocks: Vec<(u64, usize)>,
+    rate: u32,
+}
+
+fn reference(path: &Path, agent: usize) -> Reference {
+    let (rate, channels, samples) = read_wav(path);
+    let map = ChannelMap::new(channels, agent).expect("a channel map");
+    let mut analyzer = CallAnalyzer::new(rate, map, Profile::default()).with_frame_output();
+    let per_block = ((rate * DEMO_BLOCK_MS / 1000) as usize).clamp(1, BLOCK_SAMPLES / channels);
+    let (mut frames, mut blocks, mut audio) = (Vec::new(), Vec::new(), 0u64);
+    for block in samples.chunks(per_block * channels) {
+        let pcm: Vec<f32> = block
+            .iter()
+            .map(|&x| f32::from(f32_to_i16(x)) / 32768.0)
+            .collect();
+        analyzer.push_interleaved(&pcm);
+        analyzer.drain_frames(&mut frames);
+        audio += (block.len() / channels) as u64;
+        blocks.push((audio, frames.len()));
+    }
+    let (_, tail, _) = analyzer.finish_with_output();
+    frames.extend(tail);
+    Reference {
         frames,
-        looks,
+        blocks,
+        rate,
+    }
+}
+
+impl Reference {
+    /// The block after which the stream had reached `now_s`.
+    fn block_at(&self, now_s: f64) -> usize {
+        let audio = (now_s * f64::from(self.rate)).round() as u64;
+        self.blocks
+            .binary_search_by_key(&audio, |&(a, _)| a)
+            .unwrap_or_else(|_| panic!("no block ends at {now_s} s"))
     }
 }
 
@@ -134,28 +144,57 @@ fn cues_agree_with_the_score_on_the_dev_and_train_stereo_calls() {
         calls += 1;
         let what = path.display().to_string();
         let agent = agent_channel(&label);
-        let played = play(&path, agent, |g| {
-            g.cue.text.contains("late")
-                || g.cue.text.contains("early")
-                || g.cue.text.contains("pitch")
-                || g.cue.text.contains("pace")
-        });
+        let played = play(&path, agent);
         let report = &played.report;
         assert_eq!(
             *report,
             batch(&path, agent),
-            "{what}: the played call = batch"
+            "{what}: the live call = batch"
         );
-        let band = report.agent.band_hz;
-        for (g, decided) in &played.looks {
-            let text = &g.cue.text;
+        let reference = reference(&path, agent);
+        let (summary, shown) = played.cues.split_last().expect("changes");
+        // The ended call shows its summary, after everything else.
+        assert!(summary.ended, "{what}: {summary:?}");
+        assert!(
+            summary
+                .cue
+                .starts_with(&format!("Call ended · score {} / 100", report.score.total)),
+            "{what}: \"{}\"",
+            summary.cue
+        );
+        // Each change after a block shows until the next one: the blocks it covers, with
+        // the frames decided after each (a change taken as the call ended covers none).
+        let at_block: Vec<Option<usize>> = shown
+            .iter()
+            .map(|c| (!c.ended).then(|| reference.block_at(c.now_s)))
+            .collect();
+        for (k, change) in shown.iter().enumerate() {
+            let looks: Vec<usize> = match at_block[k] {
+                Some(first) => {
+                    assert_eq!(
+                        change.frames_decided as usize, reference.blocks[first].1,
+                        "{what}: frames decided at {:.2} s, live and fed by hand",
+                        change.now_s
+                    );
+                    let next = at_block[k + 1..]
+                        .iter()
+                        .flatten()
+                        .next()
+                        .copied()
+                        .unwrap_or(reference.blocks.len());
+                    (first..next).map(|b| reference.blocks[b].1).collect()
+                }
+                None => vec![change.frames_decided as usize],
+            };
+            let counted = if change.ended { 0 } else { looks.len() };
+            let text = &change.cue;
             if text.contains("late") || text.contains("early") {
                 // Only a gap the engine decided is called late or early, and with the
                 // verdict the record keeps for it.
-                let ReplyState::Answered(gap) = g.reply.state else {
+                let Some(gap) = change.answered else {
                     panic!(
                         "{what}: \"{text}\" at {:.2} s without a decided gap",
-                        g.now_s
+                        change.now_s
                     );
                 };
                 assert!(
@@ -163,45 +202,53 @@ fn cues_agree_with_the_score_on_the_dev_and_train_stereo_calls() {
                     "{what}: \"{text}\" for {gap:?}, not a gap of the record"
                 );
                 assert!(text.contains(gap.verdict.words()), "{what}: \"{text}\"");
-                verdict_cues += 1;
+                verdict_cues += counted;
             }
             if text.contains("pace") {
                 // The score judges pace from 20 s of agent talk; the record's agent
-                // segments ended by then hold at least that much.
+                // segments ended by the cue's first showing hold at least that much.
                 let talk_s: f64 = report
                     .segments
                     .iter()
-                    .filter(|s| s.speaker == Speaker::Agent && s.end <= g.now_s)
+                    .filter(|s| s.speaker == Speaker::Agent && s.end <= change.now_s)
                     .map(|s| s.end - s.start)
                     .sum();
                 assert!(
                     talk_s >= MIN_TALK_FOR_PACE_S - 1e-9,
                     "{what}: \"{text}\" at {:.1} s after {talk_s:.1} s of agent talk",
-                    g.now_s
+                    change.now_s
                 );
-                pace_cues += 1;
+                pace_cues += counted;
             }
             if text.contains("pitch") {
-                let (above, below) = pitch_window(&played.frames[..*decided], band)
-                    .unwrap_or_else(|| panic!("{what}: \"{text}\" while the agent is silent"));
-                // The cue follows the window's median (the upper one of an even count):
-                // at least half of the window above the band, more than half below it.
-                match g.pitch.state {
-                    PitchState::High => assert!(above >= 0.5, "{what}: {above} above, \"{text}\""),
-                    PitchState::Low => assert!(below > 0.5, "{what}: {below} below, \"{text}\""),
-                    other => panic!("{what}: \"{text}\" with the pitch {other:?}"),
+                let band = report.agent.band_hz;
+                for &decided in &looks {
+                    let (above, below) = pitch_window(&reference.frames[..decided], band)
+                        .unwrap_or_else(|| panic!("{what}: \"{text}\" while the agent is silent"));
+                    // The cue follows the window's median (the upper one of an even
+                    // count): at least half of the window above the band, more than half
+                    // below it.
+                    match change.pitch {
+                        PitchState::High => {
+                            assert!(above >= 0.5, "{what}: {above} above, \"{text}\"")
+                        }
+                        PitchState::Low => {
+                            assert!(below > 0.5, "{what}: {below} below, \"{text}\"")
+                        }
+                        other => panic!("{what}: \"{text}\" with the pitch {other:?}"),
+                    }
                 }
-                pitch_cues += 1;
+                pitch_cues += counted;
             }
         }
     }
     assert_eq!(calls, 26, "10 dev and 16 train stereo calls");
     assert!(
         verdict_cues > 1000,
-        "{verdict_cues} looks at late or early cues"
+        "{verdict_cues} blocks with late or early cues"
     );
-    assert!(pitch_cues > 1000, "{pitch_cues} looks at pitch cues");
-    assert!(pace_cues > 100, "{pace_cues} looks at pace cues");
+    assert!(pitch_cues > 1000, "{pitch_cues} blocks with pitch cues");
+    assert!(pace_cues > 100, "{pace_cues} blocks with pace cues");
 }
 
 /// A customer turn of a corpus call and the agent's reply to it, from the label.
@@ -329,40 +376,13 @@ fn with_turn_changed(cut: &TurnCut, effects: &[&str], gap_s: f64, dir: &Path) ->
     (path, new_end_s)
 }
 
-/// The live pipeline's report of `path` (played as fast as it goes) and its gap events.
-fn live(path: &Path, agent: usize) -> (CallReport, Vec<ReplyGap>, Gauges) {
-    let profile = Profile::default();
-    let mut p = LivePipeline::start(
-        PipelineOptions {
-            band: BandSetting::from_profile(&profile),
-            profile,
-            source: SourceChoice::Demo {
-                path: path.to_path_buf(),
-                pace: Pace::AsFastAsPossible,
-                agent_channel: agent,
-            },
-            record_dir: None,
-            agent: None,
-            calls: CallMode::WHOLE_STREAM,
-        },
-        Arc::new(|| {}),
-    )
-    .expect("pipeline starts");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !p.is_finished() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let end = p.stop().expect("session ends");
-    let gaps = p
-        .session()
-        .events()
-        .try_iter()
-        .filter_map(|e| match e.event {
-            EventRecord::ReplyGap(g) => Some(g),
-            _ => None,
-        })
-        .collect();
-    (end.report, gaps, p.session().snapshot().gauges)
+/// `path` played through the live pipeline as fast as the analysis takes it, with the
+/// cue log kept.
+fn live(path: &Path, agent: usize) -> LiveRun {
+    run_live(PipelineOptions {
+        cue_log: true,
+        ..demo_options(path, agent, None)
+    })
 }
 
 /// The judged customer turn that starts at `start_s` and the gap that answers it.
@@ -385,31 +405,68 @@ fn turn_and_reply(report: &CallReport, start_s: f64, end_s: f64) -> (CustomerTur
     (turn, gap)
 }
 
-/// The cue texts shown while the reply to the turn ending at `end_s` was timed.
-fn timing_cues(path: &Path, agent: usize, end_s: f64) -> Vec<String> {
-    let played = play(path, agent, |g| {
-        matches!(g.reply.state, ReplyState::Timing { customer_end, .. }
-            if (customer_end - end_s).abs() < 0.3)
-    });
-    let mut texts: Vec<String> = played.looks.into_iter().map(|(g, _)| g.cue.text).collect();
-    // One text per kind of cue (the running seconds left out).
-    texts.dedup_by_key(|t| {
+/// The call of `cut` with its customer turn changed by sox `effects` and answered
+/// `gap_s` after its new end, scored in batch and played live.
+struct ChangedTurn {
+    /// The batch judgement of the changed turn.
+    turn: CustomerTurn,
+    /// The batch gap that answers it.
+    gap: ReplyGap,
+    /// The cue texts shown while its reply was timed live, one per kind of cue (the
+    /// running seconds left out).
+    timing_cues: Vec<String>,
+}
+
+/// Builds the changed call, checks that live reports it as batch does (the turn's gap
+/// published as an event) and collects the cues shown while its reply was timed.
+fn changed_turn(cut: &TurnCut, effects: &[&str], gap_s: f64) -> ChangedTurn {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (path, end_s) = with_turn_changed(cut, effects, gap_s, dir.path());
+    let report = batch(&path, cut.agent);
+    let (turn, gap) = turn_and_reply(&report, cut.start_s, end_s);
+    let run = live(&path, cut.agent);
+    assert_eq!(run.end.report, report, "live = batch");
+    let live_gaps: Vec<ReplyGap> = run
+        .events
+        .iter()
+        .filter_map(|e| match e.event {
+            EventRecord::ReplyGap(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        live_gaps.contains(&gap),
+        "the live gap event: {live_gaps:?}"
+    );
+    let log = run.end.calls[0].cues.as_ref().expect("the cue log");
+    let mut timing_cues: Vec<String> = log
+        .changes()
+        .iter()
+        .filter(|c| !c.ended && c.timer_from_s.is_some_and(|t| (t - end_s).abs() < 0.3))
+        .map(|c| c.cue.clone())
+        .collect();
+    timing_cues.dedup_by_key(|t| {
         t.split(|c: char| c.is_ascii_digit())
             .next()
             .map(str::to_string)
     });
-    texts
+    ChangedTurn {
+        turn,
+        gap,
+        timing_cues,
+    }
 }
 
 #[test]
 fn a_4_s_reply_after_an_agitated_turn_is_in_the_window_live_and_in_batch() {
     let cut = steady_turn();
-    let dir = tempfile::tempdir().expect("temp dir");
     // 6 dB louder and 3 semitones (19 %) higher than before: louder and higher than
     // the customer's first 30 s.
-    let (path, end_s) = with_turn_changed(&cut, &["gain", "6", "pitch", "300"], 4.0, dir.path());
-    let report = batch(&path, cut.agent);
-    let (turn, gap) = turn_and_reply(&report, cut.start_s, end_s);
+    let ChangedTurn {
+        turn,
+        gap,
+        timing_cues: cues,
+    } = changed_turn(&cut, &["gain", "6", "pitch", "300"], 4.0);
     assert_eq!(turn.state, CustomerState::Agitated, "{turn:?}");
     assert!(
         turn.louder_db >= 5.0 && turn.higher.is_some_and(|h| h >= 0.1),
@@ -424,13 +481,6 @@ fn a_4_s_reply_after_an_agitated_turn_is_in_the_window_live_and_in_batch() {
             WindowReason::AgitatedCustomer
         )
     );
-    let (live_report, live_gaps, _) = live(&path, cut.agent);
-    assert_eq!(live_report, report, "live = batch");
-    assert!(
-        live_gaps.contains(&gap),
-        "the live gap event: {live_gaps:?}"
-    );
-    let cues = timing_cues(&path, cut.agent, end_s);
     assert!(
         cues.iter()
             .any(|c| c.starts_with("⏸ Upset customer: calm phrase, then pause…")),
@@ -438,6 +488,7 @@ fn a_4_s_reply_after_an_agitated_turn_is_in_the_window_live_and_in_batch() {
     );
     assert!(cues.iter().all(|c| !c.contains("late")), "{cues:?}");
     // The same 4 s after the untouched turn is late.
+    let dir = tempfile::tempdir().expect("temp dir");
     let (plain, plain_end_s) = with_turn_changed(&cut, &["gain", "0"], 4.0, dir.path());
     let (_, gap) = turn_and_reply(&batch(&plain, cut.agent), cut.start_s, plain_end_s);
     assert_eq!(
@@ -449,24 +500,18 @@ fn a_4_s_reply_after_an_agitated_turn_is_in_the_window_live_and_in_batch() {
 #[test]
 fn a_rushed_turn_is_flagged_rushed_not_agitated_and_the_cue_says_answer_promptly() {
     let cut = steady_turn();
-    let dir = tempfile::tempdir().expect("temp dir");
     // Time-compressed by 30 %: the same words, 1.43 times as fast, same pitch.
-    let (path, end_s) = with_turn_changed(&cut, &["tempo", "-s", "1.43"], 1.0, dir.path());
-    let report = batch(&path, cut.agent);
-    let (turn, gap) = turn_and_reply(&report, cut.start_s, end_s);
+    let ChangedTurn {
+        turn,
+        gap,
+        timing_cues: cues,
+    } = changed_turn(&cut, &["tempo", "-s", "1.43"], 1.0);
     assert_eq!(turn.state, CustomerState::Rushed, "{turn:?}");
     assert!(turn.faster.is_some_and(|f| f >= 0.3), "{turn:?}");
     assert_eq!(
         (gap.window_s, gap.window_reason),
         ([0.8, 1.2], WindowReason::RushedCustomer)
     );
-    let (live_report, live_gaps, _) = live(&path, cut.agent);
-    assert_eq!(live_report, report, "live = batch");
-    assert!(
-        live_gaps.contains(&gap),
-        "the live gap event: {live_gaps:?}"
-    );
-    let cues = timing_cues(&path, cut.agent, end_s);
     assert!(
         cues.iter()
             .any(|c| c.starts_with("⏩ Rushed customer: answer promptly")),
@@ -479,7 +524,8 @@ fn a_rushed_turn_is_flagged_rushed_not_agitated_and_the_cue_says_answer_promptly
 fn when_a_live_call_ends_the_cues_clear_and_its_summary_shows() {
     let path = corpus("dev/calls/c001.wav");
     let agent = agent_channel(&read_label(&path));
-    let (report, _, gauges) = live(&path, agent);
+    let run = live(&path, agent);
+    let (report, gauges) = (run.end.report, run.snapshot.gauges);
     let summary = gauges.summary.expect("the summary");
     assert_eq!(gauges.cue.text, summary.headline);
     assert_eq!(

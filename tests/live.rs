@@ -3,7 +3,9 @@
 //! a failing disk, and a device lost and recovered mid-call.
 
 mod common;
-use common::{corpus, demo_call, labelled_segments, read_label, read_wav, score_jsonl};
+use common::{
+    corpus, demo_call, demo_options, labelled_segments, read_label, read_wav, run_live, score_jsonl,
+};
 use std::ffi::OsStr;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -18,7 +20,6 @@ use callcoach::config::Profile;
 use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use callcoach::live::capture::{CaptureSpec, Fault, InputBackend};
 use callcoach::live::coach::BandSetting;
-use callcoach::live::demo::Pace;
 use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use callcoach::live::recorder::{Recorder, repair};
 use callcoach::live::session::{CallMode, InputLayout, SessionEnd};
@@ -43,17 +44,8 @@ fn options(source: SourceChoice, record_dir: Option<PathBuf>) -> PipelineOptions
         record_dir,
         agent: None,
         calls: CallMode::WHOLE_STREAM,
+        cue_log: false,
     }
-}
-
-fn run_to_end(mut p: LivePipeline) -> (SessionEnd, Vec<PublishedEvent>) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !p.is_finished() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let end = p.stop().expect("session ends");
-    let events = p.session().events().try_iter().collect();
-    (end, events)
 }
 
 fn run_demo(
@@ -61,19 +53,8 @@ fn run_demo(
     agent_channel: usize,
     record: Option<PathBuf>,
 ) -> (SessionEnd, Vec<PublishedEvent>) {
-    let p = LivePipeline::start(
-        options(
-            SourceChoice::Demo {
-                path: path.to_path_buf(),
-                pace: Pace::AsFastAsPossible,
-                agent_channel,
-            },
-            record,
-        ),
-        Arc::new(|| {}),
-    )
-    .expect("pipeline starts");
-    run_to_end(p)
+    let run = run_live(demo_options(path, agent_channel, record));
+    (run.end, run.events)
 }
 
 /// Batch analysis of `path` as the live pipeline analyzes it: a mono call as one voice
@@ -93,8 +74,10 @@ fn batch(path: &Path, agent_channel: usize) -> CallReport {
     .report
 }
 
-/// The events of a live run carry exactly the report's gaps, overlaps and silences.
+/// The events of a live run carry exactly the report's gaps, overlaps and silences, all
+/// of call 1.
 fn assert_events_match(events: &[PublishedEvent], report: &CallReport, what: &str) {
+    assert!(events.iter().all(|e| e.call == 1), "{what}: one call");
     let mut gaps: Vec<_> = events
         .iter()
         .filter_map(|e| match e.event {
@@ -770,6 +753,7 @@ fn a_headset_plus_customer_side_pair_scores_like_the_stereo_call() {
             agent: None,
             calls: CallMode::WHOLE_STREAM,
             headset_only: false,
+            cue_log: false,
         },
         rx,
         Arc::clone(&counters),

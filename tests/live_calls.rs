@@ -4,24 +4,21 @@
 //! recording is repaired and scored at the next start; a headset-only recording says so.
 
 mod common;
-use common::{corpus, demo_call, read_label, read_wav, utf8};
+use common::{corpus, demo_call, demo_options, read_label, read_wav, run_live, utf8};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use callcoach::analysis::CallReport;
 use callcoach::audio::wav::WavStream;
 use callcoach::config::Profile;
 use callcoach::file_analysis::{AnalyzeOptions, analyze_file};
 use callcoach::live::coach::BandSetting;
-use callcoach::live::demo::Pace;
-use callcoach::live::pipeline::{LivePipeline, PipelineOptions, SourceChoice};
 use callcoach::live::recorder::Recorder;
 use callcoach::live::session::{
-    CallMode, HEADSET_ONLY_NOTE, InputLayout, PREROLL_S, Session, SessionConfig, SessionEnd,
-    shared_status,
+    CallMode, HEADSET_ONLY_NOTE, InputLayout, PREROLL_S, Session, SessionConfig, shared_status,
 };
 use callcoach::live::snapshot::{RecordingStatus, SourceState, SourceStatus};
 use callcoach::live::{FlowCounters, f32_to_i16, hand_over};
@@ -136,13 +133,28 @@ fn two_calls_with_20_s_of_silence_between_them_give_two_recordings_and_two_recor
     );
     wavs.dedup();
     assert_eq!(wavs.len(), 2);
-    // Every gap of both calls was published as an event, the last call's too.
-    let gap_events = std::fs::read_to_string(dir.path().join("events.jsonl"))
+    // Every gap of both calls was published as an event, the last call's too, each
+    // with the number of its call.
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("events.jsonl"))
         .expect("events")
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("an event per line"))
+        .map(|l| serde_json::from_str(l).expect("an event per line"))
+        .collect();
+    let call_of = |e: &serde_json::Value| e["call"].as_u64().expect("a call number");
+    let gap_calls: Vec<u64> = events
+        .iter()
         .filter(|e| e["kind"] == "reply_gap")
-        .count();
+        .map(call_of)
+        .collect();
+    assert_eq!(gap_calls, [1, 1, 1, 1, 2, 2, 2, 2, 2]);
+    let mut calls_in_order: Vec<u64> = events.iter().map(call_of).collect();
+    calls_in_order.dedup();
+    assert_eq!(
+        calls_in_order,
+        [1, 2],
+        "the first call's events, then the second's"
+    );
+    let gap_events = gap_calls.len();
     let gaps: usize = records
         .iter()
         .map(|r| r.report.as_ref().map_or(0, |r| r.reply_gaps.len()))
@@ -291,31 +303,6 @@ fn the_data_directory_follows_home_xdg_and_the_override() {
     assert_eq!(p["settings"], utf8(&own.join("settings.ron")));
 }
 
-fn run_demo_recorded(dir: &Path) -> SessionEnd {
-    let profile = Profile::default();
-    let mut p = LivePipeline::start(
-        PipelineOptions {
-            source: SourceChoice::Demo {
-                path: demo_call(),
-                pace: Pace::AsFastAsPossible,
-                agent_channel: 0,
-            },
-            band: BandSetting::from_profile(&profile),
-            profile,
-            record_dir: Some(dir.to_path_buf()),
-            agent: None,
-            calls: CallMode::WHOLE_STREAM,
-        },
-        Arc::new(|| {}),
-    )
-    .expect("pipeline starts");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !p.is_finished() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    p.stop().expect("session ends")
-}
-
 #[test]
 fn an_unfinished_recording_is_repaired_and_scored_at_the_next_start() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -346,7 +333,12 @@ fn an_unfinished_recording_is_repaired_and_scored_at_the_next_start() {
     write_pcm16(&other, 2, &pcm[..RATE as usize * 2]);
     assert_eq!(duration_s(&killed), 4.0);
 
-    let end = run_demo_recorded(dir.path());
+    let end = run_live(demo_options(
+        &demo_call(),
+        0,
+        Some(dir.path().to_path_buf()),
+    ))
+    .end;
     assert_eq!(end.repaired, vec![killed.clone(), unscored.clone()]);
     assert!(matches!(end.recording, RecordingStatus::Saved { .. }));
     assert_eq!(duration_s(&killed), 10.0, "every frame on disk is readable");
@@ -393,6 +385,7 @@ fn a_headset_only_recording_says_it_holds_the_agent_alone() {
             agent: None,
             calls: CallMode::WHOLE_STREAM,
             headset_only: true,
+            cue_log: false,
         },
         rx,
         Arc::clone(&counters),

@@ -361,6 +361,7 @@ impl LiveView {
             record_dir: self.record.then(|| self.record_dir.clone()),
             agent,
             calls: self.capture_calls(),
+            cue_log: false,
         }
     }
 

@@ -739,3 +739,84 @@ pub fn customer_words(state: CustomerState) -> &'static str {
         CustomerState::Rushed => "rushed: talking faster than at the start",
     }
 }
+
+/// Changes a [`CueLog`] keeps per call; later changes are counted, not kept (at most a
+/// few thousand in an hour of conversation).
+pub const CUE_LOG_LEN: usize = 100_000;
+
+/// One change of what the coach shows that the score can check: the focus cue, the
+/// pitch state, the reply timer or the answered reply shown, and the pace range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CueChange {
+    /// The call's stream time when the change showed (audio analyzed), s.
+    pub now_s: f64,
+    /// Frames the engine had decided by then.
+    pub frames_decided: u64,
+    /// Taken as the call ended (after the engine's last frames and events, or with the
+    /// summary), not after a block of audio.
+    pub ended: bool,
+    /// The focus cue's text.
+    pub cue: String,
+    /// Where the smoothed pitch was against the band.
+    pub pitch: PitchState,
+    /// The end of the customer's speech the reply timer ran from, s (`None`: no timer).
+    pub timer_from_s: Option<f64>,
+    /// The decided gap the reply gauge showed.
+    pub answered: Option<ReplyGap>,
+    /// The pace against its target, once it can be judged.
+    pub pace: Option<Range>,
+}
+
+/// The changes of what the coach showed during one call, taken after every block of
+/// audio and at the end of the call, the oldest first. Bounded: after [`CUE_LOG_LEN`]
+/// changes the rest are only counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CueLog {
+    changes: Vec<CueChange>,
+    dropped: u64,
+}
+
+impl CueLog {
+    /// Adds the gauges `g` (with the frames decided by then; `ended`: taken as the call
+    /// ended) when what they show differs from the last change kept.
+    pub fn record(&mut self, g: &Gauges, frames_decided: u64, ended: bool) {
+        let (timer_from_s, answered) = match g.reply.state {
+            ReplyState::Idle => (None, None),
+            ReplyState::Timing { customer_end, .. } => (Some(customer_end), None),
+            ReplyState::Answered(gap) => (None, Some(gap)),
+        };
+        if let Some(last) = self.changes.last()
+            && last.cue == g.cue.text
+            && last.pitch == g.pitch.state
+            && last.timer_from_s == timer_from_s
+            && last.answered == answered
+            && last.pace == g.pace.range
+        {
+            return;
+        }
+        if self.changes.len() >= CUE_LOG_LEN {
+            self.dropped += 1;
+            return;
+        }
+        self.changes.push(CueChange {
+            now_s: g.now_s,
+            frames_decided,
+            ended,
+            cue: g.cue.text.clone(),
+            pitch: g.pitch.state,
+            timer_from_s,
+            answered,
+            pace: g.pace.range,
+        });
+    }
+
+    /// The changes kept, the oldest first.
+    pub fn changes(&self) -> &[CueChange] {
+        &self.changes
+    }
+
+    /// Changes past [`CUE_LOG_LEN`], not kept.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}

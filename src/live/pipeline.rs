@@ -46,6 +46,9 @@ pub struct PipelineOptions {
     pub record_dir: Option<PathBuf>,
     /// How the stream is cut into calls.
     pub calls: CallMode,
+    /// Keep each call's log of what the coach showed, block by block
+    /// ([`super::session::CallEnd::cues`]).
+    pub cue_log: bool,
 }
 
 enum SourceHandle {
@@ -121,6 +124,7 @@ impl LivePipeline {
                 agent: options.agent,
                 calls: options.calls,
                 headset_only,
+                cue_log: options.cue_log,
             },
             rx,
             Arc::clone(&counters),

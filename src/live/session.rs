@@ -21,7 +21,7 @@ use crate::config::Profile;
 use crate::dsp::SILENCE_DB;
 use crate::record::{CallRecord, FileFormat, SourceFile};
 
-use super::coach::{BandSetting, Coach};
+use super::coach::{BandSetting, Coach, CueLog};
 use super::recorder::{Recorder, call_file_name};
 use super::snapshot::{
     CallStatus, LiveSnapshot, PublishedEvent, RecordingStatus, SourceState, SourceStatus,
@@ -180,6 +180,9 @@ pub struct SessionConfig {
     /// A one-channel input is the agent's headset alone (a capture), not a mono mix of
     /// both voices (a mono file): the recording's notes say so.
     pub headset_only: bool,
+    /// Keep each call's [`CueLog`] (what the coach showed, block by block) in its
+    /// [`CallEnd`].
+    pub cue_log: bool,
 }
 
 /// The agent a live call is coached for.
@@ -201,6 +204,9 @@ pub struct CallEnd {
     pub report: CallReport,
     /// Its recording.
     pub recording: RecordingStatus,
+    /// What the coach showed during the call, when the session keeps it
+    /// ([`SessionConfig::cue_log`]).
+    pub cues: Option<CueLog>,
 }
 
 /// What a finished session leaves.
@@ -544,6 +550,10 @@ struct Worker {
     fifos: [VecDeque<i16>; 2],
     frames: Vec<FrameOutput>,
     events: Vec<TimedEvent>,
+    /// Frames of the current call passed to the coach so far.
+    frames_decided: u64,
+    /// What the coach showed during the current call (with [`SessionConfig::cue_log`]).
+    cue_log: Option<CueLog>,
     recent_events: VecDeque<PublishedEvent>,
     peaks: [i16; 2],
     pending_captures: Vec<Instant>,
@@ -612,6 +622,8 @@ impl Worker {
             ],
             frames: Vec::new(),
             events: Vec::new(),
+            frames_decided: 0,
+            cue_log: None,
             recent_events: VecDeque::with_capacity(RECENT_EVENTS + 1),
             peaks: [0; 2],
             pending_captures: Vec::with_capacity(64),
@@ -714,6 +726,8 @@ impl Worker {
     /// recording; `lead` (the audio kept while waiting) is its first audio.
     fn begin_call(&mut self, start_s: f64, lead: &[i16]) {
         self.coach = new_coach(&self.config, self.map);
+        self.frames_decided = 0;
+        self.cue_log = self.config.cue_log.then(CueLog::default);
         self.last_report = None;
         self.recent_events.clear();
         let recorder = self.start_recording();
@@ -889,6 +903,9 @@ impl Worker {
                 }
                 let newest = self.frames.last().map_or(0.0, |f| f.t_s);
                 let silent_s = newest - call.last_active_t;
+                // The gauges follow every block, whatever the pace of the snapshots.
+                self.take_output();
+                self.log_cues(false);
                 if self
                     .config
                     .calls
@@ -945,6 +962,7 @@ impl Worker {
         self.events.append(&mut events);
         let now = report.duration_s;
         self.take_output_at(now);
+        self.log_cues(true);
         let report = self.label_headset(report);
         let recording = match (recorder, self.recording.clone()) {
             (Some(rec), _) => match rec.finish() {
@@ -970,11 +988,14 @@ impl Worker {
         self.recording = recording.clone();
         // The call has ended: the cues clear and its summary shows.
         self.coach.end_call(&report);
+        self.log_cues(true);
+        let cues = self.cue_log.take();
         self.last_report = Some(Box::new(report.clone()));
         self.calls.push(CallEnd {
             start_s,
             report,
             recording,
+            cues,
         });
         self.preroll.clear();
         self.phase = Some(self.waiting());
@@ -1001,15 +1022,26 @@ impl Worker {
 
     fn take_output_at(&mut self, now_s: f64) {
         self.coach.take(&self.frames, &self.events, now_s);
+        self.frames_decided += self.frames.len() as u64;
         self.frames.clear();
         let published = unix_ms(SystemTime::now());
+        // The current call is the one after those ended.
+        let call = self.calls.len() + 1;
         for e in self.events.drain(..) {
-            let p = PublishedEvent::new(&e, published);
+            let p = PublishedEvent::new(&e, call, published);
             let _ = self.event_tx.send(p.clone());
             if self.recent_events.len() >= RECENT_EVENTS {
                 self.recent_events.pop_front();
             }
             self.recent_events.push_back(p);
+        }
+    }
+
+    /// Adds the gauges now to the call's cue log, when one is kept (`ended`: as the call
+    /// ends, not after a block).
+    fn log_cues(&mut self, ended: bool) {
+        if let Some(log) = self.cue_log.as_mut() {
+            log.record(&self.coach.gauges(), self.frames_decided, ended);
         }
     }
 

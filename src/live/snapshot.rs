@@ -79,7 +79,9 @@ pub use crate::analysis::Event as EventRecord;
 /// An event with the times it was decided and published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishedEvent {
-    /// Stream time when the engine decided it (audio received by then), s.
+    /// The call it belongs to: its number in the session, from 1.
+    pub call: usize,
+    /// Time in its call when the engine decided it (audio received by then), s.
     pub stream_s: f64,
     /// Wall-clock time when the analysis thread published it, ms since the Unix epoch.
     pub published_unix_ms: f64,
@@ -89,9 +91,11 @@ pub struct PublishedEvent {
 }
 
 impl PublishedEvent {
-    /// Wraps an engine event published at `published_unix_ms`.
-    pub fn new(e: &TimedEvent, published_unix_ms: f64) -> Self {
+    /// Wraps an engine event of call number `call` (from 1) published at
+    /// `published_unix_ms`.
+    pub fn new(e: &TimedEvent, call: usize, published_unix_ms: f64) -> Self {
         Self {
+            call,
             stream_s: e.decided_at_s,
             published_unix_ms,
             event: e.event.clone(),

@@ -136,6 +136,72 @@ pub fn labelled_reply_gaps(label: &serde_json::Value) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Options of a live pipeline that plays `path` (the agent on `agent_channel` of a
+/// stereo file) as fast as the analysis takes it, as one call, with the default profile,
+/// recording into `record_dir` when given, keeping no cue log.
+#[cfg(feature = "audio")]
+pub fn demo_options(
+    path: &Path,
+    agent_channel: usize,
+    record_dir: Option<PathBuf>,
+) -> callcoach::live::pipeline::PipelineOptions {
+    use callcoach::config::Profile;
+    use callcoach::live::coach::BandSetting;
+    use callcoach::live::demo::Pace;
+    use callcoach::live::pipeline::{PipelineOptions, SourceChoice};
+    use callcoach::live::session::CallMode;
+    let profile = Profile::default();
+    PipelineOptions {
+        source: SourceChoice::Demo {
+            path: path.to_path_buf(),
+            pace: Pace::AsFastAsPossible,
+            agent_channel,
+        },
+        band: BandSetting::from_profile(&profile),
+        profile,
+        record_dir,
+        agent: None,
+        calls: CallMode::WHOLE_STREAM,
+        cue_log: false,
+    }
+}
+
+/// What a live pipeline left once it had run to its end.
+#[cfg(feature = "audio")]
+pub struct LiveRun {
+    /// The session's outcome.
+    pub end: callcoach::live::session::SessionEnd,
+    /// Every event it published, in order.
+    pub events: Vec<callcoach::live::snapshot::PublishedEvent>,
+    /// Its last snapshot.
+    pub snapshot: callcoach::live::snapshot::LiveSnapshot,
+}
+
+/// Lets `p` run until its source has played out, then stops it. The wall-clock limit
+/// (120 s) only keeps a broken build from hanging; nothing asserted depends on it.
+#[cfg(feature = "audio")]
+pub fn run_to_end(mut p: callcoach::live::pipeline::LivePipeline) -> LiveRun {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !p.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let end = p.stop().expect("session ends");
+    LiveRun {
+        end,
+        events: p.session().events().try_iter().collect(),
+        snapshot: p.session().snapshot(),
+    }
+}
+
+/// Starts a live pipeline with `options` (no window to repaint) and runs it to its end.
+#[cfg(feature = "audio")]
+pub fn run_live(options: callcoach::live::pipeline::PipelineOptions) -> LiveRun {
+    let p = callcoach::live::pipeline::LivePipeline::start(options, std::sync::Arc::new(|| {}))
+        .expect("pipeline starts");
+    run_to_end(p)
+}
+
 /// An in-memory eframe storage, for settings that must survive a restart.
 #[cfg(feature = "gui")]
 #[derive(Default)]
