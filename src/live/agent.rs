@@ -129,6 +129,7 @@ mod tests {
                     start_s: 100.0 * i as f64,
                     report: report.clone(),
                     recording,
+                    cues: None,
                 })
                 .collect(),
             latency_ms: None,
