@@ -1,7 +1,7 @@
 //! Where the gross pitch errors of a labelled corpus lie (analysis aid):
 //! `cargo run --release --example gross_errors -- CORPUS [GROUP...]`, e.g.
 //! `... -- /work/shared/corpus/dev clean telephone clipped`. An argument naming a file
-//! (`p011.wav`) keeps only that file and prints every frame voiced in both.
+//! (`NAME.wav`) keeps only that file and prints every frame voiced in both.
 //!
 //! Runs the engine on every `pitch/*.wav` of CORPUS as `callcoach eval` does and compares
 //! its F0 with the label frame by frame. For each frame voiced in both whose estimate is
