@@ -479,38 +479,44 @@ fn a_lost_device_is_reported_and_capture_resumes_when_it_returns() {
     assert!(!end.report.reply_gaps.is_empty());
 }
 
+/// Plays `path` through `live --headless --fast` with `extra` options, its events and its
+/// report in `dir` (the report as `dir/name`), and returns the report.
+fn headless_report(path: &Path, extra: &[&OsStr], dir: &Path, name: &str) -> CallRecord {
+    let report = dir.join(name);
+    let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
+        .args(["live", "--headless", "--fast", "--no-record", "--demo"])
+        .arg(path)
+        .args(extra)
+        .arg("--events")
+        .arg(dir.join("events.jsonl"))
+        .arg("--report")
+        .arg(&report)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("report json")
+}
+
 /// `--band-semitones -1,2`, as documented (a negative first value), sets the live band
 /// and the report's band as the same keys in a profile do.
 #[test]
 fn the_band_semitones_option_takes_a_negative_low_end_and_reaches_the_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = corpus("dev/calls/c009.wav");
-    let run = |extra: &[&OsStr], report: &Path| {
-        let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
-            .args(["live", "--headless", "--fast", "--no-record", "--demo"])
-            .arg(&path)
-            .args(extra)
-            .arg("--events")
-            .arg(dir.path().join("events.jsonl"))
-            .arg("--report")
-            .arg(report)
-            .status()
-            .expect("runs");
-        assert!(status.success());
-        let record: CallRecord =
-            serde_json::from_str(&std::fs::read_to_string(report).expect("report"))
-                .expect("report json");
-        record.report.expect("scored")
+    let run = |extra: &[&OsStr], name: &str| {
+        headless_report(&path, extra, dir.path(), name)
+            .report
+            .expect("scored")
     };
     let profile = dir.path().join("relative.toml");
     std::fs::write(&profile, "[pitch]\nband_semitones = [-1.0, 2.0]\n").expect("writes");
     let by_option = run(
         &[OsStr::new("--band-semitones"), OsStr::new("-1,2")],
-        &dir.path().join("option.json"),
+        "option.json",
     );
     let by_profile = run(
         &[OsStr::new("--profile"), profile.as_os_str()],
-        &dir.path().join("profile.json"),
+        "profile.json",
     );
     assert_eq!(by_option.agent.band_semitones, Some([-1.0, 2.0]));
     let base = by_option.agent.baseline_hz.expect("a baseline");
@@ -531,23 +537,13 @@ fn a_semitone_band_in_the_profile_is_the_live_band_and_the_score_s_band() {
     let dir = tempfile::tempdir().expect("tempdir");
     let profile = dir.path().join("relative.toml");
     std::fs::write(&profile, "[pitch]\nband_semitones = [-3.0, 0.0]\n").expect("writes");
-    let report_path = dir.path().join("report.json");
     let path = corpus("dev/calls/c009.wav");
-    let status = Command::new(env!("CARGO_BIN_EXE_callcoach"))
-        .args(["live", "--headless", "--fast", "--profile"])
-        .arg(&profile)
-        .arg("--demo")
-        .arg(&path)
-        .arg("--events")
-        .arg(dir.path().join("events.jsonl"))
-        .arg("--report")
-        .arg(&report_path)
-        .status()
-        .expect("runs");
-    assert!(status.success());
-    let live: CallRecord =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
-            .expect("report json");
+    let live = headless_report(
+        &path,
+        &[OsStr::new("--profile"), profile.as_os_str()],
+        dir.path(),
+        "report.json",
+    );
     let scored: Vec<CallRecord> = score_jsonl([
         OsStr::new("--profile"),
         profile.as_os_str(),
